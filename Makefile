@@ -1,0 +1,51 @@
+# The two commands that matter: `make run` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test install lint format migrate seed bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+.run/dev_secret_key:
+	mkdir -p .run
+	$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+# Development: SQLite, the filesystem Celery broker and the in-memory channel layer unless
+# DATABASE_URL / REDIS_URL say otherwise. One foreground command; Ctrl-C stops every process.
+run: install .run/dev_secret_key
+	mkdir -p .run/celery/queue .run/celery/processed
+	DEBUG=1 SECRET_KEY=$$(cat .run/dev_secret_key) $(PY) manage.py migrate --noinput
+	DEBUG=1 SECRET_KEY=$$(cat .run/dev_secret_key) $(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Help desk: http://127.0.0.1:$(PORT)/    platform admin: http://127.0.0.1:$(PORT)/admin/"
+	@echo "  Logins (password helpdesk-demo): admin@acme.example, agent@acme.example,"
+	@echo "  tier2@acme.example, tier3@acme.example, customer@acme.example, premium@acme.example,"
+	@echo "  admin@globex.example, agent@globex.example, tier2@globex.example,"
+	@echo "  customer@globex.example, root@platform.example"
+	@echo ""
+	DEBUG=1 SECRET_KEY=$$(cat .run/dev_secret_key) PORT=$(PORT) exec $(VENV)/bin/honcho -f Procfile.dev start
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) bench/sla.py
+
+clean:
+	rm -rf .run db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -1,0 +1,118 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from accounts import services
+from accounts.admin_site import platform_admin_site, tenant_admin_site
+from accounts.models import Membership, Organization, Role, Tenant, User
+from core.admin_base import TenantModelAdmin
+
+# --- The platform admin (/admin/, superusers only) ------------------------------------------
+
+
+@admin.register(User, site=platform_admin_site)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "name", "is_active", "is_superuser"]
+    search_fields = ["email", "name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password", "name"]}),
+        ("Platform", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+    ]
+    add_fieldsets = [(None, {"fields": ["email", "password1", "password2"]})]
+    filter_horizontal: list[str] = []
+    list_filter = ["is_active", "is_superuser"]
+
+
+@admin.register(Tenant, site=platform_admin_site)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "timezone", "reference_prefix"]
+    search_fields = ["slug", "name"]
+
+
+@admin.register(Membership, site=platform_admin_site)
+class PlatformMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "tenant", "role", "tier", "organization"]
+    list_filter = ["tenant", "role"]
+    raw_id_fields = ["user", "organization"]
+
+
+# --- Each tenant's admin (/t/<tenant>/admin/) -----------------------------------------------
+
+
+@admin.register(Organization, site=tenant_admin_site)
+class OrganizationAdmin(TenantModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+
+
+class InviteForm(forms.ModelForm):
+    """Adding a member is inviting a person by email; their account is theirs to manage."""
+
+    email = forms.EmailField(help_text="They get an email with a link to set their password.")
+    name = forms.CharField(required=False, max_length=150)
+
+    class Meta:
+        model = Membership
+        # `organization` is added by the admin's form factory inside the tenant scope, so its
+        # choices are that tenant's organizations (a field built at import would see none).
+        fields = ["role", "tier"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        if Membership.objects.filter(user__email__iexact=email).exists():
+            raise forms.ValidationError("This person is already a member of this help desk.")
+        return email
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") == Role.CUSTOMER and not cleaned.get("organization"):
+            self.add_error("organization", "A customer belongs to one of your organizations.")
+        return cleaned
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        # `organization` is added by the admin's form factory inside the tenant scope, so its
+        # choices are that tenant's organizations (a field built at import would see none).
+        fields = ["role", "tier"]
+
+
+@admin.register(Membership, site=tenant_admin_site)
+class MembershipAdmin(TenantModelAdmin):
+    list_display = ["email", "name", "role", "tier", "organization"]
+    list_filter = ["role", "tier"]
+    search_fields = ["user__email", "user__name"]
+    list_select_related = ["user", "organization"]
+    fields = ["email", "name", "role", "tier", "organization"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = InviteForm if obj is None else MembershipForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["email", "name"]
+
+    @admin.display(ordering="user__email")
+    def email(self, obj: Membership) -> str:
+        return obj.user.email
+
+    @admin.display(ordering="user__name")
+    def name(self, obj: Membership) -> str:
+        return obj.user.name
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = services.invite_member(
+            tenant=request.tenant,
+            email=form.cleaned_data["email"],
+            name=form.cleaned_data.get("name", ""),
+            role=obj.role,
+            tier=obj.tier,
+            organization=obj.organization,
+            invited_by=request.user,
+        )
+        obj.pk, obj.user, obj.tenant = created.pk, created.user, created.tenant
+        obj._state.adding = False

@@ -1,0 +1,95 @@
+"""Authentication and identity endpoints (CONTRACT section 4)."""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema, inline_serializer
+from knox.auth import TokenAuthentication
+from knox.models import AuthToken
+from rest_framework import serializers, status
+from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.selectors import memberships_of
+from accounts.throttle import LOCKOUT_MESSAGE
+from core.api.throttling import AddressThrottle
+
+
+class Credentials(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False, max_length=512)
+
+
+TokenOut = inline_serializer("Token", {"token": serializers.CharField()})
+
+
+class TokenView(APIView):
+    """POST exchanges email and password for an API token; DELETE revokes the token in use."""
+
+    authentication_classes = [TokenAuthentication]
+    throttle_classes = [AddressThrottle]
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(request=Credentials, responses={200: TokenOut})
+    def post(self, request):
+        credentials = Credentials(data=request.data)
+        credentials.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request,
+            username=credentials.validated_data["email"],
+            password=credentials.validated_data["password"],
+        )
+        if user is None:
+            if getattr(request._request, "axes_locked_out", False):
+                raise Throttled(detail=LOCKOUT_MESSAGE)
+            raise ValidationError({"detail": "Wrong email or password."})
+        _, token = AuthToken.objects.create(user)
+        return Response({"token": token})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        if not isinstance(request.auth, AuthToken):
+            raise ValidationError(
+                {"detail": "Send the token to revoke in the Authorization header."}
+            )
+        request.auth.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WsTicketView(APIView):
+    @extend_schema(
+        request=None,
+        responses={201: inline_serializer("WsTicket", {"ticket": serializers.CharField()})},
+    )
+    def post(self, request):
+        return Response({"ticket": services.ws_ticket_issue(user=request.user)}, status=201)
+
+
+class MembershipOut(serializers.Serializer):
+    tenant = serializers.CharField(source="tenant.slug")
+    role = serializers.CharField()
+    tier = serializers.SerializerMethodField()
+    organization = serializers.CharField(source="organization.name", allow_null=True, default=None)
+
+    def get_tier(self, membership) -> int | None:
+        return membership.tier if membership.is_staff_member else None
+
+
+class MeOut(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    memberships = MembershipOut(many=True)
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeOut)
+    def get(self, request):
+        user = request.user
+        return Response(
+            MeOut(
+                {"email": user.email, "name": user.name, "memberships": memberships_of(user)}
+            ).data
+        )

@@ -1,0 +1,76 @@
+"""The doors: where a request, a socket or an admin page enters one tenant's scope.
+
+Checks run in the order of CONTRACT section 4: credentials (401 / login redirect), then
+membership (the same 404 for a missing tenant and a tenant one does not belong to), then role
+(403). Only after the membership check is the tenant's scope entered, and everything the view
+does, rendering included, happens inside it.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from rest_framework.permissions import BasePermission
+from rest_framework.views import APIView
+
+from accounts.models import Membership, Role
+from accounts.selectors import membership_in, tenant_by_slug
+from accounts.tenancy import tenant_scope
+
+STAFF_ROLES = (Role.ADMIN, Role.AGENT)
+
+
+def _check_role(membership: Membership, roles: Iterable[str] | None) -> None:
+    if roles is not None and membership.role not in roles:
+        raise PermissionDenied("Your role in this help desk does not allow this.")
+
+
+class TenantPageMixin:
+    """For class-based pages under /t/<tenant>/: login, membership, role, then the scope."""
+
+    allowed_roles: Iterable[str] | None = None  # None: every member
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = membership_in(request.user, kwargs["tenant"])
+        _check_role(membership, self.allowed_roles)
+        request.tenant, request.membership = membership.tenant, membership
+        self.tenant, self.membership = membership.tenant, membership
+        with tenant_scope(membership.tenant):
+            response = super().dispatch(request, *args, **kwargs)
+            # A TemplateResponse renders lazily, after dispatch returns: render it while the
+            # scope is still active so that querysets in templates stay filtered.
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
+
+
+class IsTenantMember(BasePermission):
+    """The API's membership check. Sets request.tenant and request.membership."""
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False  # DRF answers 401 (our authenticators send WWW-Authenticate)
+        membership = membership_in(request.user, view.kwargs["tenant"])
+        request.tenant, request.membership = membership.tenant, membership
+        _check_role(membership, getattr(view, "allowed_roles", None))
+        return True
+
+
+class TenantAPIView(APIView):
+    """Base for every API view under /api/v1/t/<tenant>/."""
+
+    permission_classes = [IsTenantMember]
+    allowed_roles: Iterable[str] | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        tenant = tenant_by_slug(kwargs.get("tenant", ""))
+        if tenant is None:
+            # No scope: the permission answers 401 or 404 before any tenant data is read.
+            return super().dispatch(request, *args, **kwargs)
+        with tenant_scope(tenant):
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response

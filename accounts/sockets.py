@@ -1,0 +1,97 @@
+"""The WebSocket door: origin, credentials, membership and role, then the tenant scope.
+
+Consumers under /ws/t/<tenant>/ subclass `TenantSocket`. A socket keeps its tenant for life;
+every database call goes through `self.db(fn, ...)`, which runs `fn` in a worker thread inside
+that tenant's scope (a context manager cannot stay open across a consumer's handlers).
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.http import Http404
+from django.http.request import split_domain_port, validate_host
+
+from accounts.models import Membership
+from accounts.selectors import membership_in
+from accounts.services import ws_ticket_redeem
+from accounts.tenancy import tenant_scope
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+
+
+def own_origin(origin: str | None) -> bool:
+    """Is `origin` the help desk's own (its host is one of ALLOWED_HOSTS)?"""
+    if not origin:
+        return False
+    domain, _ = split_domain_port(urlsplit(origin).netloc)
+    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+
+
+def header(scope: dict, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def query_param(scope: dict, name: str) -> str | None:
+    values = parse_qs(scope.get("query_string", b"").decode()).get(name)
+    return values[0] if values else None
+
+
+class TenantSocket(AsyncJsonWebsocketConsumer):
+    allowed_roles: Iterable[str] | None = None
+
+    tenant = None
+    membership: Membership | None = None
+
+    async def websocket_connect(self, message) -> None:
+        origin = header(self.scope, b"origin")
+        if origin is not None and not self.origin_allowed(origin):
+            await self.close()  # closing before accept answers the handshake with HTTP 403
+            return
+        code = await self.authorize(origin)
+        if code is not None:
+            await self.accept()
+            await self.close(code=code)
+            return
+        await super().websocket_connect(message)
+
+    def origin_allowed(self, origin: str) -> bool:
+        return own_origin(origin)
+
+    async def authorize(self, origin: str | None) -> int | None:
+        """Set self.membership and self.tenant, or return the close code."""
+        user = self.scope.get("user")
+        ticket = query_param(self.scope, "ticket")
+        if ticket:
+            user = await database_sync_to_async(ws_ticket_redeem)(ticket)
+        elif user is not None and user.is_authenticated and origin is None:
+            user = None  # a session cookie only counts from the help desk's own pages
+        if user is None or not user.is_authenticated:
+            return CLOSE_UNAUTHENTICATED
+        try:
+            membership = await database_sync_to_async(membership_in)(
+                user, self.scope["url_route"]["kwargs"]["tenant"]
+            )
+        except Http404:
+            return CLOSE_NOT_FOUND
+        if self.allowed_roles is not None and membership.role not in self.allowed_roles:
+            return CLOSE_FORBIDDEN
+        self.membership, self.tenant = membership, membership.tenant
+        return None
+
+    async def db(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
+        tenant = self.tenant
+
+        def scoped():
+            with tenant_scope(tenant):
+                return fn(*args, **kwargs)
+
+        return await database_sync_to_async(scoped)()

@@ -1,0 +1,69 @@
+"""Base classes for the tenant admin site at /t/<tenant>/admin/.
+
+What a tenant admin may do comes from their membership role, never from Django's global
+permissions. Querysets and foreign-key choices are filtered by the tenant scope the door
+entered; forms put the tenant on the instance before validation so that uniqueness checks that
+lead with `tenant` run (Django would otherwise skip a constraint on a field not in the form and
+let the database raise).
+"""
+
+from django import forms
+from django.contrib import admin
+
+
+def tenant_bound(form_class: type[forms.ModelForm], tenant) -> type[forms.ModelForm]:
+    class TenantBoundForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if getattr(self.instance, "tenant_id", None) is None:
+                self.instance.tenant = tenant
+
+        def _get_validation_exclusions(self):
+            exclusions = super()._get_validation_exclusions()
+            exclusions.discard("tenant")
+            return exclusions
+
+    TenantBoundForm.__name__ = form_class.__name__
+    return TenantBoundForm
+
+
+class TenantPermissionsMixin:
+    def _is_tenant_admin(self, request) -> bool:
+        membership = getattr(request, "membership", None)
+        return membership is not None and membership.is_admin
+
+    def has_module_permission(self, request) -> bool:
+        return self._is_tenant_admin(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self._is_tenant_admin(request)
+
+    def has_add_permission(self, request, *args) -> bool:
+        return self._is_tenant_admin(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self._is_tenant_admin(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self._is_tenant_admin(request)
+
+
+class TenantModelAdmin(TenantPermissionsMixin, admin.ModelAdmin):
+    exclude = ("tenant",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        return tenant_bound(super().get_form(request, obj, **kwargs), request.tenant)
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.tenant = request.tenant
+        super().save_model(request, obj, form, change)
+
+
+class TenantInline(TenantPermissionsMixin, admin.TabularInline):
+    exclude = ("tenant",)
+    extra = 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = tenant_bound(formset.form, request.tenant)
+        return formset

@@ -1,0 +1,19 @@
+"""Every error under /api/ is JSON: DRF's own, Django's 404/403, and anything unexpected."""
+
+import logging
+
+from django.http import JsonResponse
+from rest_framework.views import exception_handler as drf_exception_handler
+
+log = logging.getLogger(__name__)
+
+
+def exception_handler(exc, context):
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        response.data = {"detail": response.data}
+    return response
+
+
+def json_error(request, status: int, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status)

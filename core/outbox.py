@@ -1,0 +1,123 @@
+"""The outbox: side effects written with the change that causes them, delivered after commit.
+
+    enqueue(key=..., kind=..., payload=...)   # inside the caller's transaction
+    deliver(key)                              # the relay: at least once, deduplicated by key
+    relay_pending()                           # the beat job's sweep of what is still undelivered
+
+Handlers are registered per kind (`core/outbox_handlers.py`). Without Redis the worker cannot
+reach the ASGI process's in-memory channel layer, so live events are left for the ASGI process
+to relay itself (`core/live_relay.py`); `LIVE_DELIVERED_HERE` says which process delivers them.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any], str], None]
+_handlers: dict[str, Handler] = {}
+
+# Set by the ASGI process when it relays live events itself (no Redis).
+LIVE_DELIVERED_HERE = False
+
+MAX_BACKOFF = timedelta(minutes=30)
+BATCH_SIZE = 100
+
+
+def register(kind: str) -> Callable[[Handler], Handler]:
+    def decorate(handler: Handler) -> Handler:
+        _handlers[kind] = handler
+        return handler
+
+    return decorate
+
+
+def enqueue(*, key: str, kind: str, payload: dict[str, Any]) -> None:
+    """Record a side effect in the current transaction; nudge the relay once it commits."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("outbox.enqueue() must run inside the transaction of its cause.")
+    if kind not in _handlers:
+        raise ValueError(f"No outbox handler for kind {kind!r}.")
+    # ON CONFLICT DO NOTHING: a retried service call must not fail or duplicate the effect.
+    OutboxMessage.objects.bulk_create(
+        [OutboxMessage(key=key, kind=kind, payload=payload)], ignore_conflicts=True
+    )
+    transaction.on_commit(lambda: _nudge(key, kind))
+
+
+def _nudge(key: str, kind: str) -> None:
+    if kind == OutboxMessage.Kind.LIVE and settings.OUTBOX_RELAY_IN_ASGI:
+        return  # the ASGI process polls for these; the worker cannot reach its sockets
+    from core.tasks import deliver_outbox_message
+
+    try:
+        deliver_outbox_message.delay(key)
+    except Exception:  # the broker is down: the beat sweep delivers it later
+        log.warning("Could not nudge the outbox relay for %s; the sweep will.", key)
+
+
+def _delivers_here(kind: str) -> bool:
+    if kind == OutboxMessage.Kind.LIVE and settings.OUTBOX_RELAY_IN_ASGI:
+        return LIVE_DELIVERED_HERE
+    return True
+
+
+def deliver(key: str) -> bool:
+    """Deliver one message if it is still pending. True when it was delivered now."""
+    with transaction.atomic():
+        # The row lock keeps two relays from sending the same message at the same moment;
+        # a crash after sending and before commit sends it again (at least once).
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(key=key, delivered_at__isnull=True)
+            .first()
+        )
+        if message is None or not _delivers_here(message.kind):
+            return False
+        try:
+            _handlers[message.kind](message.payload, message.key)
+        except Exception as exc:
+            message.attempts += 1
+            backoff = min(timedelta(seconds=2**message.attempts), MAX_BACKOFF)
+            message.available_at = timezone.now() + backoff
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            message.save(update_fields=["attempts", "available_at", "last_error"])
+            log.warning("Outbox delivery of %s failed (attempt %s): %s", key, message.attempts, exc)
+            return False
+        message.delivered_at = timezone.now()
+        message.save(update_fields=["delivered_at"])
+        return True
+
+
+def pending_keys(*, kinds: list[str], limit: int = BATCH_SIZE) -> list[str]:
+    return list(
+        OutboxMessage.objects.filter(
+            delivered_at__isnull=True, kind__in=kinds, available_at__lte=timezone.now()
+        )
+        .order_by("available_at")
+        .values_list("key", flat=True)[:limit]
+    )
+
+
+def relay_pending(*, kinds: list[str] | None = None) -> tuple[int, int]:
+    """Deliver what is due, in bounded batches. Returns (looked at, delivered)."""
+    kinds = [k for k in (kinds or list(_handlers)) if _delivers_here(k)]
+    looked = delivered = 0
+    while kinds:
+        keys = pending_keys(kinds=kinds)
+        if not keys:
+            break
+        results = [deliver(key) for key in keys]
+        looked += len(keys)
+        delivered += sum(results)
+        if not any(results):
+            break  # everything left is failing or locked by another relay: try next sweep
+    return looked, delivered

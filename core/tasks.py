@@ -1,0 +1,14 @@
+from celery import shared_task
+
+from core import outbox
+
+
+@shared_task(sweeps_all_tenants=True)
+def deliver_outbox_message(key: str) -> bool:
+    return outbox.deliver(key)
+
+
+@shared_task(sweeps_all_tenants=True)
+def relay_outbox() -> str:
+    looked, delivered = outbox.relay_pending()
+    return f"outbox: looked at {looked}, delivered {delivered}"

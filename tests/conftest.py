@@ -1,0 +1,88 @@
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from accounts.models import Organization, Role, Tenant, User
+from tests.factories import MembershipFactory, OrganizationFactory, TenantFactory, UserFactory
+
+USES_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+USES_REDIS = bool(os.environ.get("REDIS_URL"))
+CHROMIUM = shutil.which("chromium")
+
+# CI sets these: there a test that cannot find its service fails instead of skipping.
+REQUIRED = {
+    "postgres": os.environ.get("HELPDESK_REQUIRE_SERVICES") == "1",
+    "redis": os.environ.get("HELPDESK_REQUIRE_SERVICES") == "1",
+    "e2e": os.environ.get("HELPDESK_REQUIRE_BROWSER") == "1",
+}
+AVAILABLE = {
+    "postgres": (USES_POSTGRES, "needs PostgreSQL: set DATABASE_URL=postgres://..."),
+    "redis": (USES_REDIS, "needs Redis: set REDIS_URL=redis://..."),
+    "e2e": (bool(CHROMIUM), "needs Debian's chromium (apt-get install chromium)"),
+}
+
+
+def pytest_runtest_setup(item):
+    for marker, (available, reason) in AVAILABLE.items():
+        if item.get_closest_marker(marker) and not available:
+            if REQUIRED[marker]:
+                pytest.fail(f"required service missing: {reason}")
+            pytest.skip(reason)
+
+
+@dataclass
+class Desk:
+    """One tenant with a person in each role."""
+
+    tenant: Tenant
+    org: Organization
+    admin: User
+    agent: User
+    tier2: User
+    customer: User
+
+
+def make_desk(slug: str, tz: str = "Europe/Berlin") -> Desk:
+    tenant = TenantFactory(slug=slug, name=slug.capitalize(), timezone=tz)
+    org = OrganizationFactory(tenant=tenant, name=f"{slug.capitalize()} Customer Co")
+
+    def member(local: str, role: str, tier: int = 1, organization=None) -> User:
+        user = UserFactory(email=f"{local}@{slug}.example")
+        MembershipFactory(tenant=tenant, user=user, role=role, tier=tier, organization=organization)
+        return user
+
+    return Desk(
+        tenant=tenant,
+        org=org,
+        admin=member("admin", Role.ADMIN, 3),
+        agent=member("agent", Role.AGENT, 1),
+        tier2=member("tier2", Role.AGENT, 2),
+        customer=member("customer", Role.CUSTOMER, 1, org),
+    )
+
+
+@pytest.fixture
+def acme(db) -> Desk:
+    return make_desk("acme")
+
+
+@pytest.fixture
+def globex(db) -> Desk:
+    """The outsider: another tenant on the same installation."""
+    return make_desk("globex", "America/New_York")
+
+
+def login(client, user: User) -> None:
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+
+
+def api_client(user: User | None = None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        _, token = AuthToken.objects.create(user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client

@@ -1,0 +1,20 @@
+"""Settings for the test suite: the real settings module in its development mode, made fast.
+
+DATABASE_URL / REDIS_URL from the environment decide whether PostgreSQL and Redis are used.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "k" * 40)
+
+from helpdesk.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks nudged by on_commit run in-process; tests that exercise a real worker and broker
+# configure their own Celery app (tests/core/test_celery_*.py).
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+MEDIA_ROOT = BASE_DIR / ".run" / "test-media"  # noqa: F405
+OUTBOX_RELAY_IN_ASGI = False
