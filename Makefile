@@ -3,6 +3,10 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Runtime state of `make run` (dev secret key, Celery's filesystem queue, beat's schedule, media);
+# settings.py reads the same variable. Point it elsewhere to run a second copy side by side.
+RUN_DIR := $(abspath $(or $(HELPDESK_RUN_DIR),.run))
+export HELPDESK_RUN_DIR := $(RUN_DIR)
 
 .PHONY: run test install lint format migrate seed bench clean
 
@@ -14,16 +18,16 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-.run/dev_secret_key:
-	mkdir -p .run
+$(RUN_DIR)/dev_secret_key:
+	mkdir -p $(RUN_DIR)
 	$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 # Development: SQLite, the filesystem Celery broker and the in-memory channel layer unless
 # DATABASE_URL / REDIS_URL say otherwise. One foreground command; Ctrl-C stops every process.
-run: install .run/dev_secret_key
-	mkdir -p .run/celery/queue .run/celery/processed
-	DEBUG=1 SECRET_KEY=$$(cat .run/dev_secret_key) $(PY) manage.py migrate --noinput
-	DEBUG=1 SECRET_KEY=$$(cat .run/dev_secret_key) $(PY) manage.py seed_demo
+run: install $(RUN_DIR)/dev_secret_key
+	mkdir -p $(RUN_DIR)/celery/queue $(RUN_DIR)/celery/processed
+	DEBUG=1 SECRET_KEY=$$(cat $(RUN_DIR)/dev_secret_key) $(PY) manage.py migrate --noinput
+	DEBUG=1 SECRET_KEY=$$(cat $(RUN_DIR)/dev_secret_key) $(PY) manage.py seed_demo
 	@echo ""
 	@echo "  Help desk: http://127.0.0.1:$(PORT)/    platform admin: http://127.0.0.1:$(PORT)/admin/"
 	@echo "  Logins (password helpdesk-demo): admin@acme.example, agent@acme.example,"
@@ -31,7 +35,7 @@ run: install .run/dev_secret_key
 	@echo "  admin@globex.example, agent@globex.example, tier2@globex.example,"
 	@echo "  customer@globex.example, root@platform.example"
 	@echo ""
-	DEBUG=1 SECRET_KEY=$$(cat .run/dev_secret_key) PORT=$(PORT) exec $(VENV)/bin/honcho -f Procfile.dev start
+	DEBUG=1 SECRET_KEY=$$(cat $(RUN_DIR)/dev_secret_key) PORT=$(PORT) exec $(VENV)/bin/honcho -f Procfile.dev start
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -48,4 +52,4 @@ bench: install
 	$(PY) bench/sla.py
 
 clean:
-	rm -rf .run db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf $(RUN_DIR) db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -12,9 +12,12 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-RUN_DIR = BASE_DIR / ".run"  # runtime state of the embedded (no PostgreSQL/Redis) mode
 
 env = environ.Env()
+
+# Runtime state of the embedded (no PostgreSQL/Redis) mode: the filesystem broker's folders.
+# Configurable so that a second installation (or a test) does not share the developer's queue.
+RUN_DIR = Path(env.str("HELPDESK_RUN_DIR", default=str(BASE_DIR / ".run")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -166,6 +169,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.relay_outbox",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=10.0),
     },
+    "autoclose-idle": {"task": "tickets.tasks.autoclose_idle_task", "schedule": 60.0},
 }
 
 # --- Email ----------------------------------------------------------------------------------
@@ -234,6 +238,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.add_error_responses",
+    ],
 }
 
 # --- I18N, time -----------------------------------------------------------------------------
@@ -247,7 +255,7 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Development serves straight from the finders; production collects into STATIC_ROOT.
 STATIC_ROOT = env.str("STATIC_ROOT", default="" if DEBUG else str(BASE_DIR / "staticfiles")) or None
-MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / ".run" / "media"))
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(RUN_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -260,6 +268,15 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # --- Product settings -----------------------------------------------------------------------
 AUTOCLOSE_AFTER_HOURS = env.int("AUTOCLOSE_AFTER_HOURS", default=48)
+REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=7)
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_FILES = 10
+MESSAGE_MAX_CHARS = 50_000
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
