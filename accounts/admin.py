@@ -30,18 +30,67 @@ class TenantAdmin(admin.ModelAdmin):
     search_fields = ["slug", "name"]
 
 
+def _customer_needs_organization(form: forms.ModelForm, cleaned: dict) -> None:
+    missing = not cleaned.get("organization") and "organization" not in form.errors
+    if cleaned.get("role") == Role.CUSTOMER and missing:
+        form.add_error("organization", "A customer belongs to one of your organizations.")
+
+
+@admin.register(Organization, site=platform_admin_site)
+class PlatformOrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "tenant", "created_at"]
+    list_filter = ["tenant"]
+    search_fields = ["name"]
+
+
+class PlatformMembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        # `organization` is added by the admin's form factory at request time: its scoped
+        # manager cannot be queried at import.
+        fields = ["user", "tenant", "role", "tier"]
+
+    def clean(self):
+        cleaned = super().clean()
+        # Outside any scope the raw id field accepts every tenant's organizations.
+        org, tenant = cleaned.get("organization"), cleaned.get("tenant")
+        if org is not None and tenant is not None and org.tenant_id != tenant.pk:
+            self.add_error("organization", "This organization belongs to another tenant.")
+        _customer_needs_organization(self, cleaned)
+        return cleaned
+
+
 @admin.register(Membership, site=platform_admin_site)
 class PlatformMembershipAdmin(admin.ModelAdmin):
+    form = PlatformMembershipForm
+    fields = ["user", "tenant", "role", "tier", "organization"]
     list_display = ["user", "tenant", "role", "tier", "organization"]
     list_filter = ["tenant", "role"]
+    list_select_related = ["user", "tenant", "organization"]
     raw_id_fields = ["user", "organization"]
 
 
 # --- Each tenant's admin (/t/<tenant>/admin/) -----------------------------------------------
 
 
+class OrganizationForm(forms.ModelForm):
+    # No Meta: the admin's form factory builds the fields (all but `tenant`) at request time,
+    # inside the tenant scope, so scoped foreign keys get that tenant's choices.
+
+    def clean_name(self) -> str:
+        # The case-insensitive unique constraint would otherwise only say "Constraint
+        # organization_name_unique is violated". The query runs in the tenant's scope, so a
+        # name used by another tenant stays free.
+        name = self.cleaned_data["name"].strip()
+        taken = Organization.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError("An organization with this name already exists.")
+        return name
+
+
 @admin.register(Organization, site=tenant_admin_site)
 class OrganizationAdmin(TenantModelAdmin):
+    form = OrganizationForm
     list_display = ["name", "created_at"]
     search_fields = ["name"]
 
@@ -66,8 +115,7 @@ class InviteForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("role") == Role.CUSTOMER and not cleaned.get("organization"):
-            self.add_error("organization", "A customer belongs to one of your organizations.")
+        _customer_needs_organization(self, cleaned)
         return cleaned
 
 
@@ -77,6 +125,11 @@ class MembershipForm(forms.ModelForm):
         # `organization` is added by the admin's form factory inside the tenant scope, so its
         # choices are that tenant's organizations (a field built at import would see none).
         fields = ["role", "tier"]
+
+    def clean(self):
+        cleaned = super().clean()
+        _customer_needs_organization(self, cleaned)
+        return cleaned
 
 
 @admin.register(Membership, site=tenant_admin_site)

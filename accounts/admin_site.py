@@ -21,6 +21,9 @@ class TenantAdminSite(admin.AdminSite):
 
     site_title = "Help desk admin"
     index_title = "Configure your help desk"
+    # Without Django's "Recent actions": admin log entries carry no tenant, so that list would
+    # show what the person did in their other tenants.
+    index_template = "accounts/admin/tenant_index.html"
 
     def has_permission(self, request) -> bool:
         membership = getattr(request, "membership", None)

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -92,9 +93,18 @@ class Tenant(models.Model):
 
 
 class Organization(TenantOwned):
-    """A customer company of a tenant. Its support plan arrives with the SLA engine."""
+    """A customer company of a tenant, on a support plan (empty: the tenant's default plan)."""
 
     name = models.CharField(max_length=200)
+    # A string reference: accounts is the ground and imports nothing from sla.
+    plan = models.ForeignKey(
+        "sla.SupportPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organizations",
+        help_text="Empty: the help desk's default plan.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -105,6 +115,11 @@ class Organization(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Outside a tenant scope (the platform admin) every tenant's plans are on offer.
+        if self.plan_id is not None and self.plan.tenant_id != self.tenant_id:
+            raise ValidationError({"plan": "This plan belongs to another tenant."})
 
 
 class Role(models.TextChoices):

@@ -170,6 +170,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=10.0),
     },
     "autoclose-idle": {"task": "tickets.tasks.autoclose_idle_task", "schedule": 60.0},
+    "escalate-sla-breaches": {"task": "sla.tasks.escalate_sla_breaches", "schedule": 15.0},
+    "compute-sla-deadlines": {"task": "sla.tasks.compute_sla_deadlines", "schedule": 60.0},
 }
 
 # --- Email ----------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from core import views as core_views
 
 api_v1 = [
     path("", include("accounts.api_urls")),
+    path("t/<slug:tenant>/", include("tickets.api_urls")),
+    path("t/<slug:tenant>/", include("sla.api_urls")),
 ]
 
 urlpatterns = [
@@ -15,6 +17,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("accounts.urls")),
+    path("", include("tickets.urls")),
 ]
 
 handler400 = "core.views.bad_request"

@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class TicketsConfig(AppConfig):
     name = "tickets"
+
+    def ready(self) -> None:
+        from sla import subjects
+        from tickets.sla_handler import TicketClocks
+        from tickets.sla_sync import SUBJECT
+
+        subjects.register(SUBJECT, TicketClocks())

@@ -1,0 +1,216 @@
+"""Tickets at scale: 100,000 tickets in each of two tenants, measured over the ASGI server.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench python bench/tickets.py
+
+Prints ticket creation through the API (tickets/s, p50/p95 latency, with parallel clients) and
+the first page of the agent list ordered by SLA due time (p50/p95). Needs PostgreSQL; the
+database is created if missing and filled once (later runs reuse it).
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench")
+
+
+def ensure_database() -> None:
+    import psycopg2
+
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def fill(per_tenant: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from accounts.models import Membership, Tenant
+    from accounts.tenancy import tenant_scope
+    from sla.services import plan_for
+    from tickets.models import Status, Ticket, TicketSequence
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    now = timezone.now()
+    rng = random.Random(7)
+    statuses = [
+        Status.AWAITING_RESPONSE,
+        Status.IN_PROGRESS,
+        Status.AWAITING_CUSTOMER,
+        Status.CLOSED,
+    ]
+    for tenant in Tenant.objects.filter(slug__in=["acme", "globex"]):
+        with tenant_scope(tenant):
+            if Ticket.objects.count() >= per_tenant:
+                continue
+            customer = Membership.objects.filter(role="customer").select_related("user").first()
+            plan = plan_for(tenant=tenant, organization=customer.organization)
+            sequence, _ = TicketSequence.objects.get_or_create(tenant=tenant)
+            start = sequence.last_number
+            batch = []
+            for i in range(start + 1, start + per_tenant + 1):
+                status = rng.choice(statuses)
+                created = now - timedelta(minutes=rng.randint(0, 60 * 24 * 90))
+                open_ = status != Status.CLOSED
+                batch.append(
+                    Ticket(
+                        tenant=tenant,
+                        number=i,
+                        reference=f"{tenant.reference_prefix}-{i}",
+                        subject=f"Bench ticket {i}",
+                        description="Filled by bench/tickets.py",
+                        priority=rng.choice(["critical", "urgent", "high", "normal", "low"]),
+                        status=status,
+                        requester=customer.user,
+                        organization=customer.organization,
+                        plan=plan,
+                        created_at=created,
+                        updated_at=created,
+                        status_changed_at=created,
+                        sla_due_at=created + timedelta(hours=rng.randint(1, 200))
+                        if open_
+                        else None,
+                        closed_at=None if open_ else created + timedelta(hours=5),
+                    )
+                )
+                if len(batch) == 5000:
+                    Ticket.objects.bulk_create(batch)
+                    batch = []
+            Ticket.objects.bulk_create(batch)
+            sequence.last_number = start + per_tenant
+            sequence.save()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def token(port: int, email: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    body = json.dumps({"email": email, "password": "helpdesk-demo"})
+    conn.request("POST", "/api/v1/auth/token/", body, {"Content-Type": "application/json"})
+    return json.loads(conn.getresponse().read())["token"]
+
+
+def timed_requests(port, method, path, headers, bodies, workers: int) -> list[float]:
+    def one(body):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        started = time.perf_counter()
+        conn.request(method, path, body, headers)
+        response = conn.getresponse()
+        response.read()
+        assert response.status in (200, 201), response.status
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(one, bodies))
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--per-tenant", type=int, default=100_000)
+    parser.add_argument("--creates", type=int, default=600)
+    parser.add_argument("--lists", type=int, default=300)
+    parser.add_argument("--port", type=int, default=8731)
+    args = parser.parse_args()
+    ensure_database()
+    started = time.perf_counter()
+    fill(args.per_tenant)
+    print(
+        f"fill: {args.per_tenant:,} tickets in each of acme and globex "
+        f"(ready in {time.perf_counter() - started:.0f} s)"
+    )
+
+    # The server runs as in production: DEBUG off, Redis as broker/cache when REDIS_URL is set.
+    env = {
+        **os.environ,
+        "LOG_LEVEL": "WARNING",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECRET_KEY": "bench-only-" + "x" * 50,
+        "SECURE_SSL_REDIRECT": "0",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "helpdesk.asgi:application",
+            "--port",
+            str(args.port),
+            "--workers",
+            "2",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request(
+                    "GET", "/healthz"
+                )
+                break
+            except OSError:
+                time.sleep(0.2)
+        agent = {"Authorization": f"Token {token(args.port, 'agent@acme.example')}"}
+        customer = {
+            "Authorization": f"Token {token(args.port, 'customer@acme.example')}",
+            "Content-Type": "application/json",
+        }
+        list_path = "/api/v1/t/acme/tickets/?ordering=due"
+        timed_requests(args.port, "GET", list_path, agent, [None] * 20, 1)  # warm up
+        lists = timed_requests(args.port, "GET", list_path, agent, [None] * args.lists, 1)
+        print(
+            f"agent list, first page by due time: p50 {pct(lists, 50):.1f} ms, "
+            f"p95 {pct(lists, 95):.1f} ms over {args.lists} requests (target p95 < 50 ms)"
+        )
+        bodies = [
+            json.dumps({"subject": f"Bench create {i}", "description": "x"})
+            for i in range(args.creates)
+        ]
+        began = time.perf_counter()
+        creates = timed_requests(args.port, "POST", "/api/v1/t/acme/tickets/", customer, bodies, 8)
+        rate = args.creates / (time.perf_counter() - began)
+        print(
+            f"ticket create via API: {rate:.0f} tickets/s with 8 clients, p50 "
+            f"{pct(creates, 50):.1f} ms, p95 {pct(creates, 95):.1f} ms (target >= 100/s)"
+        )
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+if __name__ == "__main__":
+    main()

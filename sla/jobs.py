@@ -1,0 +1,375 @@
+"""The SLA beat jobs: escalate (warnings and breaches) and compute (stale clocks).
+
+Both sweep every tenant. They never loop over open subjects: they claim only due (or stale)
+clocks through partial indexes, in bounded batches, with `SELECT ... FOR UPDATE SKIP LOCKED`,
+so workers running at the same moment split the work instead of queueing on it. Each batch is
+one transaction: the mark on the clock and everything the subscriber writes (events, outbox
+rows, the subject's summary) commit together or not at all, so a worker killed mid-batch leaves
+nothing half-done and the next run redoes exactly what was lost.
+
+Each transition is also a conditional UPDATE (`... WHERE breached_at IS NULL`), so even a
+database without row locks (SQLite) records it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Tenant
+from accounts.tenancy import all_tenants, tenant_scope
+from sla import services, subjects
+from sla.models import Clock, Target
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# One run handles at most this many batches; what is left waits for the next run (15 s later).
+MAX_BATCHES = 1000
+
+
+@dataclass
+class Outcome:
+    looked: int = 0
+    warned: int = 0
+    breached: int = 0
+    recomputed: int = 0
+    skipped: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.warned + self.breached + self.recomputed
+
+    def add(self, other: Outcome) -> None:
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + value)
+
+
+def escalate(*, now: datetime | None = None, batch_size: int | None = None) -> Outcome:
+    """Record breaches (due_at passed) and then warnings (warn_at passed, not yet due)."""
+    now = now or timezone.now()
+    batch_size = batch_size or BATCH_SIZE
+    outcome = Outcome()
+
+    def breach_candidates() -> QuerySet[Clock]:
+        return Clock.objects.filter(
+            stopped_at__isnull=True,
+            paused_at__isnull=True,
+            breached_at__isnull=True,
+            due_at__lte=now,
+        ).order_by("due_at")
+
+    def warn_candidates() -> QuerySet[Clock]:
+        # A clock already past due when first seen gets no warning, only its breach.
+        return Clock.objects.filter(
+            stopped_at__isnull=True,
+            paused_at__isnull=True,
+            warned_at__isnull=True,
+            breached_at__isnull=True,
+            warn_at__lte=now,
+            due_at__gt=now,
+        ).order_by("warn_at")
+
+    _sweep(breach_candidates, lambda clocks: _escalate_batch(clocks, now, outcome), batch_size)
+    _sweep(warn_candidates, lambda clocks: _escalate_batch(clocks, now, outcome), batch_size)
+    return outcome
+
+
+def compute(*, now: datetime | None = None, batch_size: int | None = None) -> Outcome:
+    """Recompute stale clocks (and only those), then refresh their subjects' summaries."""
+    now = now or timezone.now()
+    batch_size = batch_size or BATCH_SIZE
+    outcome = Outcome()
+
+    def stale() -> QuerySet[Clock]:
+        return Clock.objects.filter(stale=True).order_by("pk")
+
+    _sweep(stale, lambda clocks: _compute_batch(clocks, now, outcome), batch_size)
+    return outcome
+
+
+# -- batches ---------------------------------------------------------------------------------
+
+
+def _sweep(
+    candidates: Callable[[], QuerySet[Clock]],
+    handle: Callable[[list[Clock]], set[int]],
+    batch_size: int,
+) -> None:
+    """Claim and handle batches until none is left; `handle` returns the ids it had to skip."""
+    skipped: set[int] = set()
+    for _ in range(MAX_BATCHES):
+        with all_tenants(), transaction.atomic():
+            clocks = list(
+                candidates()
+                .exclude(pk__in=skipped)
+                .select_for_update(skip_locked=True, of=("self",))
+                .select_related("plan__calendar")[:batch_size]
+            )
+            if not clocks:
+                return
+            skipped |= handle(clocks)
+        if len(clocks) < batch_size:
+            return
+
+
+def _in_savepoints(
+    clocks: list[Clock],
+    whole: Callable[[list[Clock]], Outcome],
+    each: Callable[[Clock], Outcome],
+) -> tuple[Outcome, set[int]]:
+    """Run `whole` in one savepoint; if anything in it fails, redo item by item.
+
+    The fast path keeps the batch cheap. After a failure the batch's savepoint is rolled back
+    (so nothing counts twice), the clocks are read again, and each item gets its own savepoint:
+    a failing subscriber (a subject locked elsewhere, a bug) costs that item a retry on the
+    next run, not the whole batch. Returns what was done and the ids that failed.
+    """
+    try:
+        with transaction.atomic():
+            return whole(clocks), set()
+    except Exception:
+        log.exception("SLA batch failed; retrying its %d clocks one by one", len(clocks))
+    fresh = Clock.objects.select_related("plan__calendar").in_bulk([c.pk for c in clocks])
+    done = Outcome()
+    failed: set[int] = set()
+    for clock in clocks:
+        item = fresh.get(clock.pk)
+        if item is None:
+            continue
+        try:
+            with transaction.atomic():
+                result = each(item)
+        except Exception:
+            log.exception("SLA clock %s failed; it will be retried on the next run", clock.pk)
+            failed.add(clock.pk)
+        else:
+            done.add(result)
+    return done, failed
+
+
+def _tenants(clocks: list[Clock]) -> dict[int, Tenant]:
+    return Tenant.objects.in_bulk({clock.tenant_id for clock in clocks})
+
+
+def _escalate_batch(clocks: list[Clock], now: datetime, outcome: Outcome) -> set[int]:
+    tenants = _tenants(clocks)
+
+    def each(clock: Clock) -> Outcome:
+        with tenant_scope(tenants[clock.tenant_id]):
+            return _escalate_one(clock, now)
+
+    def whole(batch: list[Clock]) -> Outcome:
+        done = Outcome()
+        for clock in batch:
+            if clock.stale:
+                with tenant_scope(tenants[clock.tenant_id]):
+                    done.add(_refresh_stale(clock, now))
+        running = [c for c in batch if c.stopped_at is None and c.due_at is not None]
+        breaching = [c for c in running if c.due_at <= now]
+        warning = [
+            c for c in running if c.due_at > now and c.warn_at <= now and c.warned_at is None
+        ]
+        # One conditional UPDATE per kind for the whole batch: the rows are locked by this
+        # transaction, so it must match every clock; if it does not, the batch is redone
+        # clock by clock, where each conditional UPDATE decides on its own.
+        _mark(breaching, "breached_at", now)
+        _mark(warning, "warned_at", now)
+        _notify(breaching, "breach", tenants)
+        _notify(warning, "warning", tenants)
+        done.breached += len(breaching)
+        done.warned += len(warning)
+        return done
+
+    done, failed = _in_savepoints(clocks, whole, each)
+    done.looked, done.skipped = len(clocks), len(failed)
+    outcome.add(done)
+    return failed
+
+
+class _Raced(Exception):
+    """A batch UPDATE matched fewer clocks than were claimed."""
+
+
+_STILL_DUE = {"breached_at__isnull": True, "stopped_at__isnull": True, "paused_at__isnull": True}
+
+
+def _mark(clocks: list[Clock], field: str, now: datetime) -> None:
+    if not clocks:
+        return
+    conditions = dict(_STILL_DUE, **({"warned_at__isnull": True} if field == "warned_at" else {}))
+    marked = Clock.objects.filter(pk__in=[c.pk for c in clocks], **conditions).update(
+        **{field: now}
+    )
+    if marked != len(clocks):
+        raise _Raced(f"{field}: marked {marked} of {len(clocks)} claimed clocks")
+    for clock in clocks:
+        setattr(clock, field, now)
+
+
+def _notify(clocks: list[Clock], kind: str, tenants: dict[int, Tenant]) -> None:
+    """Tell each clock's subscriber, inside the clock's tenant scope, grouped per tenant."""
+    groups: dict[tuple[int, str], list[Clock]] = defaultdict(list)
+    for clock in clocks:
+        groups[(clock.tenant_id, clock.subject_type)].append(clock)
+    for (tenant_id, subject_type), group in groups.items():
+        handler = subjects.handler_for(subject_type)
+        if handler is None:
+            continue
+        with tenant_scope(tenants[tenant_id]):
+            many = getattr(handler, "on_breaches" if kind == "breach" else "on_warnings", None)
+            if many is not None:
+                many(group)
+                continue
+            one = handler.on_breach if kind == "breach" else handler.on_warning
+            for clock in group:
+                one(clock)
+
+
+def _refresh_stale(clock: Clock, now: datetime) -> Outcome:
+    # Deadlines from before a calendar or plan edit would warn or breach by mistake.
+    services.recompute(clock, now=now)
+    clock.save(update_fields=_RECOMPUTED)
+    subjects.refresh_summaries(clock.subject_type, [clock.subject_id])
+    return Outcome(recomputed=1)
+
+
+def _escalate_one(clock: Clock, now: datetime) -> Outcome:
+    counts = _refresh_stale(clock, now) if clock.stale else Outcome()
+    if clock.stopped_at is not None or clock.due_at is None:
+        return counts
+    handler = subjects.handler_for(clock.subject_type)
+    if clock.due_at <= now:
+        if Clock.objects.filter(pk=clock.pk, **_STILL_DUE).update(breached_at=now):
+            clock.breached_at = now
+            counts.breached += 1
+            if handler is not None:
+                handler.on_breach(clock)
+    elif clock.warn_at <= now and clock.warned_at is None:
+        still = Clock.objects.filter(pk=clock.pk, warned_at__isnull=True, **_STILL_DUE)
+        if still.update(warned_at=now):
+            clock.warned_at = now
+            counts.warned += 1
+            if handler is not None:
+                handler.on_warning(clock)
+    return counts
+
+
+_RECOMPUTED = [
+    "pauses",
+    "paused_at",
+    "warn_at",
+    "due_at",
+    "priority",
+    "target_minutes",
+    "around_the_clock",
+    "stale",
+    "stopped_at",
+    "cancelled",
+]
+
+
+def _compute_batch(clocks: list[Clock], now: datetime, outcome: Outcome) -> set[int]:
+    tenants = _tenants(clocks)
+    targets = {
+        (t.plan_id, t.priority): t
+        for t in Target.objects.filter(plan_id__in={c.plan_id for c in clocks})
+    }
+
+    def fresh(clock: Clock) -> None:
+        if clock.stopped_at is None:
+            services.recompute(clock, target=targets.get((clock.plan_id, clock.priority)), now=now)
+        clock.stale = False
+
+    def whole(batch: list[Clock]) -> Outcome:
+        for clock in batch:
+            fresh(clock)
+        _write_recomputed(batch)
+        by_subject: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for clock in batch:
+            by_subject[(clock.tenant_id, clock.subject_type)].append(clock.subject_id)
+        for (tenant_id, subject_type), ids in sorted(by_subject.items()):
+            with tenant_scope(tenants[tenant_id]):
+                subjects.refresh_summaries(subject_type, ids)
+        return Outcome(recomputed=len(batch))
+
+    def each(clock: Clock) -> Outcome:
+        fresh(clock)
+        clock.save(update_fields=_RECOMPUTED)
+        with tenant_scope(tenants[clock.tenant_id]):
+            subjects.refresh_summaries(clock.subject_type, [clock.subject_id])
+        return Outcome(recomputed=1)
+
+    done, failed = _in_savepoints(clocks, whole, each)
+    done.looked, done.skipped = len(clocks), len(failed)
+    outcome.add(done)
+    return failed
+
+
+def _write_recomputed(clocks: list[Clock]) -> None:
+    """One statement for the batch (Django's bulk_update builds a CASE per row and field,
+    which costs milliseconds per clock); the rows are locked by this transaction."""
+    assert Clock._meta.db_table == "sla_clock"
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [
+        (
+            adapt(c.warn_at),
+            adapt(c.due_at),
+            c.target_minutes,
+            c.around_the_clock,
+            adapt(c.stopped_at),
+            c.cancelled,
+            c.pk,
+        )
+        for c in clocks
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg2.extras import execute_values
+
+            execute_values(
+                cursor.cursor,
+                "UPDATE sla_clock AS c SET warn_at = v.warn_at, due_at = v.due_at, "
+                "target_minutes = v.target_minutes, around_the_clock = v.around_the_clock, "
+                "stopped_at = v.stopped_at, cancelled = v.cancelled, stale = false "
+                "FROM (VALUES %s) AS v(warn_at, due_at, target_minutes, around_the_clock, "
+                "stopped_at, cancelled, id) WHERE c.id = v.id",
+                rows,
+                template="(%s::timestamptz, %s::timestamptz, %s::integer, %s::boolean, "
+                "%s::timestamptz, %s::boolean, %s::bigint)",
+                page_size=len(rows),
+            )
+        else:
+            cursor.executemany(
+                "UPDATE sla_clock SET warn_at = %s, due_at = %s, target_minutes = %s, "
+                "around_the_clock = %s, stopped_at = %s, cancelled = %s, stale = false "
+                "WHERE id = %s",
+                rows,
+            )
+
+
+# -- the doors' summary lines (Celery tasks and management commands) --------------------------
+
+
+def escalate_sla_breaches(*, now: datetime | None = None) -> str:
+    done = escalate(now=now)
+    return (
+        f"escalate_sla_breaches: looked at {done.looked} due clocks; recorded {done.breached} "
+        f"breaches and {done.warned} warnings; recomputed {done.recomputed} stale; "
+        f"skipped {done.skipped}"
+    )
+
+
+def compute_sla_deadlines(*, now: datetime | None = None) -> str:
+    done = compute(now=now)
+    return (
+        f"compute_sla_deadlines: looked at {done.looked} stale clocks; recomputed "
+        f"{done.recomputed}; skipped {done.skipped}"
+    )

@@ -1,0 +1,308 @@
+"""Calendars, support plans and their targets, and SLA clocks.
+
+Clocks point at a subject (`subject_type`, `subject_id`), never at a ticket or chat model:
+sla knows nothing of either (ARCHITECTURE "SLA clocks").
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from datetime import date, time
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from accounts.tenancy import TenantOwned, validate_timezone
+from sla import holiday_sources
+from sla.business_time import Schedule
+from sla.priorities import Priority
+
+MIDNIGHT = time(0)
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+def _first_version() -> int:
+    # Random, so that a row re-created with a reused id (SQLite after a rollback, restores)
+    # can never meet a cached schedule of its predecessor.
+    return secrets.randbits(48)
+
+
+class Calendar(TenantOwned):
+    """Business hours in a time zone, with holidays. Edits bump `version` (schedule cache)."""
+
+    name = models.CharField(max_length=100)
+    timezone = models.CharField(
+        max_length=64, validators=[validate_timezone], help_text="IANA name, e.g. Europe/Berlin."
+    )
+    holiday_country = models.CharField(
+        max_length=3, blank=True, help_text="ISO country code for public holidays, e.g. DE or US."
+    )
+    holiday_subdivision = models.CharField(
+        max_length=10, blank=True, help_text="Region within the country, e.g. BE (Berlin) or NY."
+    )
+    # Bumped by every edit (sla.services.mark_stale); keys the per-process schedule cache.
+    version = models.BigIntegerField(default=_first_version, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint("tenant", Lower("name"), name="sla_calendar_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.holiday_country = self.holiday_country.strip().upper()
+        self.holiday_subdivision = self.holiday_subdivision.strip().upper()
+        problems = holiday_sources.check(self.holiday_country, self.holiday_subdivision)
+        if problems:
+            raise ValidationError(problems)
+
+    def weekly_spec(self) -> dict[str, list[list[str]]]:
+        """`{"0": [["09:00", "18:00"]], ...}` (CONTRACT section 4), from the interval rows."""
+        spec: dict[str, list[list[str]]] = {}
+        for interval in sorted(self.intervals.all(), key=lambda i: (i.weekday, i.start)):
+            spec.setdefault(str(interval.weekday), []).append(
+                [interval.start.strftime("%H:%M"), interval.end_label]
+            )
+        return spec
+
+    def schedule(self) -> Schedule:
+        """This calendar as a `Schedule`, cached per (id, version) in this process."""
+        key = (self.pk, self.version)
+        cached = _SCHEDULES.get(key)
+        if cached is None:
+            cached = self._build_schedule()
+            with _SCHEDULES_LOCK:
+                if len(_SCHEDULES) > 512:
+                    _SCHEDULES.clear()
+                _SCHEDULES[key] = cached
+        return cached
+
+    def _build_schedule(self) -> Schedule:
+        weekly: dict[int, list[tuple[time, time]]] = {}
+        for weekday, start, end in self.intervals.values_list("weekday", "start", "end"):
+            weekly.setdefault(weekday, []).append((start, end))
+        holidays: list[date] = list(self.holidays.values_list("date", flat=True))
+        return Schedule(self.timezone, weekly, holidays)
+
+
+# Schedules are immutable and their per-day caches live in business_time, so one per calendar
+# version is enough. A bumped version simply misses: no invalidation across processes needed.
+_SCHEDULES: dict[tuple[int, int], Schedule] = {}
+_SCHEDULES_LOCK = threading.Lock()
+
+
+class CalendarInterval(TenantOwned):
+    """Open from `start` to `end` on `weekday`, local wall-clock; an end of 00:00 is 24:00."""
+
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="intervals")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField(help_text="00:00 means midnight at the end of the day (24:00).")
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        indexes = [models.Index(fields=["tenant", "calendar", "weekday"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")) | Q(end=MIDNIGHT),
+                name="sla_interval_end_after_start",
+                violation_error_message="The end must be after the start (00:00 means 24:00).",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end_label}"
+
+    @property
+    def end_label(self) -> str:
+        return "24:00" if self.end == MIDNIGHT else self.end.strftime("%H:%M")
+
+    def clean(self) -> None:
+        if self.start is not None and self.end is not None:
+            if self.end != MIDNIGHT and self.end <= self.start:
+                raise ValidationError(
+                    {"end": "The end must be after the start (use 00:00 for midnight)."}
+                )
+            if self.start.second or self.end.second:
+                raise ValidationError("Use whole minutes (HH:MM).")
+
+
+class Holiday(TenantOwned):
+    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "calendar", "date"],
+                name="sla_holiday_unique_date",
+                violation_error_message="This calendar already has a holiday on that date.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class SupportPlan(TenantOwned):
+    name = models.CharField(max_length=100)
+    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="plans")
+    is_default = models.BooleanField(
+        default=False, help_text="New organizations (and unknown contacts) get this plan."
+    )
+    chat_first_response_minutes = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1)], help_text="Minutes of business time."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "tenant",
+                Lower("name"),
+                name="sla_plan_name",
+                violation_error_message="A plan with this name already exists.",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=Q(is_default=True),
+                name="sla_plan_one_default",
+                violation_error_message="Another plan is already the default; untick it first.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Target(TenantOwned):
+    """A plan's promise for one priority, in minutes of business time."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="targets")
+    priority = models.CharField(max_length=16, choices=Priority.choices)
+    first_response_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    next_response_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: none."
+    )
+    resolution_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    around_the_clock = models.BooleanField(
+        default=False, help_text="Count every minute, not only the calendar's business hours."
+    )
+
+    class Meta:
+        ordering = ["plan", "priority"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "plan", "priority"],
+                name="sla_target_unique_priority",
+                violation_error_message="This plan already has a target for that priority.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} / {self.priority}"
+
+    def minutes_for(self, metric: str) -> int | None:
+        return {
+            Metric.FIRST_RESPONSE: self.first_response_minutes,
+            Metric.NEXT_RESPONSE: self.next_response_minutes,
+            Metric.RESOLUTION: self.resolution_minutes,
+        }.get(metric)
+
+
+class Metric(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    NEXT_RESPONSE = "next_response", "Next response"
+    RESOLUTION = "resolution", "Resolution"
+    CHAT_FIRST_RESPONSE = "chat_first_response", "Chat first response"
+
+
+RUNNING = Q(stopped_at__isnull=True)
+
+
+class Clock(TenantOwned):
+    """One SLA commitment on one subject. Deadlines follow CONTRACT section 5's formula.
+
+    `pauses` holds closed pause intervals as `[[start_iso, end_iso], ...]`; an open pause is
+    `paused_at`, and while it is open `warn_at` and `due_at` are null.
+    """
+
+    subject_type = models.CharField(max_length=32)
+    subject_id = models.BigIntegerField()
+    metric = models.CharField(max_length=32, choices=Metric.choices)
+    plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="clocks")
+    priority = models.CharField(max_length=16, choices=Priority.choices)
+    target_minutes = models.PositiveIntegerField()
+    around_the_clock = models.BooleanField(default=False)
+    started_at = models.DateTimeField()
+    pauses = models.JSONField(default=list, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    # A clock stopped because its target went away (priority now without next-response SLA).
+    cancelled = models.BooleanField(default=False)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    stale = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "subject_type", "subject_id", "metric"],
+                condition=RUNNING,
+                name="sla_clock_one_running",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "subject_type", "subject_id"], name="sla_clock_subject"),
+            models.Index(fields=["tenant", "subject_type", "started_at"], name="sla_clock_report"),
+            models.Index(fields=["tenant", "plan"], name="sla_clock_plan", condition=RUNNING),
+            # The three job indexes below sweep every tenant, so they lead with the instant
+            # (or id) they are ordered by rather than with tenant; each holds only due work.
+            models.Index(
+                fields=["warn_at"],
+                name="sla_clock_warn_due",
+                condition=Q(
+                    stopped_at__isnull=True,
+                    paused_at__isnull=True,
+                    warned_at__isnull=True,
+                    breached_at__isnull=True,
+                ),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="sla_clock_breach_due",
+                condition=Q(
+                    stopped_at__isnull=True, paused_at__isnull=True, breached_at__isnull=True
+                ),
+            ),
+            models.Index(fields=["id"], name="sla_clock_stale", condition=Q(stale=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}#{self.subject_id} {self.metric}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None

@@ -1,0 +1,290 @@
+"""Every write of the SLA engine. Keyword-only; they run inside the caller's transaction and the
+caller's tenant scope (a ticket or chat service, the admin, or a job's per-item scope).
+
+Clock rows are locked (`select_for_update`) before they change, so a service never overwrites a
+warning or breach the escalate job recorded a moment earlier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Organization, Tenant
+from sla import holiday_sources
+from sla.deadlines import deadlines, paused_time, schedule_for
+from sla.models import Calendar, Clock, Holiday, Metric, SupportPlan, Target
+from sla.selectors import ClockSummary, running_clock, summary_for
+
+__all__ = [
+    "ClockSummary",
+    "fill_public_holidays",
+    "mark_stale",
+    "pause_clock",
+    "plan_for",
+    "recompute",
+    "reprioritize",
+    "resume_clock",
+    "running_clock",
+    "start_clock",
+    "stop_clock",
+    "summary_for",
+    "target_minutes",
+]
+
+
+# Joins the caller's transaction without a savepoint (no extra round trips); called outside
+# one, the service still runs atomically and its row locks are legal.
+_in_transaction = transaction.atomic(savepoint=False)
+
+
+def plan_for(*, tenant: Tenant, organization: Organization | None) -> SupportPlan | None:
+    """The organization's plan, else the tenant's default plan.
+
+    None only when the tenant has no plan at all (then its tickets run without SLA clocks).
+    """
+    own = organization is not None and organization.plan_id is not None
+    if own and organization.plan.tenant_id == tenant.pk:
+        return organization.plan
+    plans = SupportPlan.objects.filter(tenant=tenant).select_related("calendar")
+    return plans.filter(is_default=True).first() or plans.order_by("pk").first()
+
+
+def target_minutes(
+    *, plan: SupportPlan, priority: str, metric: str, target: Target | None = None
+) -> tuple[int, bool] | None:
+    """(minutes, around_the_clock) of `metric` for `priority` on `plan`, or None: no SLA."""
+    if metric == Metric.CHAT_FIRST_RESPONSE:
+        return plan.chat_first_response_minutes, False
+    if target is None:
+        target = Target.objects.filter(plan=plan, priority=priority).first()
+    if target is None:
+        return None
+    minutes = target.minutes_for(metric)
+    return None if minutes is None else (minutes, target.around_the_clock)
+
+
+@_in_transaction
+def start_clock(
+    *,
+    tenant: Tenant,
+    subject_type: str,
+    subject_id: int,
+    metric: str,
+    plan: SupportPlan,
+    priority: str,
+    start: datetime,
+) -> Clock | None:
+    """Start a clock; None when the plan has no target for that metric and priority.
+
+    Idempotent: when a clock of that metric already runs on the subject it is returned as it
+    is (a later customer message neither starts nor restarts the next-response clock).
+    """
+    _check_aware(start)
+    existing = running_clock(subject_type=subject_type, subject_id=subject_id, metric=metric)
+    if existing is not None:
+        return existing
+    found = target_minutes(plan=plan, priority=priority, metric=metric)
+    if found is None:
+        return None
+    minutes, around_the_clock = found
+    clock = Clock(
+        tenant=tenant,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        metric=metric,
+        plan=plan,
+        priority=priority,
+        target_minutes=minutes,
+        around_the_clock=around_the_clock,
+        started_at=start,
+        pauses=[],
+    )
+    _apply_formula(clock)
+    clock.save()
+    return clock
+
+
+@_in_transaction
+def stop_clock(*, subject_type: str, subject_id: int, metric: str, at: datetime) -> Clock | None:
+    """The running clock of `metric` is met (or, past its due time, stopped late) at `at`.
+
+    A late stop records `breached_at = at` on the clock but calls no subscriber: the subject's
+    own service is acting on it right now. Returns the clock, or None when none was running.
+    """
+    _check_aware(at)
+    clock = _locked_running(subject_type, subject_id, metric)
+    if clock is None:
+        return None
+    if clock.paused_at is not None:
+        _close_pause(clock, at)
+        _apply_formula(clock)
+    clock.stopped_at = at
+    if clock.breached_at is None and clock.due_at is not None and at > clock.due_at:
+        clock.breached_at = at
+    clock.stale = False
+    clock.save(update_fields=[*_DEADLINE_FIELDS, "stopped_at", "breached_at", "stale"])
+    return clock
+
+
+@_in_transaction
+def pause_clock(*, subject_type: str, subject_id: int, metric: str, at: datetime) -> None:
+    """Pause the running clock of `metric` (no-op when none runs or it is already paused)."""
+    _check_aware(at)
+    clock = _locked_running(subject_type, subject_id, metric)
+    if clock is None or clock.paused_at is not None:
+        return
+    clock.paused_at = at
+    clock.warn_at = clock.due_at = None
+    clock.save(update_fields=_DEADLINE_FIELDS)
+
+
+@_in_transaction
+def resume_clock(*, subject_type: str, subject_id: int, metric: str, at: datetime) -> None:
+    """Close the open pause at `at` and recompute the deadlines from the clock's start."""
+    _check_aware(at)
+    clock = _locked_running(subject_type, subject_id, metric)
+    if clock is None or clock.paused_at is None:
+        return
+    _close_pause(clock, at)
+    _apply_formula(clock)
+    clock.stale = False
+    clock.save(update_fields=[*_DEADLINE_FIELDS, "stale"])
+
+
+@_in_transaction
+def reprioritize(*, subject_type: str, subject_id: int, priority: str) -> None:
+    """Give the subject's running clocks the targets of `priority`, recomputed from their start.
+
+    A clock whose new priority has no target for its metric (next response on a priority
+    without one) is cancelled: stopped, marked `cancelled`, and left out of reports.
+    """
+    clocks = (
+        Clock.objects.select_for_update(of=("self",))
+        .select_related("plan__calendar")
+        .filter(subject_type=subject_type, subject_id=subject_id, stopped_at__isnull=True)
+        .exclude(metric=Metric.CHAT_FIRST_RESPONSE)
+        .order_by("pk")
+    )
+    for clock in clocks:
+        clock.priority = priority
+        if recompute(clock):
+            clock.save(update_fields=_RECOMPUTE_FIELDS)
+        else:
+            clock.save(update_fields=[*_RECOMPUTE_FIELDS, "stopped_at", "cancelled"])
+
+
+def recompute(clock: Clock, *, target: Target | None = None, now: datetime | None = None) -> bool:
+    """Refresh the clock's target from its plan and reapply the formula from its own start.
+
+    Clears `stale`; never touches `warned_at` / `breached_at`. Returns False when the target is
+    gone, in which case the clock is cancelled (stopped at `now`). The caller saves.
+    """
+    clock.stale = False
+    found = target_minutes(
+        plan=clock.plan, priority=clock.priority, metric=clock.metric, target=target
+    )
+    if found is None:
+        clock.stopped_at = now or timezone.now()
+        clock.cancelled = True
+        clock.warn_at = clock.due_at = None
+        return False
+    clock.target_minutes, clock.around_the_clock = found
+    _apply_formula(clock)
+    return True
+
+
+@_in_transaction
+def mark_stale(*, calendar: Calendar | None = None, plan: SupportPlan | None = None) -> int:
+    """Mark the running clocks that use `calendar` or `plan` stale, for the compute job.
+
+    Also bumps the calendar's version, which is what invalidates cached schedules, so call it
+    after every edit of a calendar, its intervals or holidays, a plan or its targets.
+    """
+    marked = 0
+    if calendar is not None:
+        Calendar.objects.filter(pk=calendar.pk).update(version=F("version") + 1)
+        calendar.refresh_from_db(fields=["version"])
+        marked += Clock.objects.filter(
+            plan__calendar=calendar,
+            stopped_at__isnull=True,
+            around_the_clock=False,
+            stale=False,
+        ).update(stale=True)
+    if plan is not None:
+        marked += Clock.objects.filter(plan=plan, stopped_at__isnull=True, stale=False).update(
+            stale=True
+        )
+    return marked
+
+
+@transaction.atomic
+def fill_public_holidays(*, calendar: Calendar, years: Iterable[int]) -> int:
+    """Add the public holidays of the calendar's country/subdivision; returns how many were new.
+
+    Dates the calendar already has are kept as they are (an admin may have renamed them).
+    """
+    if not calendar.holiday_country:
+        raise ValueError("Set the calendar's holiday country first.")
+    found = holiday_sources.public_holidays(
+        calendar.holiday_country, calendar.holiday_subdivision, years
+    )
+    have: set[date] = set(Holiday.objects.filter(calendar=calendar).values_list("date", flat=True))
+    new = [
+        Holiday(tenant_id=calendar.tenant_id, calendar=calendar, date=day, name=name[:200])
+        for day, name in found
+        if day not in have
+    ]
+    Holiday.objects.bulk_create(new)
+    if new:
+        mark_stale(calendar=calendar)
+    return len(new)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+_DEADLINE_FIELDS = ["pauses", "paused_at", "warn_at", "due_at"]
+_RECOMPUTE_FIELDS = [*_DEADLINE_FIELDS, "priority", "target_minutes", "around_the_clock", "stale"]
+
+
+def _locked_running(subject_type: str, subject_id: int, metric: str) -> Clock | None:
+    return (
+        Clock.objects.select_for_update(of=("self",))
+        .select_related("plan__calendar")
+        .filter(
+            subject_type=subject_type,
+            subject_id=subject_id,
+            metric=metric,
+            stopped_at__isnull=True,
+        )
+        .first()
+    )
+
+
+def _close_pause(clock: Clock, at: datetime) -> None:
+    assert clock.paused_at is not None
+    begin, end = clock.paused_at.astimezone(UTC), max(at, clock.paused_at).astimezone(UTC)
+    clock.pauses = [*clock.pauses, [begin.isoformat(), end.isoformat()]]
+    clock.paused_at = None
+
+
+def _apply_formula(clock: Clock) -> None:
+    if clock.paused_at is not None:
+        clock.warn_at = clock.due_at = None
+        return
+    schedule = schedule_for(clock.plan.calendar, around_the_clock=clock.around_the_clock)
+    clock.warn_at, clock.due_at = deadlines(
+        schedule,
+        start=clock.started_at,
+        target_minutes=clock.target_minutes,
+        paused=paused_time(schedule, clock.pauses),
+    )
+
+
+def _check_aware(value: datetime) -> None:
+    if timezone.is_naive(value):
+        raise ValueError(f"SLA times must be timezone-aware, got {value!r}")

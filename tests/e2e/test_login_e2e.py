@@ -1,0 +1,215 @@
+"""Logging in with a real browser (Debian's Chromium through Playwright) against the real app:
+uvicorn serving helpdesk.asgi on a database seeded with the demo data (CONTRACT section 3)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CHROMIUM
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "helpdesk-demo"
+SCREENSHOT = Path(tempfile.gettempdir()) / "e2e-login.png"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+NOT_INHERITED = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DJANGO_SETTINGS_MODULE",
+    "DEBUG",
+    "SECRET_KEY",
+    "HELPDESK_RUN_DIR",
+    "OUTBOX_RELAY_IN_ASGI",
+}
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+# (email, tenant slug, tenant name, role badge, organization or None)
+DEMO_PEOPLE = [
+    ("admin@acme.example", "acme", "Acme", "Admin · tier 3", None),
+    ("agent@acme.example", "acme", "Acme", "Agent · tier 1", None),
+    ("tier2@acme.example", "acme", "Acme", "Agent · tier 2", None),
+    ("tier3@acme.example", "acme", "Acme", "Agent · tier 3", None),
+    ("customer@acme.example", "acme", "Acme", "Customer", "Acme Customer Co"),
+    ("premium@acme.example", "acme", "Acme", "Customer", "Big Client Ltd"),
+    ("admin@globex.example", "globex", "Globex", "Admin · tier 3", None),
+    ("agent@globex.example", "globex", "Globex", "Agent · tier 1", None),
+    ("tier2@globex.example", "globex", "Globex", "Agent · tier 2", None),
+    ("customer@globex.example", "globex", "Globex", "Customer", "Globex Client Inc"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app as `make run` serves it (DEBUG, embedded defaults), on its own SQLite file, so
+    that it does not depend on pytest-django's test database."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    env.update(
+        DJANGO_SETTINGS_MODULE="helpdesk.settings",
+        DEBUG="1",
+        SECRET_KEY="e2e-only-secret-key-" + "x" * 40,
+        DATABASE_URL=f"sqlite:///{tmp}/db.sqlite3",
+        HELPDESK_RUN_DIR=str(tmp / "run"),
+        # No worker here: emails are printed, and nothing in these tests waits for the queue.
+        EMAIL_URL="consolemail://",
+    )
+    for command in (["migrate", "--noinput"], ["seed_demo"]):
+        done = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    port = _free_port()
+    log = (tmp / "uvicorn.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application"]
+        + ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "on"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while _status(f"{url}/healthz") != 200:
+            assert process.poll() is None, (tmp / "uvicorn.log").read_text()
+            assert time.monotonic() < deadline, (tmp / "uvicorn.log").read_text()
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 700})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def log_in(page, server: str, email: str) -> None:
+    page.goto(f"{server}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("email, slug, tenant, role, organization", DEMO_PEOPLE)
+def test_each_demo_user_lands_in_their_tenant_with_their_role(
+    page, server, email, slug, tenant, role, organization
+):
+    log_in(page, server, email)
+    assert page.url == f"{server}/t/{slug}/"
+    assert page.locator("h1").inner_text() == f"{tenant} help desk"
+    assert page.locator(".brand").inner_text() == tenant
+    assert page.get_by_test_id("role").inner_text() == role
+    assert email in page.locator("main").inner_text()
+    if organization:
+        assert organization in page.locator("main").inner_text()
+    other = "Globex" if tenant == "Acme" else "Acme"
+    assert other not in page.content()
+    assert (page.get_by_role("link", name="Admin").count() == 1) == role.startswith("Admin")
+
+
+def test_the_pages_are_styled(page, server):
+    log_in(page, server, "customer@acme.example")
+    css = page.request.get(f"{server}/static/css/app.css")
+    assert css.status == 200 and ".topbar" in css.text()
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(246, 247, 249)"  # app.css's --bg, so the stylesheet applied
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    assert SCREENSHOT.stat().st_size > 5_000
+
+
+def test_the_acme_admin_opens_the_tenant_admin(page, server):
+    log_in(page, server, "admin@acme.example")
+    page.get_by_role("link", name="Admin").click()
+    page.wait_for_load_state()
+    assert page.url == f"{server}/t/acme/admin/"
+    assert "Acme — help desk admin" in page.locator("#site-name").inner_text()
+    page.get_by_role("link", name="Organizations").first.click()
+    page.wait_for_load_state()
+    listing = page.locator("#result_list").inner_text()
+    assert "Acme Customer Co" in listing and "Big Client Ltd" in listing
+    assert "Globex" not in listing
+
+
+def test_an_agent_is_refused_the_tenant_admin(page, server):
+    log_in(page, server, "agent@acme.example")
+    response = page.goto(f"{server}/t/acme/admin/")
+    assert response.status == 403
+
+
+def test_a_globex_user_opening_acme_gets_the_404_page(page, server):
+    log_in(page, server, "agent@globex.example")
+    for path in ("/t/acme/", "/t/acme/admin/"):
+        response = page.goto(f"{server}{path}")
+        assert response.status == 404
+        assert "not found" in page.content().lower()
+        assert "Acme" not in page.content()
+
+
+def test_the_platform_superuser_uses_the_platform_admin(page, server):
+    log_in(page, server, "root@platform.example")
+    response = page.goto(f"{server}/admin/accounts/membership/")
+    assert response.status == 200
+    listing = page.locator("#result_list").inner_text()
+    assert "agent@acme.example" in listing and "agent@globex.example" in listing

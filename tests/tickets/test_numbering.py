@@ -1,0 +1,89 @@
+import threading
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from accounts.tenancy import tenant_scope
+from core.errors import InvalidInput
+from tests.tickets.helpers import member, open_ticket
+from tickets import services
+from tickets.models import Ticket
+
+
+def test_numbers_count_per_tenant_and_references_use_the_prefix(desks):
+    acme, globex = desks
+    a1, a2 = open_ticket(acme), open_ticket(acme)
+    g1 = open_ticket(globex)
+    assert (a1.number, a2.number, g1.number) == (1, 2, 1)
+    assert (a1.reference, g1.reference) == ("ACME-1", "GLOBEX-1")
+
+
+def test_a_failed_creation_leaves_no_gap(desks):
+    acme, _ = desks
+    open_ticket(acme)
+    page = SimpleUploadedFile("page.html", b"<html><script>alert(1)</script></html>")
+    with pytest.raises(InvalidInput):  # fails after its number was taken: all rolls back
+        open_ticket(acme, files=[page])
+    assert open_ticket(acme).number == 2
+
+
+def _in_threads(count: int, work) -> list:
+    results, errors = [None] * count, []
+    barrier = threading.Barrier(count)
+
+    def run(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_creations_get_numbers_1_to_20_with_no_gap_or_repeat(acme, globex):
+    from sla import demo as sla_demo
+
+    sla_demo.seed_tenant(acme.tenant)
+    customer = member(acme, acme.customer)
+
+    def create(i):
+        with tenant_scope(acme.tenant):
+            ticket, _ = services.ticket_create(actor=customer, subject=f"#{i}", description="x")
+            return ticket.number
+
+    numbers = _in_threads(20, create)
+    assert sorted(numbers) == list(range(1, 21))
+    with tenant_scope(acme.tenant):
+        assert sorted(Ticket.objects.values_list("number", flat=True)) == list(range(1, 21))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_retries_with_one_idempotency_key_create_one_ticket(acme, globex):
+    from sla import demo as sla_demo
+
+    sla_demo.seed_tenant(acme.tenant)
+    customer = member(acme, acme.customer)
+
+    def create(i):
+        with tenant_scope(acme.tenant):
+            ticket, _ = services.ticket_create(
+                actor=customer, subject="same", description="x", idempotency_key="retry-1"
+            )
+            return ticket.number
+
+    assert set(_in_threads(8, create)) == {1}
+    with tenant_scope(acme.tenant):
+        assert Ticket.objects.count() == 1

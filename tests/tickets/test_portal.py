@@ -1,0 +1,88 @@
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.tenancy import tenant_scope
+from tests.conftest import login
+from tests.tickets.helpers import member, open_ticket
+from tests.tickets.test_attachments import PNG
+from tickets import services
+from tickets.models import Category, Ticket
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+def test_the_new_ticket_form_guides_and_creates_with_a_screenshot(client, desks):
+    acme, _ = desks
+    login(client, acme.customer)
+    page = client.get("/t/acme/portal/new/")
+    assert page.status_code == 200
+    assert b"steps to reproduce" in page.content and b"Never paste passwords" in page.content
+    with tenant_scope(acme.tenant):
+        technical = Category.objects.get(slug="technical")
+    response = client.post(
+        "/t/acme/portal/new/",
+        {
+            "subject": "Crash on save",
+            "category": technical.pk,
+            "priority": "normal",
+            "description": "Steps: click save.",
+            "files": [SimpleUploadedFile("shot.png", PNG)],
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert b"ACME-1" in response.content and b"shot.png" in response.content
+
+
+def test_a_missing_subject_is_a_form_error_not_a_500(client, desks):
+    acme, _ = desks
+    login(client, acme.customer)
+    response = client.post("/t/acme/portal/new/", {"description": "x", "priority": "normal"})
+    assert response.status_code == 200
+    assert b"This field is required" in response.content
+
+
+def test_my_requests_lists_only_mine_with_status_and_priority(client, desks):
+    acme, _ = desks
+    open_ticket(acme, subject="Mine")
+    open_ticket(acme, acme.agent, subject="Agent's own")
+    login(client, acme.customer)
+    page = client.get("/t/acme/portal/").content.decode()
+    assert "Mine" in page and "Agent&#x27;s own" not in page and "Agent's own" not in page
+    assert "Awaiting response" in page and "Normal" in page
+
+
+def test_the_ticket_page_escapes_what_people_type_and_hides_internal_notes(client, desks):
+    acme, _ = desks
+    ticket = open_ticket(acme, subject=XSS, description=XSS)
+    with tenant_scope(acme.tenant):
+        services.ticket_note(actor=member(acme, acme.agent), ticket=ticket, body="internal only")
+        services.ticket_reply(actor=member(acme, acme.agent), ticket=ticket, body=XSS)
+    login(client, acme.customer)
+    page = client.get(f"/t/acme/tickets/{ticket.number}/").content.decode()
+    assert "<script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in page
+    assert "internal only" not in page
+    login(client, acme.agent)
+    assert "internal only" in client.get(f"/t/acme/tickets/{ticket.number}/").content.decode()
+
+
+def test_the_customer_replies_closes_and_rates_from_the_page(client, desks):
+    acme, _ = desks
+    ticket = open_ticket(acme)
+    login(client, acme.customer)
+    url = f"/t/acme/tickets/{ticket.number}/"
+    client.post(url, {"body": "More details"}, follow=True)
+    client.post(url + "close/", follow=True)
+    page = client.post(url + "rate/", {"rating": "4", "comment": "ok"}, follow=True)
+    assert b"You rated this 4 / 5" in page.content
+    with tenant_scope(acme.tenant):
+        assert Ticket.objects.get(pk=ticket.pk).feedback.rating == 4
+
+
+def test_an_outsider_gets_404_on_every_portal_page(client, desks):
+    acme, globex = desks
+    ticket = open_ticket(acme)
+    login(client, globex.customer)
+    for path in ["/t/acme/portal/", "/t/acme/portal/new/", f"/t/acme/tickets/{ticket.number}/"]:
+        assert client.get(path).status_code == 404
+    assert client.post(f"/t/acme/tickets/{ticket.number}/close/").status_code == 404

@@ -1,0 +1,131 @@
+"""The ticket side of the SLA engine: due times, pauses, and breaches that escalate once."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from accounts.tenancy import tenant_scope
+from sla.jobs import escalate
+from sla.models import Calendar, SupportPlan
+from sla.priorities import Priority
+from tests.sla.brute_force import ScheduleParams, brute_add
+from tests.tickets.helpers import member, open_ticket
+from tickets import services
+from tickets.models import Event, Ticket
+
+ALWAYS = ScheduleParams(
+    "UTC", {d: [(datetime.min.time(), datetime.min.time())] for d in range(7)}, frozenset()
+)
+
+# Weekends, public holidays, DST weeks and closing time, in each tenant's own zone.
+INSTANTS = {
+    "acme": [
+        "2026-10-24T11:00:00+02:00",  # Saturday before the fall-back Sunday
+        "2026-12-24T17:30:00+01:00",  # half an hour before closing, then two holidays
+        "2026-03-27T16:00:00+01:00",  # Friday before spring-forward
+    ],
+    "globex": [
+        "2026-10-31T23:30:00-04:00",  # the night before fall-back (Sun-Thu calendar)
+        "2026-07-03T12:00:00-04:00",  # a Friday (closed) before Independence Day
+        "2026-03-07T09:00:00-05:00",  # Saturday before spring-forward
+    ],
+}
+
+
+def params_of(calendar: Calendar) -> ScheduleParams:
+    weekly: dict[int, list] = {}
+    for weekday, start, end in calendar.intervals.values_list("weekday", "start", "end"):
+        weekly.setdefault(weekday, []).append((start, end))
+    return ScheduleParams(
+        calendar.timezone, weekly, frozenset(calendar.holidays.values_list("date", flat=True))
+    )
+
+
+def expected(params, plan, priority, start, metric) -> datetime:
+    target = plan.targets.get(priority=priority)
+    minutes = getattr(target, f"{metric}_minutes")
+    return brute_add(
+        ALWAYS if target.around_the_clock else params,
+        start,
+        timedelta(minutes=minutes),
+        max_days=30,
+    )
+
+
+@pytest.mark.parametrize("slug", ["acme", "globex"])
+def test_due_times_agree_with_the_brute_force_reference(desks, slug):
+    desk = {d.tenant.slug: d for d in desks}[slug]
+    with tenant_scope(desk.tenant):
+        plans = list(SupportPlan.objects.select_related("calendar"))
+        params = params_of(plans[0].calendar)
+        org = desk.org
+    for plan in plans:
+        with tenant_scope(desk.tenant):
+            org.plan = plan
+            org.save(update_fields=["plan"])
+        for instant in INSTANTS[slug]:
+            start = datetime.fromisoformat(instant)
+            for priority in Priority.values:
+                with time_machine.travel(start, tick=False):
+                    ticket = open_ticket(desk, priority=priority)
+                with tenant_scope(desk.tenant):
+                    first = expected(params, plan, priority, start, "first_response")
+                    resolution = expected(params, plan, priority, start, "resolution")
+                label = f"{plan.name}/{priority} from {instant}"
+                assert ticket.sla_first_response_due == first, label
+                assert ticket.sla_resolution_due == resolution, label
+
+
+def test_waiting_on_the_customer_pauses_resolution_and_extends_it(desks):
+    acme, _ = desks
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday 10:00 in Berlin
+    with time_machine.travel(start, tick=False):
+        ticket = open_ticket(acme)
+    due_before = ticket.sla_resolution_due
+    with time_machine.travel(start + timedelta(hours=1), tick=False), tenant_scope(acme.tenant):
+        services.ticket_reply(actor=member(acme, acme.agent), ticket=ticket, body="Which one?")
+        paused = Ticket.objects.get(pk=ticket.pk)
+    assert paused.sla_paused and paused.sla_resolution_due is None
+    with time_machine.travel(start + timedelta(hours=3), tick=False), tenant_scope(acme.tenant):
+        services.ticket_reply(actor=member(acme, acme.customer), ticket=ticket, body="This one")
+        resumed = Ticket.objects.get(pk=ticket.pk)
+    assert not resumed.sla_paused
+    assert resumed.sla_resolution_due == due_before + timedelta(hours=2)
+    assert resumed.sla_next_response_due is not None  # the customer's message started it
+
+
+def test_a_breach_escalates_the_ticket_once_and_returns_it_to_the_tier_queue(desks):
+    acme, globex = desks
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        ticket = open_ticket(acme, priority="critical")
+        outsider = open_ticket(globex, priority="critical")
+        with tenant_scope(acme.tenant):
+            services.ticket_take(actor=member(acme, acme.agent), ticket=ticket)
+    later = start + timedelta(minutes=20)  # critical: first response due in 15 minutes
+    escalate(now=later)
+    escalate(now=later + timedelta(seconds=30))  # a second run changes nothing
+    with tenant_scope(acme.tenant):
+        ticket = Ticket.objects.get(pk=ticket.pk)
+        types = list(Event.objects.filter(ticket=ticket).values_list("type", flat=True))
+    assert types.count("sla_breached") == 1 and types.count("escalated") == 1
+    assert "sla_warning" not in types  # already past due when first seen
+    assert ticket.tier == 2 and ticket.assignee is None  # the tier-1 agent cannot keep it
+    assert ticket.sla_breached and ticket.sla_first_response_breached
+    with tenant_scope(globex.tenant):
+        assert Ticket.objects.get(pk=outsider.pk).tier == 2  # its own breach, its own escalation
+
+
+def test_a_clock_at_risk_warns_once_before_it_breaches(desks):
+    acme, _ = desks
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        ticket = open_ticket(acme, priority="critical")
+    escalate(now=start + timedelta(minutes=13))  # past 80% of 15 minutes
+    escalate(now=start + timedelta(minutes=14))
+    with tenant_scope(acme.tenant):
+        ticket = Ticket.objects.get(pk=ticket.pk)
+        types = list(Event.objects.filter(ticket=ticket).values_list("type", flat=True))
+    assert types.count("sla_warning") == 1 and "sla_breached" not in types
+    assert ticket.sla_at_risk and not ticket.sla_breached

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from tickets import api
+
+urlpatterns = [
+    path("tickets/", api.TicketListView.as_view(), name="api-tickets"),
+    path("tickets/<int:number>/", api.TicketDetailView.as_view(), name="api-ticket"),
+    path("tickets/<int:number>/messages/", api.TicketMessagesView.as_view(), name="api-messages"),
+    path("tickets/<int:number>/events/", api.TicketEventsView.as_view(), name="api-events"),
+    path("tickets/<int:number>/feedback/", api.TicketFeedbackView.as_view(), name="api-feedback"),
+    path("attachments/<str:attachment_id>/", api.AttachmentView.as_view(), name="api-attachment"),
+    path("categories/", api.CategoryListView.as_view(), name="api-categories"),
+]

@@ -1,0 +1,80 @@
+"""Attachments: types checked by content against an allow-list, stored under random names."""
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from core.errors import InvalidInput
+from core.uploads import too_large
+from tickets.models import Attachment, Message, Ticket
+
+ALLOWED_BINARY = {
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "application/zip",
+}
+ALLOWED_DESCRIPTION = "images (PNG, JPEG, GIF, WebP), PDF, plain text or logs, and zip"
+_MARKUP_HINTS = (b"<html", b"<!doctype", b"<svg", b"<script", b"<?xml", b"<iframe", b"<body")
+
+
+def _looks_like_plain_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a multi-byte character cut at the boundary
+            return False
+        text = head[: exc.start].decode("utf-8")
+    lowered = text.lstrip().lower().encode()
+    # HTML and SVG are text too, but a browser would run them: never accepted.
+    return not any(hint in lowered[:2048] for hint in _MARKUP_HINTS)
+
+
+def sniff_content_type(upload: UploadedFile) -> str:
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    kind = filetype.guess(head)
+    if kind is not None:
+        if kind.mime in ALLOWED_BINARY:
+            return kind.mime
+    elif _looks_like_plain_text(head):
+        return "text/plain"
+    raise InvalidInput(
+        f"{upload.name}: this type of file is not accepted. Attach {ALLOWED_DESCRIPTION}.",
+        allowed=sorted(ALLOWED_BINARY | {"text/plain"}),
+    )
+
+
+def validate(files: list[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    if len(files) > settings.ATTACHMENT_MAX_FILES:
+        raise InvalidInput(f"At most {settings.ATTACHMENT_MAX_FILES} files per message.")
+    checked = []
+    for upload in files:
+        if upload.size > settings.ATTACHMENT_MAX_BYTES:
+            raise too_large()
+        checked.append((upload, sniff_content_type(upload)))
+    return checked
+
+
+def store(
+    *, ticket: Ticket, message: Message | None, files: list[UploadedFile]
+) -> list[Attachment]:
+    stored = []
+    for upload, content_type in validate(files):
+        attachment = Attachment(
+            tenant_id=ticket.tenant_id,
+            ticket=ticket,
+            message=message,
+            name=(upload.name or "file")[-255:],
+            size=upload.size,
+            content_type=content_type,
+        )
+        attachment.file.save(attachment.id, upload, save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored

@@ -1,0 +1,65 @@
+from django import forms
+from django.conf import settings
+
+from sla.priorities import Priority
+from tickets.models import Category
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class TicketForm(forms.Form):
+    subject = forms.CharField(max_length=200)
+    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False)
+    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=settings.MESSAGE_MAX_CHARS,
+        help_text=(
+            "Describe the problem and the steps to reproduce it; add screenshots or logs. "
+            "Never paste passwords or full API keys: if you must refer to a key, give only its "
+            "first and last few characters."
+        ),
+    )
+    files = MultipleFileField(label="Attachments")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per request, inside the tenant scope the door entered.
+        self.fields["category"].queryset = Category.objects.filter(is_active=True)
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=settings.MESSAGE_MAX_CHARS,
+        required=False,
+        label="Your reply",
+    )
+    files = MultipleFileField(label="Attachments")
+    internal = forms.BooleanField(required=False, label="Internal note (agents only)")
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        choices=[(i, str(i)) for i in range(5, 0, -1)], coerce=int, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )

@@ -1,0 +1,273 @@
+"""Tickets, their threads, files, audit trail and feedback.
+
+Every row is tenant-owned. A ticket keeps a summary of its SLA clocks (the `sla_*` fields),
+written in the same transaction as every clock change, so that lists sort and filter by it
+through an index instead of reading clocks.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.tenancy import TenantOwned
+from sla.priorities import Priority
+
+
+class Status(models.TextChoices):
+    AWAITING_RESPONSE = "awaiting_response", "Awaiting response"
+    IN_PROGRESS = "in_progress", "In progress"
+    AWAITING_CUSTOMER = "awaiting_customer", "Awaiting customer"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATUSES = (Status.AWAITING_RESPONSE, Status.IN_PROGRESS, Status.AWAITING_CUSTOMER)
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", "Portal"
+    API = "api", "API"
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+
+
+class Category(TenantOwned):
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "slug"], name="category_slug_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketSequence(TenantOwned):
+    """The last ticket number handed out in a tenant.
+
+    Incremented under a row lock inside the creating transaction: concurrent creators queue on
+    the lock, and a creation that rolls back rolls its number back too, so numbers have no gap
+    and no repeat.
+    """
+
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="ticket_sequence_one")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.last_number}"
+
+
+class Ticket(TenantOwned):
+    number = models.PositiveIntegerField()
+    reference = models.CharField(max_length=32)  # frozen at creation: PREFIX-number
+    subject = models.CharField(max_length=200)
+    description = models.TextField()
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT)
+    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(
+        max_length=24, choices=Status.choices, default=Status.AWAITING_RESPONSE
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Unverified contacts (a chat visitor's typed name and email) when there is no requester.
+    contact_name = models.CharField(max_length=150, blank=True)
+    contact_email = models.EmailField(blank=True)
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    tier = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    plan = models.ForeignKey(
+        "sla.SupportPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    last_agent_public_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    # Summary of the SLA clocks (sla.selectors.summary_for), kept in the clocks' transaction.
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_breached = models.BooleanField(default=False)
+    sla_at_risk = models.BooleanField(default=False)
+    sla_paused = models.BooleanField(default=False)
+    sla_first_response_due = models.DateTimeField(null=True, blank=True)
+    sla_next_response_due = models.DateTimeField(null=True, blank=True)
+    sla_resolution_due = models.DateTimeField(null=True, blank=True)
+    sla_first_response_breached = models.BooleanField(default=False)
+    sla_next_response_breached = models.BooleanField(default=False)
+    sla_resolution_breached = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="ticket_number_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "created_by", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="ticket_idempotency_unique",
+            ),
+            models.CheckConstraint(condition=Q(tier__gte=1, tier__lte=3), name="ticket_tier_1_3"),
+        ]
+        indexes = [
+            # The agent queue by earliest SLA due time (closed tickets have none: they sort last).
+            models.Index(fields=["tenant", "sla_due_at", "number"], name="ticket_queue_due"),
+            models.Index(fields=["tenant", "-created_at"], name="ticket_created"),
+            models.Index(fields=["tenant", "status", "-created_at"], name="ticket_status"),
+            models.Index(fields=["tenant", "requester", "-created_at"], name="ticket_requester"),
+            models.Index(fields=["tenant", "assignee", "status"], name="ticket_assignee"),
+            models.Index(fields=["tenant", "priority", "-created_at"], name="ticket_priority"),
+            models.Index(fields=["tenant", "category", "-created_at"], name="ticket_category"),
+            models.Index(
+                fields=["tenant", "sla_due_at"],
+                name="ticket_breached",
+                condition=Q(sla_breached=True),
+            ),
+            # The auto-close job: tickets waiting on the customer, oldest first.
+            models.Index(
+                fields=["tenant", "status_changed_at"],
+                name="ticket_awaiting_customer",
+                condition=Q(status="awaiting_customer"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+    @property
+    def requester_email(self) -> str:
+        return self.requester.email if self.requester_id else self.contact_email
+
+
+class Role(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    AGENT = "agent", "Agent"
+    SYSTEM = "system", "System"
+
+
+class Message(TenantOwned):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices)
+    body = models.TextField()
+    internal = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "ticket", "created_at"], name="message_thread")]
+
+    def __str__(self) -> str:
+        return f"{self.role} on {self.ticket_id}"
+
+
+def _attachment_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name never comes from the uploader: no traversal, no guessable URL.
+    return f"attachments/{instance.tenant_id}/{instance.id}"
+
+
+class Attachment(TenantOwned):
+    """A file on a ticket: on its opening (message is null) or on a message of its thread."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=_attachment_id, editable=False)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(TenantOwned):
+    """The audit trail (CONTRACT section 4 "Event JSON")."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "ticket", "created_at"], name="event_trail")]
+
+    def __str__(self) -> str:
+        return f"{self.type} on {self.ticket_id}"
+
+
+class Feedback(TenantOwned):
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(blank=True, max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="rating_1_5")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating} for {self.ticket_id}"
+
+
+class TicketSettings(TenantOwned):
+    """A tenant's own ticket rules, edited in its admin. Missing row: the installation defaults."""
+
+    autoclose_after_hours = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Close tickets awaiting the customer after this many hours without a reply "
+        "(empty: the installation default, AUTOCLOSE_AFTER_HOURS).",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "ticket settings"
+        constraints = [models.UniqueConstraint(fields=["tenant"], name="ticket_settings_one")]
+
+    def __str__(self) -> str:
+        return "Ticket settings"

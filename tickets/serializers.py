@@ -1,0 +1,164 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from sla.priorities import Priority
+from tickets.models import Attachment, Category, Event, Message, Status, Ticket
+
+
+def choice(choices, name: str) -> serializers.ChoiceField:
+    valid = ", ".join(c for c, _ in choices)
+    return serializers.ChoiceField(
+        choices=choices,
+        error_messages={
+            "invalid_choice": f'"{{input}}" is not a valid {name}. Use one of: {valid}.'
+        },
+    )
+
+
+class AttachmentOut(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "name", "size", "content_type", "url"]
+
+    def get_url(self, attachment: Attachment) -> str:
+        slug = self.context["tenant"].slug
+        return reverse("api-attachment", kwargs={"tenant": slug, "attachment_id": attachment.pk})
+
+
+class SlaOut(serializers.Serializer):
+    plan = serializers.CharField(source="plan.name", default=None)
+    first_response_due = serializers.DateTimeField(source="sla_first_response_due")
+    next_response_due = serializers.DateTimeField(source="sla_next_response_due")
+    resolution_due = serializers.DateTimeField(source="sla_resolution_due")
+    first_response_breached = serializers.BooleanField(source="sla_first_response_breached")
+    next_response_breached = serializers.BooleanField(source="sla_next_response_breached")
+    resolution_breached = serializers.BooleanField(source="sla_resolution_breached")
+    paused = serializers.BooleanField(source="sla_paused")
+
+
+class TicketOut(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    requester = serializers.CharField(source="requester_email")
+    organization = serializers.CharField(source="organization.name", default=None)
+    assignee = serializers.EmailField(source="assignee.email", default=None)
+    follow_up_of = serializers.IntegerField(source="follow_up_of.number", default=None)
+    sla = SlaOut(source="*")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "number", "reference", "subject", "description", "status", "priority", "category",
+            "requester", "organization", "assignee", "tier", "channel", "created_at",
+            "updated_at", "first_responded_at", "closed_at", "follow_up_of", "sla",
+        ]  # fmt: skip
+
+
+class TicketDetailOut(TicketOut):
+    attachments = serializers.SerializerMethodField()
+
+    class Meta(TicketOut.Meta):
+        fields = [*TicketOut.Meta.fields, "attachments"]
+
+    def get_attachments(self, ticket: Ticket) -> list[dict]:
+        from tickets.selectors import opening_attachments
+
+        return AttachmentOut(opening_attachments(ticket), many=True, context=self.context).data
+
+
+class TicketCreateIn(serializers.Serializer):
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=50_000)
+    category = serializers.SlugField(required=False, allow_null=True)
+    priority = choice(Priority.choices, "priority")
+    requester = serializers.EmailField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].required = False
+
+    def validate_category(self, slug: str | None) -> Category | None:
+        return category_or_error(slug)
+
+
+def category_or_error(slug: str | None) -> Category | None:
+    if slug in (None, ""):
+        return None
+    category = Category.objects.filter(slug=slug, is_active=True).first()
+    if category is None:
+        valid = ", ".join(Category.objects.filter(is_active=True).values_list("slug", flat=True))
+        raise serializers.ValidationError(f'Unknown category "{slug}". Use one of: {valid}.')
+    return category
+
+
+class TicketPatchIn(serializers.Serializer):
+    status = choice(Status.choices, "status")
+    priority = choice(Priority.choices, "priority")
+    category = serializers.SlugField(allow_null=True)
+    assignee = serializers.EmailField(allow_null=True)
+    tier = serializers.IntegerField(min_value=1, max_value=3)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+    def validate_category(self, slug: str | None) -> Category | None:
+        return category_or_error(slug)
+
+
+class MessageOut(serializers.ModelSerializer):
+    author = serializers.EmailField(source="author.email", default=None)
+    attachments = AttachmentOut(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "author", "role", "body", "internal", "created_at", "attachments"]
+
+
+class MessageIn(serializers.Serializer):
+    body = serializers.CharField(max_length=50_000, allow_blank=True, required=False, default="")
+    internal = serializers.BooleanField(required=False, default=False)
+    status = choice(Status.choices, "status")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].required = False
+
+
+class EventOut(serializers.ModelSerializer):
+    actor = serializers.EmailField(source="actor.email", default=None)
+
+    class Meta:
+        model = Event
+        fields = ["type", "created_at", "actor", "data"]
+
+
+class FeedbackIn(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class CategoryOut(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["slug", "name"]
+
+
+class TicketFiltersIn(serializers.Serializer):
+    status = choice(Status.choices, "status")
+    priority = choice(Priority.choices, "priority")
+    category = serializers.SlugField()
+    assignee = serializers.CharField(max_length=254)
+    breached = serializers.BooleanField()
+    q = serializers.CharField(max_length=200)
+    ordering = choice(
+        [(o, o) for o in ("created_at", "-created_at", "priority", "-priority", "due", "-due")],
+        "ordering",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False

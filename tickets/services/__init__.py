@@ -1,0 +1,26 @@
+"""Every write on tickets. Keyword-only, one transaction each, side effects via the outbox."""
+
+from tickets.services.create import ticket_create
+from tickets.services.feedback import feedback_give
+from tickets.services.lifecycle import (
+    ticket_assign,
+    ticket_change,
+    ticket_close,
+    ticket_escalate,
+    ticket_set_status,
+    ticket_take,
+)
+from tickets.services.messages import ticket_note, ticket_reply
+
+__all__ = [
+    "feedback_give",
+    "ticket_assign",
+    "ticket_change",
+    "ticket_close",
+    "ticket_create",
+    "ticket_escalate",
+    "ticket_note",
+    "ticket_reply",
+    "ticket_set_status",
+    "ticket_take",
+]

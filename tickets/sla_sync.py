@@ -1,0 +1,107 @@
+"""The ticket side of the SLA engine: which clocks run when, and the summary on the ticket.
+
+Clock rules (CONTRACT section 5): first response and resolution start at creation; the first
+public agent reply meets first response; a customer message after the first response starts
+the single next-response clock (unless one runs) and the next public agent reply stops it;
+resolution pauses while awaiting the customer and is met at close; a reopen starts a new
+resolution clock. Every change refreshes the ticket's summary in the same transaction.
+"""
+
+from datetime import datetime
+
+from sla import services as clocks
+from tickets.models import Status, Ticket
+
+SUBJECT = "ticket"
+FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION = "first_response", "next_response", "resolution"
+
+
+def _ref(ticket: Ticket) -> dict:
+    return {"subject_type": SUBJECT, "subject_id": ticket.pk}
+
+
+def _start(ticket: Ticket, metric: str, at: datetime) -> None:
+    clocks.start_clock(
+        tenant=ticket.tenant,
+        **_ref(ticket),
+        metric=metric,
+        plan=ticket.plan,
+        priority=ticket.priority,
+        start=at,
+    )
+
+
+def created(ticket: Ticket) -> None:
+    if ticket.plan_id is None:
+        return
+    _start(ticket, FIRST_RESPONSE, ticket.created_at)
+    _start(ticket, RESOLUTION, ticket.created_at)
+    refresh(ticket)
+
+
+def agent_replied(ticket: Ticket, *, at: datetime, first: bool) -> None:
+    if first:
+        clocks.stop_clock(**_ref(ticket), metric=FIRST_RESPONSE, at=at)
+    clocks.stop_clock(**_ref(ticket), metric=NEXT_RESPONSE, at=at)
+    refresh(ticket)
+
+
+def customer_replied(ticket: Ticket, *, at: datetime) -> None:
+    if ticket.plan_id is None or ticket.first_responded_at is None or not ticket.is_open:
+        return
+    if clocks.running_clock(**_ref(ticket), metric=NEXT_RESPONSE) is None:
+        _start(ticket, NEXT_RESPONSE, at)
+        refresh(ticket)
+
+
+def status_changed(ticket: Ticket, *, old: str, new: str, at: datetime) -> None:
+    if ticket.plan_id is None:
+        return
+    if new == Status.CLOSED:
+        for metric in (FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION):
+            clocks.stop_clock(**_ref(ticket), metric=metric, at=at)
+    elif old == Status.CLOSED:
+        _start(ticket, RESOLUTION, at)  # a reopen: a new resolution clock
+        if new == Status.AWAITING_CUSTOMER:
+            clocks.pause_clock(**_ref(ticket), metric=RESOLUTION, at=at)
+    elif new == Status.AWAITING_CUSTOMER:
+        clocks.pause_clock(**_ref(ticket), metric=RESOLUTION, at=at)
+    elif old == Status.AWAITING_CUSTOMER:
+        clocks.resume_clock(**_ref(ticket), metric=RESOLUTION, at=at)
+    refresh(ticket)
+
+
+def priority_changed(ticket: Ticket) -> None:
+    if ticket.plan_id is None:
+        return
+    clocks.reprioritize(**_ref(ticket), priority=ticket.priority)
+    refresh(ticket)
+
+
+SUMMARY_FIELDS = [
+    "sla_due_at",
+    "sla_breached",
+    "sla_at_risk",
+    "sla_paused",
+    "sla_first_response_due",
+    "sla_next_response_due",
+    "sla_resolution_due",
+    "sla_first_response_breached",
+    "sla_next_response_breached",
+    "sla_resolution_breached",
+]
+
+
+def refresh(ticket: Ticket) -> None:
+    summary = clocks.summary_for(**_ref(ticket))
+    ticket.sla_due_at = summary.earliest_due
+    ticket.sla_breached = summary.breached
+    ticket.sla_at_risk = summary.at_risk
+    ticket.sla_paused = summary.paused
+    ticket.sla_first_response_due = summary.first_response_due
+    ticket.sla_next_response_due = summary.next_response_due
+    ticket.sla_resolution_due = summary.resolution_due
+    ticket.sla_first_response_breached = summary.first_response_breached
+    ticket.sla_next_response_breached = summary.next_response_breached
+    ticket.sla_resolution_breached = summary.resolution_breached
+    ticket.save(update_fields=SUMMARY_FIELDS)

@@ -1,0 +1,119 @@
+"""The customer portal and the ticket page (agents see the same page with internal notes)."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.views.generic import FormView, TemplateView, View
+
+from accounts.doors import TenantPageMixin
+from core.errors import ServiceError
+from core.uploads import check_upload_size
+from tickets import selectors, services
+from tickets.forms import RatingForm, ReplyForm, TicketForm
+from tickets.models import Channel, Status
+
+
+def _ticket_url(tenant, number: int) -> str:
+    return f"/t/{tenant.slug}/tickets/{number}/"
+
+
+class UploadFormMixin:
+    """A form view whose service errors (and oversized uploads) become form errors."""
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        try:
+            check_upload_size(request)
+            if form.is_valid():
+                return self.form_valid(form)
+        except ServiceError as error:
+            form.add_error(None, error.detail)
+            return self.render_to_response(self.get_context_data(form=form), status=error.status)
+        return self.form_invalid(form)
+
+
+class PortalView(TenantPageMixin, TemplateView):
+    template_name = "tickets/portal.html"
+    page_size = 25
+
+    def get_context_data(self, **kwargs):
+        # Agents work the queue by SLA urgency; customers see their latest requests first.
+        ordering = "due" if self.membership.is_staff_member else "-created_at"
+        tickets = selectors.ticket_list(self.membership, ordering=ordering)
+        return super().get_context_data(tickets=tickets[: self.page_size], **kwargs)
+
+
+class NewTicketView(UploadFormMixin, TenantPageMixin, FormView):
+    template_name = "tickets/new.html"
+    form_class = TicketForm
+
+    def form_valid(self, form):
+        ticket, _ = services.ticket_create(
+            actor=self.membership,
+            subject=form.cleaned_data["subject"],
+            description=form.cleaned_data["description"],
+            category=form.cleaned_data["category"],
+            priority=form.cleaned_data["priority"],
+            channel=Channel.PORTAL,
+            files=form.cleaned_data["files"],
+        )
+        messages.success(self.request, f"Your request {ticket.reference} was received.")
+        return redirect(_ticket_url(self.tenant, ticket.number))
+
+
+class TicketPageView(UploadFormMixin, TenantPageMixin, FormView):
+    template_name = "tickets/ticket.html"
+    form_class = ReplyForm
+
+    def get_context_data(self, **kwargs):
+        ticket = selectors.ticket_for(self.membership, self.kwargs["number"])
+        context = super().get_context_data(**kwargs)
+        context.update(
+            ticket=ticket,
+            thread=selectors.thread(self.membership, ticket),
+            opening_files=selectors.opening_attachments(ticket),
+            is_requester=ticket.requester_id == self.request.user.pk,
+            rating_form=RatingForm(),
+            feedback=getattr(ticket, "feedback", None) if not ticket.is_open else None,
+            closed=ticket.status == Status.CLOSED,
+        )
+        return context
+
+    def form_valid(self, form):
+        ticket = selectors.ticket_for(self.membership, self.kwargs["number"])
+        data = form.cleaned_data
+        if data["internal"] and self.membership.is_staff_member:
+            services.ticket_note(
+                actor=self.membership, ticket=ticket, body=data["body"], files=data["files"]
+            )
+        else:
+            message = services.ticket_reply(
+                actor=self.membership, ticket=ticket, body=data["body"], files=data["files"]
+            )
+            follow_up = getattr(message, "follow_up", None)
+            if follow_up is not None:
+                messages.info(self.request, f"Your reply opened {follow_up.reference}.")
+                return redirect(_ticket_url(self.tenant, follow_up.number))
+        return redirect(_ticket_url(self.tenant, ticket.number))
+
+
+class TicketActionView(TenantPageMixin, View):
+    """Close and rate: small POST-only actions from the ticket page."""
+
+    def post(self, request, tenant, number: int, action: str):
+        ticket = selectors.ticket_for(self.membership, number)
+        try:
+            if action == "close":
+                services.ticket_close(actor=self.membership, ticket=ticket)
+                messages.success(request, "The ticket is closed. How did we do?")
+            elif action == "rate":
+                form = RatingForm(request.POST)
+                if not form.is_valid():
+                    messages.error(request, "Pick a rating from 1 to 5.")
+                else:
+                    services.feedback_give(
+                        actor=self.membership, ticket=ticket, **form.cleaned_data
+                    )
+                    messages.success(request, "Thank you for your feedback.")
+        except ServiceError as error:
+            messages.error(request, error.detail)
+        return redirect(_ticket_url(self.tenant, number))
