@@ -48,8 +48,10 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/helpdesk_bench*).
 bench: install
 	$(PY) bench/sla.py
+	$(PY) bench/tickets.py
 
 clean:
 	rm -rf $(RUN_DIR) db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -17,26 +17,21 @@ class TicketClocks:
         # clock and its next run retries it.
         return Ticket.objects.select_for_update(nowait=True).get(pk=ticket_id)
 
-    def on_warning(self, clock) -> None:
+    def _alert(self, clock, kind: str) -> Ticket:
         ticket = self._ticket(clock.subject_id)
         event = record(
-            ticket, "sla_warning", None, metric=clock.metric, due=clock.due_at.isoformat()
+            ticket, f"sla_{kind}", None, metric=clock.metric, due=clock.due_at.isoformat()
         )
-        notify.sla_alert(
-            ticket, clock_id=clock.pk, kind="warning", metric=clock.metric, due=clock.due_at
-        )
+        notify.sla_alert(ticket, clock_id=clock.pk, kind=kind, metric=clock.metric,
+                         due=clock.due_at)  # fmt: skip
         notify.live(ticket, event)
-        sla_sync.refresh(ticket)
+        return ticket
+
+    def on_warning(self, clock) -> None:
+        sla_sync.refresh(self._alert(clock, "warning"))
 
     def on_breach(self, clock) -> None:
-        ticket = self._ticket(clock.subject_id)
-        event = record(
-            ticket, "sla_breached", None, metric=clock.metric, due=clock.due_at.isoformat()
-        )
-        notify.sla_alert(
-            ticket, clock_id=clock.pk, kind="breach", metric=clock.metric, due=clock.due_at
-        )
-        notify.live(ticket, event)
+        ticket = self._alert(clock, "breached")
         ticket_escalate(ticket=ticket, reason=f"{clock.metric} breached")
         sla_sync.refresh(ticket)
 

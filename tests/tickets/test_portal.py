@@ -86,3 +86,29 @@ def test_an_outsider_gets_404_on_every_portal_page(client, desks):
     for path in ["/t/acme/portal/", "/t/acme/portal/new/", f"/t/acme/tickets/{ticket.number}/"]:
         assert client.get(path).status_code == 404
     assert client.post(f"/t/acme/tickets/{ticket.number}/close/").status_code == 404
+
+
+def test_the_portal_list_uses_a_constant_number_of_queries(
+    client, desks, django_assert_max_num_queries
+):
+    acme, _ = desks
+    login(client, acme.agent)
+    open_ticket(acme)
+    with django_assert_max_num_queries(30) as few:
+        client.get("/t/acme/portal/")
+    for _ in range(10):
+        open_ticket(acme)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/t/acme/portal/").content.count(b"ACME-") >= 11
+
+
+def test_the_tenant_admin_lists_its_tickets_and_categories_only(client, desks):
+    acme, globex = desks
+    mine = open_ticket(acme, subject="Acme trouble")
+    open_ticket(globex, subject="Globex trouble")
+    login(client, acme.admin)
+    page = client.get("/t/acme/admin/tickets/ticket/").content.decode()
+    assert "Acme trouble" in page and "Globex trouble" not in page
+    detail = client.get(f"/t/acme/admin/tickets/ticket/{mine.pk}/change/")
+    assert detail.status_code == 200 and b"Acme trouble" in detail.content
+    assert client.get("/t/acme/admin/tickets/category/").status_code == 200

@@ -1,0 +1,65 @@
+from django.core import mail
+
+from accounts.tenancy import tenant_scope
+from core.outbox import relay_pending
+from tests.tickets.helpers import member, open_ticket
+from tickets import services
+
+
+def sent_to(address: str) -> list:
+    return [m for m in mail.outbox if address in m.to]
+
+
+def test_a_new_ticket_tells_every_agent_of_its_tier_but_no_outsider(desks):
+    acme, globex = desks
+    ticket = open_ticket(acme)
+    relay_pending()
+    for agent in (acme.agent, acme.tier2, acme.admin):
+        [new] = sent_to(agent.email)
+        assert new.subject == f"[{ticket.reference}] New ticket: {ticket.subject}"
+    assert not sent_to(acme.customer.email)[0].subject.endswith("New ticket")
+    assert not any(sent_to(p.email) for p in (globex.agent, globex.admin, globex.customer))
+
+
+def test_a_customer_reply_tells_the_assignee_only(desks):
+    acme, _ = desks
+    ticket = open_ticket(acme)
+    with tenant_scope(acme.tenant):
+        services.ticket_take(actor=member(acme, acme.tier2), ticket=ticket)
+        services.ticket_reply(actor=member(acme, acme.tier2), ticket=ticket, body="Details?")
+    relay_pending()
+    mail.outbox.clear()
+    with tenant_scope(acme.tenant):
+        services.ticket_reply(actor=member(acme, acme.customer), ticket=ticket, body="Here")
+    relay_pending()
+    assert [m.to for m in mail.outbox if "customer replied" in m.subject] == [[acme.tier2.email]]
+    assert "Here" in sent_to(acme.tier2.email)[0].body
+
+
+def test_a_reply_with_a_status_change_sends_the_customer_one_email(desks):
+    acme, _ = desks
+    ticket = open_ticket(acme)
+    relay_pending()
+    mail.outbox.clear()
+    with tenant_scope(acme.tenant):
+        services.ticket_reply(actor=member(acme, acme.agent), ticket=ticket, body="Try this")
+    relay_pending()
+    [reply] = sent_to(acme.customer.email)
+    assert "New reply" in reply.subject and "Awaiting customer" in reply.body
+
+
+def test_nothing_is_sent_for_a_change_that_rolled_back(desks, django_capture_on_commit_callbacks):
+    acme, _ = desks
+    ticket = open_ticket(acme)
+    relay_pending()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with tenant_scope(acme.tenant):
+                services.ticket_reply(
+                    actor=member(acme, acme.agent), ticket=ticket, body="x", status="bogus"
+                )
+        except Exception:  # noqa: S110  the invalid status rolls the reply back
+            pass
+    relay_pending()
+    assert mail.outbox == []
