@@ -26,7 +26,9 @@ class MultipleFileField(forms.FileField):
 
 class TicketForm(forms.Form):
     subject = forms.CharField(max_length=200)
-    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False)
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(), required=False, empty_label="Choose one (optional)"
+    )
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),

@@ -1,7 +1,7 @@
 """Reads on behalf of a member. Customers see only their own tickets and no internal notes;
 "not yours" and "does not exist" are the same 404."""
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
 from accounts.models import Membership
@@ -35,8 +35,8 @@ ORDERINGS = {
     "priority": [_PRIORITY_RANK.asc(), "-created_at"],
     "-priority": [_PRIORITY_RANK.desc(), "-created_at"],
     # Earliest SLA due first; tickets without a running clock last.
-    "due": ["sla_due_at", "number"],
-    "-due": ["-sla_due_at", "-number"],
+    "due": [F("sla_due_at").asc(nulls_last=True), "number"],
+    "-due": [F("sla_due_at").desc(nulls_last=True), "-number"],
 }
 
 

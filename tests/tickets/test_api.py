@@ -250,3 +250,12 @@ def test_status_change_emails_carry_the_reference_and_say_to_reply_in_the_portal
     assert status_mail.subject.startswith(f"[{ticket.reference}]")
     assert "reply in the portal" in status_mail.body or "in the portal" in status_mail.body
     assert f"/t/acme/tickets/{ticket.number}/" in status_mail.body
+
+
+def test_due_ordering_puts_tickets_without_a_running_clock_last(desks):
+    acme, _ = desks
+    closed = open_ticket(acme, priority="critical")
+    api_client(acme.agent).patch(f"{T}/tickets/{closed.number}/", {"status": "closed"}, format="json")
+    running = open_ticket(acme, priority="low")
+    results = api_client(acme.agent).get(f"{T}/tickets/?ordering=due").json()["results"]
+    assert [t["number"] for t in results] == [running.number, closed.number]
