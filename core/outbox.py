@@ -42,26 +42,44 @@ def register(kind: str) -> Callable[[Handler], Handler]:
 
 def enqueue(*, key: str, kind: str, payload: dict[str, Any]) -> None:
     """Record a side effect in the current transaction; nudge the relay once it commits."""
+    enqueue_many([(key, kind, payload)])
+
+
+def enqueue_many(messages: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """Record many side effects at once (`(key, kind, payload)` each): one INSERT, one nudge."""
+    if not messages:
+        return
     if not connection.in_atomic_block:
         raise RuntimeError("outbox.enqueue() must run inside the transaction of its cause.")
-    if kind not in _handlers:
-        raise ValueError(f"No outbox handler for kind {kind!r}.")
+    for _, kind, _ in messages:
+        if kind not in _handlers:
+            raise ValueError(f"No outbox handler for kind {kind!r}.")
     # ON CONFLICT DO NOTHING: a retried service call must not fail or duplicate the effect.
     OutboxMessage.objects.bulk_create(
-        [OutboxMessage(key=key, kind=kind, payload=payload)], ignore_conflicts=True
+        [OutboxMessage(key=key, kind=kind, payload=payload) for key, kind, payload in messages],
+        ignore_conflicts=True,
+        batch_size=1000,
     )
-    transaction.on_commit(lambda: _nudge(key, kind))
+    keys = [key for key, kind, _ in messages if _nudged(kind)]
+    if keys:
+        transaction.on_commit(lambda: _nudge(keys))
 
 
-def _nudge(key: str, kind: str) -> None:
-    if kind == OutboxMessage.Kind.LIVE and settings.OUTBOX_RELAY_IN_ASGI:
-        return  # the ASGI process polls for these; the worker cannot reach its sockets
-    from core.tasks import deliver_outbox_message
+def _nudged(kind: str) -> bool:
+    # Without Redis the ASGI process polls for live events: the worker cannot reach its sockets.
+    return not (kind == OutboxMessage.Kind.LIVE and settings.OUTBOX_RELAY_IN_ASGI)
+
+
+def _nudge(keys: list[str]) -> None:
+    from core.tasks import deliver_outbox_message, deliver_outbox_messages
 
     try:
-        deliver_outbox_message.delay(key)
-    except Exception:  # the broker is down: the beat sweep delivers it later
-        log.warning("Could not nudge the outbox relay for %s; the sweep will.", key)
+        if len(keys) == 1:
+            deliver_outbox_message.delay(keys[0])
+        else:
+            deliver_outbox_messages.delay(keys)
+    except Exception:  # the broker is down: the beat sweep delivers them later
+        log.warning("Could not nudge the outbox relay for %d messages; the sweep will.", len(keys))
 
 
 def _delivers_here(kind: str) -> bool:

@@ -18,7 +18,7 @@ from accounts.models import Organization, Tenant
 from sla import holiday_sources
 from sla.deadlines import deadlines, paused_time, schedule_for
 from sla.models import Calendar, Clock, Holiday, Metric, SupportPlan, Target
-from sla.selectors import ClockSummary, running_clock, summary_for
+from sla.selectors import ClockSummary, running_clock, summaries_for, summary_for
 
 __all__ = [
     "ClockSummary",
@@ -32,6 +32,7 @@ __all__ = [
     "running_clock",
     "start_clock",
     "stop_clock",
+    "summaries_for",
     "summary_for",
     "target_minutes",
 ]

@@ -1,92 +1,62 @@
 """Who hears about what, always through the outbox (sent after commit, at least once).
 
 Keys name the cause, so a retried transition stores one email and receivers can deduplicate.
+Builders (`*_message`) return outbox rows so that batches (the SLA job) write them with one
+INSERT; the plain functions enqueue them at once.
 """
 
 from accounts.models import Membership, Role
 from core import outbox
 from core.consumers import queue_group
-from core.emails import enqueue_email
+from core.emails import email_payload
 from tickets.models import Event, Message, Status, Ticket
 
 TEMPLATE = "tickets/email/notice"
+Row = tuple[str, str, dict]
+
+
+class Staff:
+    """A tenant's agents and admins, read once (per request, or per batch of the SLA job)."""
+
+    def __init__(self) -> None:
+        self.rows = list(
+            Membership.objects.filter(role__in=[Role.AGENT, Role.ADMIN]).values_list(
+                "user_id", "user__email", "tier", "role"
+            )
+        )
+        self.email = {user_id: email for user_id, email, _, _ in self.rows}
+        self.tier = {user_id: tier for user_id, _, tier, _ in self.rows}
+
+    def tier_of(self, user_id: int) -> int:
+        return self.tier.get(user_id, 0)
+
+    def for_ticket(self, ticket: Ticket) -> list[str]:
+        """The assignee, or when nobody owns the ticket every agent of its tier or above."""
+        if ticket.assignee_id in self.email:
+            return [self.email[ticket.assignee_id]]
+        return [email for _, email, tier, _ in self.rows if tier >= ticket.tier]
+
+    def admins(self) -> list[str]:
+        return [email for _, email, _, role in self.rows if role == Role.ADMIN]
 
 
 def _link(ticket: Ticket) -> str:
     return f"/t/{ticket.tenant.slug}/tickets/{ticket.number}/"
 
 
-def _email(key: str, to: list[str], ticket: Ticket, headline: str, **context) -> None:
+def email_message(key: str, to: list[str], ticket: Ticket, headline: str, **context) -> Row | None:
     to = sorted({address for address in to if address})
     if not to:
-        return
-    enqueue_email(
-        key=key,
-        to=to,
-        template=TEMPLATE,
-        context={"ticket": ticket, "headline": headline, "path": _link(ticket), **context},
-    )
+        return None
+    context = {"ticket": ticket, "headline": headline, "path": _link(ticket), **context}
+    return key, "email", email_payload(to=to, template=TEMPLATE, context=context)
 
 
-def _to_requester(key: str, ticket: Ticket, headline: str, **context) -> None:
-    _email(key, [ticket.requester_email], ticket, headline, for_customer=True, **context)
-
-
-def _agents(ticket: Ticket) -> list[str]:
-    """The assignee, or when nobody owns the ticket every agent of its tier or above."""
-    if ticket.assignee_id:
-        return [ticket.assignee.email]
-    staff = Membership.objects.filter(role__in=[Role.AGENT, Role.ADMIN], tier__gte=ticket.tier)
-    return list(staff.values_list("user__email", flat=True))
-
-
-def _to_agents(key: str, ticket: Ticket, headline: str, **context) -> None:
-    _email(key, _agents(ticket), ticket, headline, for_customer=False, **context)
-
-
-def ticket_created(ticket: Ticket) -> None:
-    _to_requester(f"ticket-received:{ticket.pk}", ticket, "We received your request")
-    _to_agents(f"ticket-new:{ticket.pk}", ticket, "New ticket", body=ticket.description)
-
-
-def status_changed(ticket: Ticket, *, event: Event, old: str) -> None:
-    headline = f"Your request is now {Status(ticket.status).label.lower()}"
-    _to_requester(f"ticket-status:{event.pk}", ticket, headline)
-
-
-def agent_replied(ticket: Ticket, message: Message) -> None:
-    _to_requester(
-        f"ticket-reply:{message.pk}", ticket, "New reply to your request", body=message.body
-    )
-
-
-def customer_replied(ticket: Ticket, message: Message) -> None:
-    _to_agents(
-        f"ticket-customer-reply:{message.pk}", ticket, "The customer replied", body=message.body
-    )
-
-
-def admins_escalation(ticket: Ticket, event: Event) -> None:
-    admins = Membership.objects.filter(role=Role.ADMIN).values_list("user__email", flat=True)
-    _email(
-        f"ticket-escalated:{event.pk}",
-        list(admins),
-        ticket,
-        "Escalated to tier 3",
-        for_customer=False,
-    )
-
-
-def sla_alert(ticket: Ticket, *, clock_id: int, kind: str, metric: str, due) -> None:
-    headline = f"SLA {kind}: {metric.replace('_', ' ')}"
-    _to_agents(f"sla-{kind}:{clock_id}", ticket, headline, due=due)
-
-
-def live(ticket: Ticket, event: Event) -> None:
-    outbox.enqueue(
-        key=f"live:ticket-event:{event.pk}",
-        kind="live",
-        payload={
+def live_message(ticket: Ticket, event: Event) -> Row:
+    return (
+        f"live:ticket-event:{event.pk}",
+        "live",
+        {
             "group": queue_group(ticket.tenant_id),
             "event": {
                 "type": f"ticket.{event.type}",
@@ -97,3 +67,58 @@ def live(ticket: Ticket, event: Event) -> None:
             },
         },
     )
+
+
+def sla_alert_message(ticket: Ticket, clock, kind: str, staff: Staff) -> Row | None:
+    headline = f"SLA {kind}: {clock.metric.replace('_', ' ')}"
+    return email_message(f"sla-{kind}:{clock.pk}", staff.for_ticket(ticket), ticket, headline,
+                         for_customer=False, due=clock.due_at)  # fmt: skip
+
+
+def escalation_message(ticket: Ticket, event: Event, staff: Staff) -> Row | None:
+    return email_message(f"ticket-escalated:{event.pk}", staff.admins(), ticket,
+                         "Escalated to tier 3", for_customer=False)  # fmt: skip
+
+
+def send(*rows: Row | None) -> None:
+    outbox.enqueue_many([row for row in rows if row is not None])
+
+
+def _to_requester(key: str, ticket: Ticket, headline: str, **context) -> Row | None:
+    return email_message(key, [ticket.requester_email], ticket, headline, for_customer=True,
+                         **context)  # fmt: skip
+
+
+def _to_agents(key: str, ticket: Ticket, headline: str, **context) -> Row | None:
+    return email_message(key, Staff().for_ticket(ticket), ticket, headline, for_customer=False,
+                         **context)  # fmt: skip
+
+
+def ticket_created(ticket: Ticket) -> None:
+    send(
+        _to_requester(f"ticket-received:{ticket.pk}", ticket, "We received your request"),
+        _to_agents(f"ticket-new:{ticket.pk}", ticket, "New ticket", body=ticket.description),
+    )
+
+
+def status_changed(ticket: Ticket, *, event: Event, old: str) -> None:
+    headline = f"Your request is now {Status(ticket.status).label.lower()}"
+    send(_to_requester(f"ticket-status:{event.pk}", ticket, headline))
+
+
+def agent_replied(ticket: Ticket, message: Message) -> None:
+    send(_to_requester(f"ticket-reply:{message.pk}", ticket, "New reply to your request",
+                       body=message.body))  # fmt: skip
+
+
+def customer_replied(ticket: Ticket, message: Message) -> None:
+    send(_to_agents(f"ticket-customer-reply:{message.pk}", ticket, "The customer replied",
+                    body=message.body))  # fmt: skip
+
+
+def admins_escalation(ticket: Ticket, event: Event) -> None:
+    send(escalation_message(ticket, event, Staff()))
+
+
+def live(ticket: Ticket, event: Event) -> None:
+    send(live_message(ticket, event))

@@ -93,15 +93,27 @@ SUMMARY_FIELDS = [
 
 
 def refresh(ticket: Ticket) -> None:
-    summary = clocks.summary_for(**_ref(ticket))
-    ticket.sla_due_at = summary.earliest_due
-    ticket.sla_breached = summary.breached
-    ticket.sla_at_risk = summary.at_risk
-    ticket.sla_paused = summary.paused
-    ticket.sla_first_response_due = summary.first_response_due
-    ticket.sla_next_response_due = summary.next_response_due
-    ticket.sla_resolution_due = summary.resolution_due
-    ticket.sla_first_response_breached = summary.first_response_breached
-    ticket.sla_next_response_breached = summary.next_response_breached
-    ticket.sla_resolution_breached = summary.resolution_breached
-    ticket.save(update_fields=SUMMARY_FIELDS)
+    refresh_many([ticket])
+
+
+def refresh_many(tickets: list[Ticket]) -> None:
+    """Copy each ticket's clock summary onto it: one read, one UPDATE, however many tickets."""
+    if not tickets:
+        return
+    summaries = clocks.summaries_for(subject_type=SUBJECT, subject_ids=[t.pk for t in tickets])
+    for ticket in tickets:
+        summary = summaries[ticket.pk]
+        ticket.sla_due_at = summary.earliest_due
+        ticket.sla_breached = summary.breached
+        ticket.sla_at_risk = summary.at_risk
+        ticket.sla_paused = summary.paused
+        ticket.sla_first_response_due = summary.first_response_due
+        ticket.sla_next_response_due = summary.next_response_due
+        ticket.sla_resolution_due = summary.resolution_due
+        ticket.sla_first_response_breached = summary.first_response_breached
+        ticket.sla_next_response_breached = summary.next_response_breached
+        ticket.sla_resolution_breached = summary.resolution_breached
+    if len(tickets) == 1:
+        tickets[0].save(update_fields=SUMMARY_FIELDS)
+    else:
+        Ticket.objects.bulk_update(tickets, SUMMARY_FIELDS, batch_size=500)

@@ -26,7 +26,8 @@ class ScheduleParams(NamedTuple):
 
 def brute_is_open(params: ScheduleParams, at: datetime) -> bool:
     """Whether ``at`` is open, straight from the definition."""
-    local = at.astimezone(ZoneInfo(params.tz))
+    # Through UTC: an aware local time in a DST gap or fold names the instant Python maps it to.
+    local = at.astimezone(UTC).astimezone(ZoneInfo(params.tz))
     if local.date() in params.holidays:
         return False
     clock = local.time()

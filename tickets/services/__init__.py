@@ -6,7 +6,6 @@ from tickets.services.lifecycle import (
     ticket_assign,
     ticket_change,
     ticket_close,
-    ticket_escalate,
     ticket_set_status,
     ticket_take,
 )
@@ -18,7 +17,6 @@ __all__ = [
     "ticket_change",
     "ticket_close",
     "ticket_create",
-    "ticket_escalate",
     "ticket_note",
     "ticket_reply",
     "ticket_set_status",

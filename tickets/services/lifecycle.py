@@ -4,11 +4,12 @@ from accounts.models import Membership, Role, User
 from core.errors import InvalidInput, NotAllowed
 from sla.priorities import Priority
 from tickets import lifecycle, notify, sla_sync
+from tickets.escalation import MAX_TIER, apply_tier
 from tickets.models import Category, Status, Ticket
+from tickets.notify import Staff
 from tickets.services.common import apply_status, locked, now, record, require_staff, touch
 
 UNSET = object()
-MAX_TIER = 3
 
 
 def _staff_user(email: str | None) -> User | None:
@@ -108,34 +109,11 @@ def ticket_take(*, actor: Membership, ticket: Ticket) -> Ticket:
 def _set_tier(ticket: Ticket, tier: int, *, actor: User | None, at, reason: str) -> None:
     if not 1 <= tier <= MAX_TIER:
         raise InvalidInput("The tier is 1, 2 or 3.", field="tier")
-    old = ticket.tier
-    ticket.tier = tier
-    fields = ["tier"]
-    if ticket.assignee_id and _tier_of(ticket.assignee_id) < tier:
-        # The assignee cannot work this tier: the ticket returns to that tier's queue.
-        ticket.assignee = None
-        fields.append("assignee")
-    touch(ticket, at, *fields)
+    old, staff = ticket.tier, Staff()
+    apply_tier(ticket, tier, staff)
+    touch(ticket, at, "tier", "assignee")
     kind = "escalated" if tier > old else "tier_changed"
     event = record(ticket, kind, actor, old_tier=old, new_tier=tier, reason=reason)
     notify.live(ticket, event)
     if tier == MAX_TIER:
         notify.admins_escalation(ticket, event)
-
-
-def _tier_of(user_id: int) -> int:
-    membership = Membership.objects.filter(user_id=user_id).only("tier").first()
-    return membership.tier if membership else 0
-
-
-def ticket_escalate(*, ticket: Ticket, reason: str, at=None) -> None:
-    """One step up the tiers (at most 3), by the SLA engine. Runs in the caller's transaction
-    on a ticket the caller has locked."""
-    at = at or now()
-    if ticket.tier >= MAX_TIER:
-        event = record(
-            ticket, "escalated", None, old_tier=ticket.tier, new_tier=ticket.tier, reason=reason
-        )
-        notify.admins_escalation(ticket, event)
-        return
-    _set_tier(ticket, ticket.tier + 1, actor=None, at=at, reason=reason)
