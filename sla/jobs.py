@@ -19,12 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Tenant
 from accounts.tenancy import all_tenants, tenant_scope
+from core.bulk import bulk_set
 from sla import services, subjects
 from sla.models import Clock, Target
 
@@ -314,45 +315,9 @@ def _compute_batch(clocks: list[Clock], now: datetime, outcome: Outcome) -> set[
 
 
 def _write_recomputed(clocks: list[Clock]) -> None:
-    """One statement for the batch (Django's bulk_update builds a CASE per row and field,
-    which costs milliseconds per clock); the rows are locked by this transaction."""
-    assert Clock._meta.db_table == "sla_clock"
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = [
-        (
-            adapt(c.warn_at),
-            adapt(c.due_at),
-            c.target_minutes,
-            c.around_the_clock,
-            adapt(c.stopped_at),
-            c.cancelled,
-            c.pk,
-        )
-        for c in clocks
-    ]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            from psycopg2.extras import execute_values
-
-            execute_values(
-                cursor.cursor,
-                "UPDATE sla_clock AS c SET warn_at = v.warn_at, due_at = v.due_at, "
-                "target_minutes = v.target_minutes, around_the_clock = v.around_the_clock, "
-                "stopped_at = v.stopped_at, cancelled = v.cancelled, stale = false "
-                "FROM (VALUES %s) AS v(warn_at, due_at, target_minutes, around_the_clock, "
-                "stopped_at, cancelled, id) WHERE c.id = v.id",
-                rows,
-                template="(%s::timestamptz, %s::timestamptz, %s::integer, %s::boolean, "
-                "%s::timestamptz, %s::boolean, %s::bigint)",
-                page_size=len(rows),
-            )
-        else:
-            cursor.executemany(
-                "UPDATE sla_clock SET warn_at = %s, due_at = %s, target_minutes = %s, "
-                "around_the_clock = %s, stopped_at = %s, cancelled = %s, stale = false "
-                "WHERE id = %s",
-                rows,
-            )
+    """One statement for the batch; the rows are locked by this transaction."""
+    fields = ["warn_at", "due_at", "target_minutes", "around_the_clock", "stopped_at", "cancelled"]
+    bulk_set(clocks, fields, also="stale = false")
 
 
 # -- the doors' summary lines (Celery tasks and management commands) --------------------------

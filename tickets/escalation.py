@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from core.bulk import bulk_set
 from tickets import notify, sla_sync
 from tickets.models import Event, Ticket
 from tickets.notify import Staff
@@ -70,8 +71,7 @@ def alert(clocks: list, kind: str, *, escalate: bool, now: datetime | None = Non
             rows.append(notify.escalation_message(ticket, event, staff))
     notify.send(*rows)
     if escalate:
-        Ticket.objects.bulk_update(tickets.values(), ["tier", "assignee", "updated_at"],
-                                   batch_size=500)  # fmt: skip
+        bulk_set(list(tickets.values()), ["tier", "assignee", "updated_at"])
     sla_sync.refresh_many(list(tickets.values()))
 
 

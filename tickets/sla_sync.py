@@ -9,6 +9,7 @@ resolution clock. Every change refreshes the ticket's summary in the same transa
 
 from datetime import datetime
 
+from core.bulk import bulk_set
 from sla import services as clocks
 from tickets.models import Status, Ticket
 
@@ -116,4 +117,4 @@ def refresh_many(tickets: list[Ticket]) -> None:
     if len(tickets) == 1:
         tickets[0].save(update_fields=SUMMARY_FIELDS)
     else:
-        Ticket.objects.bulk_update(tickets, SUMMARY_FIELDS, batch_size=500)
+        bulk_set(tickets, SUMMARY_FIELDS)
