@@ -255,7 +255,9 @@ def test_status_change_emails_carry_the_reference_and_say_to_reply_in_the_portal
 def test_due_ordering_puts_tickets_without_a_running_clock_last(desks):
     acme, _ = desks
     closed = open_ticket(acme, priority="critical")
-    api_client(acme.agent).patch(f"{T}/tickets/{closed.number}/", {"status": "closed"}, format="json")
+    api_client(acme.agent).patch(
+        f"{T}/tickets/{closed.number}/", {"status": "closed"}, format="json"
+    )
     running = open_ticket(acme, priority="low")
     results = api_client(acme.agent).get(f"{T}/tickets/?ordering=due").json()["results"]
     assert [t["number"] for t in results] == [running.number, closed.number]
