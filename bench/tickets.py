@@ -106,7 +106,7 @@ def fill(per_tenant: int) -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")  # what autovacuum does for a real table: index-only counts
 
 
 def token(port: int, email: str) -> str:
