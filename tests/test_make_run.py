@@ -14,27 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.subprocess_env import clean_env
+
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 120
 STOP_TIMEOUT = 20
 
 pytestmark = pytest.mark.timeout(900)
 
-# What the test run itself has set (pytest-django, CI's services, an outer make) must not leak
-# into the command a developer types.
-NOT_INHERITED = {
-    "DATABASE_URL",
-    "REDIS_URL",
-    "DJANGO_SETTINGS_MODULE",
-    "DEBUG",
-    "SECRET_KEY",
-    "OUTBOX_RELAY_IN_ASGI",
-    "HELPDESK_RUN_DIR",
-    "MAKEFLAGS",
-    "MFLAGS",
-    "MAKELEVEL",
-    "PORT",
-}
+# An outer make's variables must not leak into the command a developer types either.
+MAKE_VARIABLES = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PORT"}
 
 
 def free_port() -> int:
@@ -91,7 +80,7 @@ def alive(pid: int) -> bool:
 
 def test_make_run_serves_on_embedded_defaults_and_ctrl_c_stops_it_whole(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    env = clean_env(drop=MAKE_VARIABLES)
     # Still "embedded defaults" (SQLite, filesystem broker, in-memory layer), in a temporary
     # place so that a developer's db.sqlite3 and .run/ are left alone.
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/db.sqlite3"

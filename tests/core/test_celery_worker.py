@@ -38,6 +38,18 @@ def smtp_inbox():
         controller.stop()
 
 
+WORKER = [
+    *CELERY,
+    "worker",
+    "--pool",
+    "solo",
+    "--loglevel",
+    "INFO",
+    "--without-mingle",
+    "--without-gossip",
+]
+
+
 def service_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     env.update(
@@ -116,16 +128,7 @@ def test_embedded_mode_beat_sweeps_a_pending_email_out_through_the_worker(tmp_pa
     )
     logs = tmp_path / "logs"
     logs.mkdir()
-    worker = [
-        *CELERY,
-        "worker",
-        "--pool",
-        "solo",
-        "--loglevel",
-        "INFO",
-        "--without-mingle",
-        "--without-gossip",
-    ]
+    worker = WORKER
     beat = [*CELERY, "beat", "--loglevel", "INFO", "--schedule", str(tmp_path / "beat-schedule")]
 
     with running(worker, beat, env=env, logs=logs):
@@ -170,16 +173,7 @@ def test_a_worker_on_the_redis_broker_delivers_a_nudged_outbox_message(
     )
     logs = tmp_path / "logs"
     logs.mkdir()
-    worker = [
-        *CELERY,
-        "worker",
-        "--pool",
-        "solo",
-        "--loglevel",
-        "INFO",
-        "--without-mingle",
-        "--without-gossip",
-    ]
+    worker = WORKER
 
     with running(worker, env=env, logs=logs):
         # The test settings make .delay() eager; send_task always goes through the broker.

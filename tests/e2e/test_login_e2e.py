@@ -1,7 +1,6 @@
 """Logging in with a real browser (Debian's Chromium through Playwright) against the real app:
 uvicorn serving helpdesk.asgi on a database seeded with the demo data (CONTRACT section 3)."""
 
-import os
 import signal
 import socket
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHROMIUM
+from tests.subprocess_env import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "helpdesk-demo"
@@ -28,15 +28,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-NOT_INHERITED = {
-    "DATABASE_URL",
-    "REDIS_URL",
-    "DJANGO_SETTINGS_MODULE",
-    "DEBUG",
-    "SECRET_KEY",
-    "HELPDESK_RUN_DIR",
-    "OUTBOX_RELAY_IN_ASGI",
-}
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -76,8 +67,7 @@ def server(tmp_path_factory):
     """The app as `make run` serves it (DEBUG, embedded defaults), on its own SQLite file, so
     that it does not depend on pytest-django's test database."""
     tmp = tmp_path_factory.mktemp("e2e")
-    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
-    env.update(
+    env = clean_env(
         DJANGO_SETTINGS_MODULE="helpdesk.settings",
         DEBUG="1",
         SECRET_KEY="e2e-only-secret-key-" + "x" * 40,
