@@ -49,6 +49,7 @@ from typing import Any
 # Running ``python bench/sla.py`` puts bench/ first on sys.path, where this very file would
 # shadow the ``sla`` package; the project root must come first.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from pg import ensure_database  # noqa: E402  (bench/ is this script's directory)
 
 from sla import business_time  # noqa: E402
 from sla.business_time import Schedule  # noqa: E402
@@ -220,19 +221,6 @@ def canonical(number: int, now: datetime) -> tuple[datetime, tuple, tuple]:
         first = (now + offset, now + offset + timedelta(hours=1))
     resolution_warn = now + offset + timedelta(days=2)
     return created, first, (resolution_warn, resolution_warn + timedelta(days=1))
-
-
-def ensure_database(url: str) -> None:
-    import psycopg2
-
-    base, name = url.rsplit("/", 1)
-    admin = psycopg2.connect(base + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 @functools.cache
