@@ -306,15 +306,13 @@ def fill_tenant(tenant, now: datetime) -> bool:
         first = sequence.last_number + 1
         rng = random.Random(tenant.slug)
         for low in range(first, first + PER_TENANT, FILL_BATCH):
-            tickets = []
-            for number in range(low, low + FILL_BATCH):
-                shape = canonical(number, now)
-                tickets.append(bench_ticket(tenant, number, shape, rng, customers, agent))
-            Ticket.objects.bulk_create(tickets)
+            shapes = [(number, canonical(number, now)) for number in range(low, low + FILL_BATCH)]
+            tickets = [bench_ticket(tenant, *item, rng, customers, agent) for item in shapes]
+            Ticket.objects.bulk_create(tickets)  # sets the ids (RETURNING) the clocks need
             clocks = [
                 clock
-                for ticket in tickets
-                for clock in bench_clocks(ticket, canonical(ticket.number, now), targets)
+                for ticket, (_, shape) in zip(tickets, shapes, strict=True)
+                for clock in bench_clocks(ticket, shape, targets)
             ]
             Clock.objects.bulk_create(clocks, batch_size=FILL_BATCH)
         sequence.last_number = first + PER_TENANT - 1
