@@ -3,7 +3,6 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import transaction
 
 from accounts import services
-from accounts.models import User
 
 
 class EmailLoginForm(AuthenticationForm):
@@ -20,7 +19,3 @@ class OutboxPasswordResetForm(PasswordResetForm):
         with transaction.atomic():
             for user in self.get_users(email):
                 services.send_password_reset(user=user)
-
-
-def active_user_for(email: str) -> User | None:
-    return User.objects.filter(email__iexact=email, is_active=True).first()

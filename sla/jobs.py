@@ -53,6 +53,11 @@ class Outcome:
             setattr(self, name, getattr(self, name) + value)
 
 
+# Running, not paused, not breached yet: what the partial indexes of the claims cover, and the
+# condition every transition re-checks in its UPDATE.
+_STILL_DUE = {"breached_at__isnull": True, "stopped_at__isnull": True, "paused_at__isnull": True}
+
+
 def escalate(*, now: datetime | None = None, batch_size: int | None = None) -> Outcome:
     """Record breaches (due_at passed) and then warnings (warn_at passed, not yet due)."""
     now = now or timezone.now()
@@ -60,22 +65,12 @@ def escalate(*, now: datetime | None = None, batch_size: int | None = None) -> O
     outcome = Outcome()
 
     def breach_candidates() -> QuerySet[Clock]:
-        return Clock.objects.filter(
-            stopped_at__isnull=True,
-            paused_at__isnull=True,
-            breached_at__isnull=True,
-            due_at__lte=now,
-        ).order_by("due_at")
+        return Clock.objects.filter(**_STILL_DUE, due_at__lte=now).order_by("due_at")
 
     def warn_candidates() -> QuerySet[Clock]:
         # A clock already past due when first seen gets no warning, only its breach.
         return Clock.objects.filter(
-            stopped_at__isnull=True,
-            paused_at__isnull=True,
-            warned_at__isnull=True,
-            breached_at__isnull=True,
-            warn_at__lte=now,
-            due_at__gt=now,
+            **_STILL_DUE, warned_at__isnull=True, warn_at__lte=now, due_at__gt=now
         ).order_by("warn_at")
 
     _sweep(breach_candidates, lambda clocks: _escalate_batch(clocks, now, outcome), batch_size)
@@ -197,9 +192,6 @@ def _escalate_batch(clocks: list[Clock], now: datetime, outcome: Outcome) -> set
 
 class _Raced(Exception):
     """A batch UPDATE matched fewer clocks than were claimed."""
-
-
-_STILL_DUE = {"breached_at__isnull": True, "stopped_at__isnull": True, "paused_at__isnull": True}
 
 
 def _mark(clocks: list[Clock], field: str, now: datetime) -> None:

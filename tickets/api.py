@@ -6,6 +6,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.doors import STAFF_ROLES, TenantAPIView
+from core.api.pagination import EnvelopePagination
 from core.uploads import check_upload_size
 from tickets import selectors, services
 from tickets.models import Channel, Status
@@ -35,15 +36,10 @@ class TicketsAPIView(TenantAPIView):
         return {"tenant": self.request.tenant, "request": self.request}
 
     def paginated(self, queryset, serializer_class):
-        paginator = self.pagination_class_instance()
+        paginator = EnvelopePagination()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
         data = serializer_class(page, many=True, context=self.context()).data
         return paginator.get_paginated_response(data)
-
-    def pagination_class_instance(self):
-        from core.api.pagination import EnvelopePagination
-
-        return EnvelopePagination()
 
     def ticket(self, number: int):
         return selectors.ticket_for(self.request.membership, number)

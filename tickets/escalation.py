@@ -13,7 +13,6 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from core.bulk import bulk_set
 from tickets import notify, sla_sync
 from tickets.models import Event, Ticket
 from tickets.notify import Staff
@@ -70,9 +69,8 @@ def alert(clocks: list, kind: str, *, escalate: bool, now: datetime | None = Non
         if event.type == "escalated" and event.data["new_tier"] == MAX_TIER:
             rows.append(notify.escalation_message(ticket, event, staff))
     notify.send(*rows)
-    if escalate:
-        bulk_set(list(tickets.values()), ["tier", "assignee", "updated_at"])
-    sla_sync.refresh_many(list(tickets.values()))
+    changed = ("tier", "assignee", "updated_at") if escalate else ()
+    sla_sync.refresh_many(list(tickets.values()), with_fields=changed)
 
 
 def _event(ticket: Ticket, type_: str, at: datetime, data: dict) -> Event:

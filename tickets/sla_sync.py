@@ -97,8 +97,11 @@ def refresh(ticket: Ticket) -> None:
     refresh_many([ticket])
 
 
-def refresh_many(tickets: list[Ticket]) -> None:
-    """Copy each ticket's clock summary onto it: one read, one UPDATE, however many tickets."""
+def refresh_many(tickets: list[Ticket], *, with_fields: tuple[str, ...] = ()) -> None:
+    """Copy each ticket's clock summary onto it: one read, one UPDATE, however many tickets.
+
+    `with_fields` are other fields the caller changed on the same tickets, written in that UPDATE.
+    """
     if not tickets:
         return
     summaries = clocks.summaries_for(subject_type=SUBJECT, subject_ids=[t.pk for t in tickets])
@@ -114,7 +117,8 @@ def refresh_many(tickets: list[Ticket]) -> None:
         ticket.sla_first_response_breached = summary.first_response_breached
         ticket.sla_next_response_breached = summary.next_response_breached
         ticket.sla_resolution_breached = summary.resolution_breached
+    fields = [*SUMMARY_FIELDS, *with_fields]
     if len(tickets) == 1:
-        tickets[0].save(update_fields=SUMMARY_FIELDS)
+        tickets[0].save(update_fields=fields)
     else:
-        bulk_set(tickets, SUMMARY_FIELDS)
+        bulk_set(tickets, fields)

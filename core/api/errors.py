@@ -2,7 +2,6 @@
 
 import logging
 
-from django.http import JsonResponse
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -18,7 +17,3 @@ def exception_handler(exc, context):
     if response is not None and isinstance(response.data, list):
         response.data = {"detail": response.data}
     return response
-
-
-def json_error(request, status: int, detail: str) -> JsonResponse:
-    return JsonResponse({"detail": detail}, status=status)

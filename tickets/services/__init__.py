@@ -6,7 +6,6 @@ from tickets.services.lifecycle import (
     ticket_assign,
     ticket_change,
     ticket_close,
-    ticket_set_status,
     ticket_take,
 )
 from tickets.services.messages import ticket_note, ticket_reply
@@ -19,6 +18,5 @@ __all__ = [
     "ticket_create",
     "ticket_note",
     "ticket_reply",
-    "ticket_set_status",
     "ticket_take",
 ]

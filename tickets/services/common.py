@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Membership, User
@@ -55,8 +56,6 @@ def apply_status(
 
 
 def check_body(body: str) -> str:
-    from django.conf import settings
-
     body = (body or "").strip()
     if len(body) > settings.MESSAGE_MAX_CHARS:
         raise InvalidInput(

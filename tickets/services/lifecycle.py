@@ -86,10 +86,6 @@ def _reopen_or_set(ticket: Ticket, status: str, *, actor: User | None, at) -> No
     apply_status(ticket, status, actor=actor, now=at)
 
 
-def ticket_set_status(*, actor: Membership, ticket: Ticket, status: str) -> Ticket:
-    return ticket_change(actor=actor, ticket=ticket, status=status)
-
-
 def ticket_close(*, actor: Membership, ticket: Ticket) -> Ticket:
     return ticket_change(actor=actor, ticket=ticket, status=Status.CLOSED)
 
