@@ -31,7 +31,7 @@ def send_password_reset(*, user: User) -> None:
         key=f"password-reset:{user.pk}:{hashlib.sha256(path.encode()).hexdigest()[:16]}",
         to=[user.email],
         template="accounts/email/password_reset",
-        context={"user": user, "path": path},
+        context={"user": _person(user), "path": path},
     )
 
 
@@ -64,14 +64,19 @@ def invite_member(
         to=[user.email],
         template="accounts/email/invitation",
         context={
-            "user": user,
-            "tenant": tenant,
+            "user": _person(user),
+            "tenant": {"name": tenant.name, "slug": tenant.slug},
             "role": membership.get_role_display(),
-            "invited_by": invited_by,
+            "invited_by": _person(invited_by) if invited_by else None,
             "path": None if user.has_usable_password() else password_set_path(user),
         },
     )
     return membership
+
+
+def _person(user: User) -> dict[str, str]:
+    """What an email says about a person (the outbox stores plain JSON)."""
+    return {"display_name": user.display_name, "email": user.email}
 
 
 def _hash(key: str) -> str:

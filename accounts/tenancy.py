@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_scopes import ScopedManager, scope, scopes_disabled
 
-__all__ = ["TenantOwned", "tenant_scope", "all_tenants", "validate_timezone"]
+__all__ = ["TenantOwned", "tenant_key", "tenant_scope", "all_tenants", "validate_timezone"]
 
 
 @contextmanager
@@ -37,8 +37,16 @@ def all_tenants() -> Iterator[None]:
         yield
 
 
+def tenant_key(*, indexed: bool = True) -> models.ForeignKey:
+    """The `tenant` column. `indexed=False` for a big table whose own indexes all lead with
+    tenant: Django's single-column index would only slow every write of it down."""
+    return models.ForeignKey(
+        "accounts.Tenant", on_delete=models.CASCADE, related_name="+", db_index=indexed
+    )
+
+
 class TenantOwned(models.Model):
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+")
+    tenant = tenant_key()
 
     objects = ScopedManager(tenant="tenant")
 

@@ -23,5 +23,6 @@ class QueueSocket(TenantSocket):
     async def receive_json(self, content, **kwargs) -> None:
         pass  # agents only listen here
 
-    async def live_event(self, message) -> None:
-        await self.send_json({"key": message["key"], **message["event"]})
+    async def live_events(self, message) -> None:
+        for item in message["events"]:
+            await self.send_json({"key": item["key"], **item["event"]})

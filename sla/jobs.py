@@ -27,11 +27,13 @@ from accounts.models import Tenant
 from accounts.tenancy import all_tenants, tenant_scope
 from core.bulk import bulk_set
 from sla import services, subjects
-from sla.models import Clock, Target
+from sla.models import Clock, SupportPlan, Target
 
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# Recomputing is cheap per clock and its batches lock no clock another job waits for long.
+COMPUTE_BATCH_SIZE = 2000
 # One run handles at most this many batches; what is left waits for the next run (15 s later).
 MAX_BATCHES = 1000
 
@@ -81,13 +83,13 @@ def escalate(*, now: datetime | None = None, batch_size: int | None = None) -> O
 def compute(*, now: datetime | None = None, batch_size: int | None = None) -> Outcome:
     """Recompute stale clocks (and only those), then refresh their subjects' summaries."""
     now = now or timezone.now()
-    batch_size = batch_size or BATCH_SIZE
+    batch_size = batch_size or COMPUTE_BATCH_SIZE
     outcome = Outcome()
 
     def stale() -> QuerySet[Clock]:
         return Clock.objects.filter(stale=True).order_by("pk")
 
-    _sweep(stale, lambda clocks: _compute_batch(clocks, now, outcome), batch_size)
+    _sweep(stale, lambda clocks: _compute_batch(clocks, now, outcome), batch_size, by_pk=True)
     return outcome
 
 
@@ -98,22 +100,38 @@ def _sweep(
     candidates: Callable[[], QuerySet[Clock]],
     handle: Callable[[list[Clock]], set[int]],
     batch_size: int,
+    *,
+    by_pk: bool = False,
 ) -> None:
-    """Claim and handle batches until none is left; `handle` returns the ids it had to skip."""
+    """Claim and handle batches until none is left; `handle` returns the ids it had to skip.
+
+    `by_pk`: the candidates are ordered by id, and each claim starts after the last one. The
+    handled rows leave the partial index only at the next vacuum; without this every claim
+    would step over all the dead entries of the batches before it.
+    """
     skipped: set[int] = set()
+    last = 0
     for _ in range(MAX_BATCHES):
         with all_tenants(), transaction.atomic():
-            clocks = list(
-                candidates()
-                .exclude(pk__in=skipped)
-                .select_for_update(skip_locked=True, of=("self",))
-                .select_related("plan__calendar")[:batch_size]
-            )
+            query = candidates().exclude(pk__in=skipped)
+            if by_pk:
+                query = query.filter(pk__gt=last)
+            claim = query.select_for_update(skip_locked=True, of=("self",))[:batch_size]
+            clocks = _with_plans(list(claim))
             if not clocks:
                 return
             skipped |= handle(clocks)
+        last = clocks[-1].pk
         if len(clocks) < batch_size:
             return
+
+
+def _with_plans(clocks: list[Clock]) -> list[Clock]:
+    # A batch uses a handful of plans: one read of them, not a join per clock.
+    plans = SupportPlan.objects.select_related("calendar").in_bulk({c.plan_id for c in clocks})
+    for clock in clocks:
+        clock.plan = plans[clock.plan_id]
+    return clocks
 
 
 def _in_savepoints(
@@ -282,11 +300,15 @@ def _compute_batch(clocks: list[Clock], now: datetime, outcome: Outcome) -> set[
         clock.stale = False
 
     def whole(batch: list[Clock]) -> Outcome:
+        before = {clock.pk: _written(clock) for clock in batch}
         for clock in batch:
             fresh(clock)
-        _write_recomputed(batch)
+        # A holiday moves only the deadlines that span it: the other clocks (and their
+        # subjects' summaries) are only marked fresh.
+        changed = [clock for clock in batch if _written(clock) != before[clock.pk]]
+        _write_recomputed(batch, changed)
         by_subject: dict[tuple[int, str], list[int]] = defaultdict(list)
-        for clock in batch:
+        for clock in changed:
             by_subject[(clock.tenant_id, clock.subject_type)].append(clock.subject_id)
         for (tenant_id, subject_type), ids in sorted(by_subject.items()):
             with tenant_scope(tenants[tenant_id]):
@@ -306,10 +328,19 @@ def _compute_batch(clocks: list[Clock], now: datetime, outcome: Outcome) -> set[
     return failed
 
 
-def _write_recomputed(clocks: list[Clock]) -> None:
-    """One statement for the batch; the rows are locked by this transaction."""
-    fields = ["warn_at", "due_at", "target_minutes", "around_the_clock", "stopped_at", "cancelled"]
-    bulk_set(clocks, fields, also="stale = false")
+_WRITTEN = ["warn_at", "due_at", "target_minutes", "around_the_clock", "stopped_at", "cancelled"]
+
+
+def _written(clock: Clock) -> tuple:
+    return tuple(getattr(clock, name) for name in _WRITTEN)
+
+
+def _write_recomputed(clocks: list[Clock], changed: list[Clock]) -> None:
+    """Two statements for the batch; the rows are locked by this transaction."""
+    bulk_set(changed, _WRITTEN, also="stale = false")
+    same = {clock.pk for clock in clocks} - {clock.pk for clock in changed}
+    if same:
+        Clock.objects.filter(pk__in=same).update(stale=False)
 
 
 # -- the doors' summary lines (Celery tasks and management commands) --------------------------

@@ -64,10 +64,9 @@ def alert(clocks: list, kind: str, *, escalate: bool, now: datetime | None = Non
     Event.objects.bulk_create(events)  # sets pks (RETURNING): the outbox keys use them
     rows = [notify.sla_alert_message(ticket, clock, kind, staff) for ticket, clock in alerts]
     for event in events:
-        ticket = tickets[event.ticket_id]
-        rows.append(notify.live_message(ticket, event))
         if event.type == "escalated" and event.data["new_tier"] == MAX_TIER:
-            rows.append(notify.escalation_message(ticket, event, staff))
+            rows.append(notify.escalation_message(tickets[event.ticket_id], event, staff))
+    rows.append(notify.live_batch([(tickets[event.ticket_id], event) for event in events]))
     notify.send(*rows)
     changed = ("tier", "assignee", "updated_at") if escalate else ()
     sla_sync.refresh_many(list(tickets.values()), with_fields=changed)

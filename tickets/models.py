@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.tenancy import TenantOwned
+from accounts.tenancy import TenantOwned, tenant_key
 from sla.priorities import Priority
 
 
@@ -68,39 +68,76 @@ class TicketSequence(TenantOwned):
 
 
 class Ticket(TenantOwned):
+    # Foreign keys without Django's single-column index (`db_index=False`) are covered by the
+    # tenant-leading indexes in Meta, or looked up only when their target is deleted (a plan, a
+    # user, an organization: rare, and PROTECT then scans once). Every index is written again
+    # each time the SLA summary moves, so each one here is paid for on every clock change.
+    tenant = tenant_key(indexed=False)
     number = models.PositiveIntegerField()
     reference = models.CharField(max_length=32)  # frozen at creation: PREFIX-number
     subject = models.CharField(max_length=200)
     description = models.TextField()
-    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, db_index=False
+    )
     priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(
         max_length=24, choices=Status.choices, default=Status.AWAITING_RESPONSE
     )
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # Unverified contacts (a chat visitor's typed name and email) when there is no requester.
     contact_name = models.CharField(max_length=150, blank=True)
     contact_email = models.EmailField(blank=True)
     organization = models.ForeignKey(
-        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     tier = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(3)]
     )
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
     plan = models.ForeignKey(
-        "sla.SupportPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "sla.SupportPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     follow_up_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        db_index=False,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -146,6 +183,12 @@ class Ticket(TenantOwned):
                 fields=["tenant", "sla_due_at"],
                 name="ticket_breached",
                 condition=Q(sla_breached=True),
+            ),
+            # A ticket's follow-ups (few tickets have a predecessor).
+            models.Index(
+                fields=["follow_up_of"],
+                name="ticket_follow_ups",
+                condition=Q(follow_up_of__isnull=False),
             ),
             # The auto-close job: tickets waiting on the customer, oldest first.
             models.Index(

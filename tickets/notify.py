@@ -5,6 +5,8 @@ Builders (`*_message`) return outbox rows so that batches (the SLA job) write th
 INSERT; the plain functions enqueue them at once.
 """
 
+from datetime import UTC
+
 from accounts.models import Membership, Role
 from core import outbox
 from core.consumers import queue_group
@@ -44,35 +46,56 @@ def _link(ticket: Ticket) -> str:
     return f"/t/{ticket.tenant.slug}/tickets/{ticket.number}/"
 
 
+def _snapshot(ticket: Ticket) -> dict[str, str]:
+    """The ticket as the email shows it, taken now: the email is rendered when it is sent."""
+    return {
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "status": ticket.get_status_display(),
+        "priority": ticket.get_priority_display(),
+    }
+
+
 def email_message(key: str, to: list[str], ticket: Ticket, headline: str, **context) -> Row | None:
     to = sorted({address for address in to if address})
     if not to:
         return None
-    context = {"ticket": ticket, "headline": headline, "path": _link(ticket), **context}
+    context = {"ticket": _snapshot(ticket), "headline": headline, "path": _link(ticket), **context}
     return key, "email", email_payload(to=to, template=TEMPLATE, context=context)
 
 
-def live_message(ticket: Ticket, event: Event) -> Row:
-    return (
-        f"live:ticket-event:{event.pk}",
-        "live",
-        {
-            "group": queue_group(ticket.tenant_id),
-            "event": {
-                "type": f"ticket.{event.type}",
-                "ticket": ticket.number,
-                "status": ticket.status,
-                "priority": ticket.priority,
-                "tier": ticket.tier,
-            },
+def _live_event(ticket: Ticket, event: Event) -> dict:
+    return {
+        "key": f"live:ticket-event:{event.pk}",
+        "event": {
+            "type": f"ticket.{event.type}",
+            "ticket": ticket.number,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "tier": ticket.tier,
         },
-    )
+    }
+
+
+def live_message(ticket: Ticket, event: Event) -> Row:
+    item = _live_event(ticket, event)
+    return item["key"], "live", {"group": queue_group(ticket.tenant_id), "event": item["event"]}
+
+
+def live_batch(events: list[tuple[Ticket, Event]]) -> Row | None:
+    """Many events of one tenant as one outbox row (one group message); frames keep their keys."""
+    if not events:
+        return None
+    items = [_live_event(ticket, event) for ticket, event in events]
+    key = f"live:ticket-events:{events[0][1].pk}+{len(items)}"  # event ids are unique
+    return key, "live", {"group": queue_group(events[0][0].tenant_id), "events": items}
 
 
 def sla_alert_message(ticket: Ticket, clock, kind: str, staff: Staff) -> Row | None:
     headline = f"SLA {kind}: {clock.metric.replace('_', ' ')}"
+    due = f"{clock.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     return email_message(f"sla-{kind}:{clock.pk}", staff.for_ticket(ticket), ticket, headline,
-                         for_customer=False, due=clock.due_at)  # fmt: skip
+                         for_customer=False, due=due)  # fmt: skip
 
 
 def escalation_message(ticket: Ticket, event: Event, staff: Staff) -> Row | None:

@@ -22,7 +22,7 @@ class TicketClocks:
         self.on_breaches([clock])
 
     def refresh_summaries(self, subject_ids) -> None:
-        sla_sync.refresh_many(list(escalation.lock_tickets(subject_ids).values()))
+        sla_sync.refresh_ids(list(subject_ids))
 
     def refresh_summary(self, subject_id: int) -> None:
         self.refresh_summaries([subject_id])

@@ -9,7 +9,7 @@ resolution clock. Every change refreshes the ticket's summary in the same transa
 
 from datetime import datetime
 
-from core.bulk import bulk_set
+from core.bulk import bulk_set, bulk_set_rows
 from sla import services as clocks
 from tickets.models import Status, Ticket
 
@@ -106,19 +106,44 @@ def refresh_many(tickets: list[Ticket], *, with_fields: tuple[str, ...] = ()) ->
         return
     summaries = clocks.summaries_for(subject_type=SUBJECT, subject_ids=[t.pk for t in tickets])
     for ticket in tickets:
-        summary = summaries[ticket.pk]
-        ticket.sla_due_at = summary.earliest_due
-        ticket.sla_breached = summary.breached
-        ticket.sla_at_risk = summary.at_risk
-        ticket.sla_paused = summary.paused
-        ticket.sla_first_response_due = summary.first_response_due
-        ticket.sla_next_response_due = summary.next_response_due
-        ticket.sla_resolution_due = summary.resolution_due
-        ticket.sla_first_response_breached = summary.first_response_breached
-        ticket.sla_next_response_breached = summary.next_response_breached
-        ticket.sla_resolution_breached = summary.resolution_breached
+        for name, value in zip(SUMMARY_FIELDS, _stored(summaries[ticket.pk]), strict=True):
+            setattr(ticket, name, value)
     fields = [*SUMMARY_FIELDS, *with_fields]
     if len(tickets) == 1:
         tickets[0].save(update_fields=fields)
     else:
         bulk_set(tickets, fields)
+
+
+def refresh_ids(ticket_ids: list[int]) -> int:
+    """`refresh_many` for tickets the caller has not loaded (the compute job's batches).
+
+    Locks only the listed rows (NOWAIT: see `escalation.lock_tickets`), reads only their summary
+    columns and writes only the tickets whose summary changed. Returns how many changed.
+    """
+    locked = Ticket.objects.select_for_update(nowait=True).filter(pk__in=ticket_ids)
+    stored = {pk: tuple(values) for pk, *values in locked.values_list("pk", *SUMMARY_FIELDS)}
+    summaries = clocks.summaries_for(subject_type=SUBJECT, subject_ids=list(stored))
+    rows = []
+    for pk, old in stored.items():
+        new = _stored(summaries[pk])
+        if new != old:
+            rows.append([*new, pk])
+    bulk_set_rows(Ticket, SUMMARY_FIELDS, rows)
+    return len(rows)
+
+
+def _stored(summary: clocks.ClockSummary) -> tuple:
+    """The summary as the ticket stores it, in SUMMARY_FIELDS order."""
+    return (
+        summary.earliest_due,
+        summary.breached,
+        summary.at_risk,
+        summary.paused,
+        summary.first_response_due,
+        summary.next_response_due,
+        summary.resolution_due,
+        summary.first_response_breached,
+        summary.next_response_breached,
+        summary.resolution_breached,
+    )
