@@ -128,6 +128,7 @@ def main() -> None:
     parser.add_argument("--creates", type=int, default=600)
     parser.add_argument("--lists", type=int, default=300)
     parser.add_argument("--port", type=int, default=8731)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     args = parser.parse_args()
     ensure_database(os.environ["DATABASE_URL"])
     started = time.perf_counter()
@@ -155,7 +156,7 @@ def main() -> None:
             "--port",
             str(args.port),
             "--workers",
-            "2",
+            str(args.workers),
             "--no-access-log",
             "--log-level",
             "warning",

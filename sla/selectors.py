@@ -62,6 +62,14 @@ def summaries_for(
     return {subject_id: _summarize(clocks, now) for subject_id, clocks in by_subject.items()}
 
 
+def summarize(clocks: Iterable[Clock], now: datetime | None = None) -> ClockSummary:
+    """The summary of clocks already in memory (a new subject's opening clocks)."""
+    rows = [
+        (c.metric, c.stopped_at, c.paused_at, c.due_at, c.warned_at, c.breached_at) for c in clocks
+    ]
+    return _summarize(rows, now or timezone.now())
+
+
 def _summarize(rows: list[tuple], now: datetime) -> ClockSummary:
     values: dict[str, object] = {}
     dues: list[datetime] = []

@@ -18,21 +18,24 @@ from accounts.models import Organization, Tenant
 from sla import holiday_sources
 from sla.deadlines import deadlines, paused_time, schedule_for
 from sla.models import Calendar, Clock, Holiday, Metric, SupportPlan, Target
-from sla.selectors import ClockSummary, running_clock, summaries_for, summary_for
+from sla.selectors import ClockSummary, running_clock, summaries_for, summarize, summary_for
 
 __all__ = [
     "ClockSummary",
     "fill_public_holidays",
     "mark_stale",
+    "opening_clocks",
     "pause_clock",
     "plan_for",
     "recompute",
     "reprioritize",
     "resume_clock",
     "running_clock",
+    "save_opening_clocks",
     "start_clock",
     "stop_clock",
     "summaries_for",
+    "summarize",
     "summary_for",
     "target_minutes",
 ]
@@ -48,10 +51,11 @@ def plan_for(*, tenant: Tenant, organization: Organization | None) -> SupportPla
 
     None only when the tenant has no plan at all (then its tickets run without SLA clocks).
     """
-    own = organization is not None and organization.plan_id is not None
-    if own and organization.plan.tenant_id == tenant.pk:
-        return organization.plan
     plans = SupportPlan.objects.filter(tenant=tenant).select_related("calendar")
+    if organization is not None and organization.plan_id is not None:
+        own = plans.filter(pk=organization.plan_id).first()
+        if own is not None:
+            return own
     return plans.filter(is_default=True).first() or plans.order_by("pk").first()
 
 
@@ -108,6 +112,52 @@ def start_clock(
     _apply_formula(clock)
     clock.save()
     return clock
+
+
+def opening_clocks(
+    *,
+    tenant: Tenant,
+    subject_type: str,
+    metrics: Iterable[str],
+    plan: SupportPlan,
+    priority: str,
+    start: datetime,
+) -> list[Clock]:
+    """The clocks a new subject starts with, computed before the subject is saved.
+
+    One read of the plan's target for all `metrics`; metrics without a target get no clock.
+    The clocks are unsaved: `save_opening_clocks` writes them (one INSERT) once the subject has
+    its id, so the subject can store their summary (`summarize`) in its own first INSERT.
+    """
+    _check_aware(start)
+    target = Target.objects.filter(plan=plan, priority=priority).first()
+    opened = []
+    for metric in metrics:
+        if target is None and metric != Metric.CHAT_FIRST_RESPONSE:
+            continue  # the plan has no target for this priority: no SLA
+        found = target_minutes(plan=plan, priority=priority, metric=metric, target=target)
+        if found is None:
+            continue
+        clock = Clock(
+            tenant=tenant,
+            subject_type=subject_type,
+            metric=metric,
+            plan=plan,
+            priority=priority,
+            target_minutes=found[0],
+            around_the_clock=found[1],
+            started_at=start,
+            pauses=[],
+        )
+        _apply_formula(clock)
+        opened.append(clock)
+    return opened
+
+
+def save_opening_clocks(clocks: list[Clock], *, subject_id: int) -> None:
+    for clock in clocks:
+        clock.subject_id = subject_id
+    Clock.objects.bulk_create(clocks)
 
 
 @_in_transaction

@@ -64,17 +64,30 @@ def validate(files: list[UploadedFile]) -> list[tuple[UploadedFile, str]]:
 def store(
     *, ticket: Ticket, message: Message | None, files: list[UploadedFile]
 ) -> list[Attachment]:
-    stored = []
+    return attach(prepare(tenant_id=ticket.tenant_id, files=files), ticket=ticket, message=message)
+
+
+def prepare(*, tenant_id: int, files: list[UploadedFile]) -> list[Attachment]:
+    """Check the files and write them to storage: unsaved rows that `attach` links.
+
+    Split so that ticket creation writes files before it takes the tenant's number lock.
+    """
+    prepared = []
     for upload, content_type in validate(files):
         attachment = Attachment(
-            tenant_id=ticket.tenant_id,
-            ticket=ticket,
-            message=message,
+            tenant_id=tenant_id,
             name=(upload.name or "file")[-255:],
             size=upload.size,
             content_type=content_type,
         )
         attachment.file.save(attachment.id, upload, save=False)
-        attachment.save()
-        stored.append(attachment)
-    return stored
+        prepared.append(attachment)
+    return prepared
+
+
+def attach(
+    prepared: list[Attachment], *, ticket: Ticket, message: Message | None
+) -> list[Attachment]:
+    for attachment in prepared:
+        attachment.ticket, attachment.message = ticket, message
+    return Attachment.objects.bulk_create(prepared)

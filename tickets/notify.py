@@ -112,31 +112,36 @@ def _to_requester(key: str, ticket: Ticket, headline: str, **context) -> Row | N
                          **context)  # fmt: skip
 
 
-def _to_agents(key: str, ticket: Ticket, headline: str, **context) -> Row | None:
-    return email_message(key, Staff().for_ticket(ticket), ticket, headline, for_customer=False,
-                         **context)  # fmt: skip
+def _to_agents(key: str, ticket: Ticket, headline: str, staff: Staff | None = None,
+               **context) -> Row | None:  # fmt: skip
+    return email_message(key, (staff or Staff()).for_ticket(ticket), ticket, headline,
+                         for_customer=False, **context)  # fmt: skip
 
 
-def ticket_created(ticket: Ticket) -> None:
+def ticket_created(ticket: Ticket, event: Event, staff: Staff | None = None) -> None:
     send(
         _to_requester(f"ticket-received:{ticket.pk}", ticket, "We received your request"),
-        _to_agents(f"ticket-new:{ticket.pk}", ticket, "New ticket", body=ticket.description),
+        _to_agents(
+            f"ticket-new:{ticket.pk}", ticket, "New ticket", staff, body=ticket.description
+        ),  # fmt: skip
+        live_message(ticket, event),
     )
 
 
-def status_changed(ticket: Ticket, *, event: Event, old: str) -> None:
+def status_changed(ticket: Ticket, *, event: Event, tell_requester: bool = True) -> None:
     headline = f"Your request is now {Status(ticket.status).label.lower()}"
-    send(_to_requester(f"ticket-status:{event.pk}", ticket, headline))
+    email = _to_requester(f"ticket-status:{event.pk}", ticket, headline) if tell_requester else None
+    send(email, live_message(ticket, event))
 
 
-def agent_replied(ticket: Ticket, message: Message) -> None:
+def agent_replied(ticket: Ticket, message: Message, event: Event) -> None:
     send(_to_requester(f"ticket-reply:{message.pk}", ticket, "New reply to your request",
-                       body=message.body))  # fmt: skip
+                       body=message.body), live_message(ticket, event))  # fmt: skip
 
 
-def customer_replied(ticket: Ticket, message: Message) -> None:
+def customer_replied(ticket: Ticket, message: Message, event: Event) -> None:
     send(_to_agents(f"ticket-customer-reply:{message.pk}", ticket, "The customer replied",
-                    body=message.body))  # fmt: skip
+                    body=message.body), live_message(ticket, event))  # fmt: skip
 
 
 def admins_escalation(ticket: Ticket, event: Event) -> None:

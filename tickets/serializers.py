@@ -64,7 +64,11 @@ class TicketDetailOut(TicketOut):
     def get_attachments(self, ticket: Ticket) -> list[dict]:
         from tickets.selectors import opening_attachments
 
-        return AttachmentOut(opening_attachments(ticket), many=True, context=self.context).data
+        # A ticket just created carries its files (`ticket_create` sets `opening_files`).
+        files = getattr(ticket, "opening_files", None)
+        if files is None:
+            files = opening_attachments(ticket)
+        return AttachmentOut(files, many=True, context=self.context).data
 
 
 class TicketCreateIn(serializers.Serializer):

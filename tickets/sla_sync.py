@@ -11,6 +11,7 @@ from datetime import datetime
 
 from core.bulk import bulk_set, bulk_set_rows
 from sla import services as clocks
+from sla.models import Clock
 from tickets.models import Status, Ticket
 
 SUBJECT = "ticket"
@@ -32,12 +33,25 @@ def _start(ticket: Ticket, metric: str, at: datetime) -> None:
     )
 
 
-def created(ticket: Ticket) -> None:
+def opening(ticket: Ticket) -> list[Clock]:
+    """Before a new ticket's INSERT: its first-response and resolution clocks, unsaved, and
+    their summary set on the ticket, so that one INSERT stores both. `opened` saves them."""
     if ticket.plan_id is None:
-        return
-    _start(ticket, FIRST_RESPONSE, ticket.created_at)
-    _start(ticket, RESOLUTION, ticket.created_at)
-    refresh(ticket)
+        return []
+    started = clocks.opening_clocks(
+        tenant=ticket.tenant,
+        subject_type=SUBJECT,
+        metrics=[FIRST_RESPONSE, RESOLUTION],
+        plan=ticket.plan,
+        priority=ticket.priority,
+        start=ticket.created_at,
+    )
+    _set_summary(ticket, clocks.summarize(started))
+    return started
+
+
+def opened(ticket: Ticket, started: list[Clock]) -> None:
+    clocks.save_opening_clocks(started, subject_id=ticket.pk)
 
 
 def agent_replied(ticket: Ticket, *, at: datetime, first: bool) -> None:
@@ -106,8 +120,7 @@ def refresh_many(tickets: list[Ticket], *, with_fields: tuple[str, ...] = ()) ->
         return
     summaries = clocks.summaries_for(subject_type=SUBJECT, subject_ids=[t.pk for t in tickets])
     for ticket in tickets:
-        for name, value in zip(SUMMARY_FIELDS, _stored(summaries[ticket.pk]), strict=True):
-            setattr(ticket, name, value)
+        _set_summary(ticket, summaries[ticket.pk])
     fields = [*SUMMARY_FIELDS, *with_fields]
     if len(tickets) == 1:
         tickets[0].save(update_fields=fields)
@@ -131,6 +144,11 @@ def refresh_ids(ticket_ids: list[int]) -> int:
             rows.append([*new, pk])
     bulk_set_rows(Ticket, SUMMARY_FIELDS, rows)
     return len(rows)
+
+
+def _set_summary(ticket: Ticket, summary: clocks.ClockSummary) -> None:
+    for name, value in zip(SUMMARY_FIELDS, _stored(summary), strict=True):
+        setattr(ticket, name, value)
 
 
 def _stored(summary: clocks.ClockSummary) -> tuple:

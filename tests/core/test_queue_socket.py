@@ -6,6 +6,7 @@ in-memory one without REDIS_URL, Redis with it.
 
 import os
 import threading
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
@@ -13,12 +14,18 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
 
 from accounts.services import ws_ticket_issue, ws_ticket_redeem
+from accounts.tenancy import tenant_scope
 from core import outbox
 from core.consumers import queue_group
 from helpdesk.asgi import application
+from sla import demo as sla_demo
+from sla.jobs import escalate
 from tests.conftest import api_client, login
+from tests.tickets.helpers import open_ticket
+from tickets.models import Event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -153,6 +160,63 @@ async def test_a_session_cookie_counts_only_from_the_help_desks_own_origin(acme)
     foreign, connected = await open_queue("acme", cookie=cookie, origin="https://evil.example")
     assert not connected
     await foreign.disconnect()
+
+
+@pytest.fixture
+def planned(acme, globex):
+    """Both desks with the demo plans: their tickets run SLA clocks."""
+    sla_demo.seed_tenant(acme.tenant)
+    sla_demo.seed_tenant(globex.tenant)
+    return acme, globex
+
+
+@database_sync_to_async
+def breach_and_relay(desk, ticket, now) -> list[dict]:
+    """The escalate job breaches the ticket's clock; the relay delivers what is still pending.
+
+    Returns the frames the desk's agents should see, from the events the job recorded.
+    """
+    outcome = escalate(now=now)
+    assert outcome.breached == 1
+    outbox.relay_pending()
+    with tenant_scope(desk.tenant):
+        events = list(Event.objects.filter(ticket=ticket).order_by("pk"))
+        ticket.refresh_from_db()
+    return [
+        {
+            "key": f"live:ticket-event:{event.pk}",
+            "type": f"ticket.{event.type}",
+            "ticket": ticket.number,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "tier": ticket.tier,
+        }
+        for event in events
+        if event.type in ("sla_breached", "escalated")
+    ]
+
+
+async def test_an_sla_breach_reaches_the_tenants_agents_as_one_frame_per_event(planned):
+    acme, globex = planned
+    # Opened before anyone listens: their own "created" events are not what this is about.
+    ticket = await database_sync_to_async(open_ticket)(acme, priority="critical")  # 15 minutes
+    await database_sync_to_async(open_ticket)(globex, priority="normal")  # not due for hours
+    acme_socket, connected = await open_queue("acme", ticket=await ws_ticket(acme.agent))
+    assert connected and await close_code(acme_socket) is None
+    outsider, connected = await open_queue("globex", ticket=await ws_ticket(globex.agent))
+    assert connected and await close_code(outsider) is None
+
+    expected = await breach_and_relay(acme, ticket, timezone.now() + timedelta(minutes=20))
+
+    assert [frame["type"] for frame in expected] == ["ticket.sla_breached", "ticket.escalated"]
+    frames = [await acme_socket.receive_json_from(timeout=3) for _ in expected]
+    assert frames == expected
+    assert len({frame["key"] for frame in frames}) == 2  # each event keeps its own key
+    assert frames[0]["ticket"] == ticket.number and frames[0]["tier"] == 2
+    assert await acme_socket.receive_nothing(timeout=0.3)  # each event once
+    assert await outsider.receive_nothing(timeout=0.3)  # globex's agents never see acme's SLA
+    await acme_socket.disconnect()
+    await outsider.disconnect()
 
 
 @pytest.mark.postgres

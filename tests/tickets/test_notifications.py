@@ -1,9 +1,14 @@
+import json
+
 from django.core import mail
 
 from accounts.tenancy import tenant_scope
+from core import outbox
+from core.models import OutboxMessage
 from core.outbox import relay_pending
 from tests.tickets.helpers import member, open_ticket
 from tickets import services
+from tickets.models import Event, Status, Ticket
 
 
 def sent_to(address: str) -> list:
@@ -63,3 +68,43 @@ def test_nothing_is_sent_for_a_change_that_rolled_back(desks, django_capture_on_
             pass
     relay_pending()
     assert mail.outbox == []
+
+
+def test_a_status_email_says_the_status_of_its_change_even_if_the_ticket_moved_on_before_it_left(
+    desks, django_capture_on_commit_callbacks
+):
+    acme, globex = desks
+    ticket = open_ticket(acme)
+    outsider = open_ticket(globex)
+    relay_pending()
+    mail.outbox.clear()
+    agent = member(acme, acme.agent)
+    with django_capture_on_commit_callbacks(execute=False), tenant_scope(acme.tenant):
+        services.ticket_change(actor=agent, ticket=ticket, status=Status.AWAITING_CUSTOMER)
+        services.ticket_change(actor=agent, ticket=ticket, status=Status.CLOSED)
+        first, second = Event.objects.filter(ticket=ticket, type="status_changed").order_by("pk")
+    assert mail.outbox == []  # nothing left yet: both emails wait in the outbox
+
+    row = OutboxMessage.objects.get(key=f"ticket-status:{first.pk}")
+    # A snapshot to render at delivery: template and plain values, no rendered text or HTML.
+    assert set(row.payload) == {"to", "template", "context"}
+    assert row.payload["template"] == "tickets/email/notice"
+    assert row.payload["context"]["ticket"]["status"] == "Awaiting customer"
+    assert "<" not in json.dumps(row.payload)
+
+    assert outbox.deliver(row.key) is True  # the ticket is closed by now
+    [email] = mail.outbox
+    assert email.to == [acme.customer.email]
+    assert email.subject == (
+        f"[{ticket.reference}] Your request is now awaiting customer: {ticket.subject}"
+    )
+    assert "Status: Awaiting customer" in email.body and "Closed" not in email.body
+    [(html, mimetype)] = email.alternatives
+    assert mimetype == "text/html"
+    assert "Status: Awaiting customer" in html and "Closed" not in html
+
+    assert outbox.deliver(f"ticket-status:{second.pk}") is True
+    assert "Status: Closed" in mail.outbox[1].body
+    with tenant_scope(globex.tenant):
+        assert Ticket.objects.get(pk=outsider.pk).status == Status.AWAITING_RESPONSE
+    assert not any(sent_to(p.email) for p in (globex.agent, globex.admin, globex.customer))

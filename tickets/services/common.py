@@ -49,9 +49,7 @@ def apply_status(
     touch(ticket, now, "status", "status_changed_at", "closed_at")
     sla_sync.status_changed(ticket, old=old, new=new, at=now)
     event = record(ticket, "status_changed", actor, old=old, new=new)
-    if notify_requester:
-        notify.status_changed(ticket, event=event, old=old)
-    notify.live(ticket, event)
+    notify.status_changed(ticket, event=event, tell_requester=notify_requester)
     return event
 
 

@@ -1,7 +1,9 @@
-from django.db import IntegrityError, transaction
+from contextlib import nullcontext
+
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Role, User
+from accounts.models import Membership, Role
 from core.errors import InvalidInput
 from sla.services import plan_for
 from tickets import attachments, notify, sla_sync
@@ -10,12 +12,20 @@ from tickets.services.common import check_body, record
 
 
 def next_number(tenant) -> int:
-    """The tenant's next ticket number, taken under the sequence row's lock (see TicketSequence)."""
-    TicketSequence.objects.bulk_create([TicketSequence(tenant=tenant)], ignore_conflicts=True)
-    sequence = TicketSequence.objects.select_for_update().get(tenant=tenant)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return sequence.last_number
+    """The tenant's next ticket number, taken under the sequence row's lock (see TicketSequence).
+
+    One upsert: it creates the tenant's row on its first ticket, and otherwise increments it,
+    holding the row lock until the creating transaction ends (PostgreSQL and SQLite >= 3.35).
+    """
+    table = connection.ops.quote_name(TicketSequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (tenant_id, last_number) VALUES (%s, 1) "  # noqa: S608
+            f"ON CONFLICT (tenant_id) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [tenant.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 def _requester_membership(actor: Membership, requester_email: str | None) -> Membership | None:
@@ -47,7 +57,12 @@ def ticket_create(
     idempotency_key: str | None = None,
     follow_up_of: Ticket | None = None,
 ) -> tuple[Ticket, bool]:
-    """Open a ticket. Returns (ticket, created); a retried Idempotency-Key returns the first."""
+    """Open a ticket. Returns (ticket, created); a retried Idempotency-Key returns the first.
+
+    The tenant's creations queue on its number lock from `next_number` until they commit, so
+    everything that does not need the number (checks, files, plan, clocks, recipients) is
+    done before it, and only the inserts follow it.
+    """
     if idempotency_key:
         first = Ticket.objects.filter(created_by=actor.user, idempotency_key=idempotency_key)
         if (existing := first.first()) is not None:
@@ -56,54 +71,47 @@ def ticket_create(
     if not subject or not description:
         raise InvalidInput("A ticket needs a subject and a description.")
     owner = _requester_membership(actor, requester_email)
+    files = attachments.prepare(tenant_id=actor.tenant_id, files=files) if files else []
+    ticket = _unsaved(actor, owner, subject, description, category, priority, channel)
+    ticket.idempotency_key, ticket.follow_up_of = idempotency_key or None, follow_up_of
+    opening = sla_sync.opening(ticket)
+    staff = notify.Staff()
     try:
-        with transaction.atomic():  # a savepoint: a lost idempotency race rolls back cleanly
-            ticket = _insert(
-                actor,
-                owner,
-                subject,
-                description,
-                category,
-                priority,
-                channel,
-                idempotency_key,
-                follow_up_of,
-            )
+        # A savepoint only when a lost idempotency race is possible: it then rolls back cleanly.
+        with transaction.atomic() if idempotency_key else nullcontext():
+            _number(ticket)
+            ticket.save(force_insert=True)
     except IntegrityError:
         if not idempotency_key:
             raise
         return Ticket.objects.get(created_by=actor.user, idempotency_key=idempotency_key), False
-    if files:
-        attachments.store(ticket=ticket, message=None, files=files)
+    sla_sync.opened(ticket, opening)
+    ticket.opening_files = attachments.attach(files, ticket=ticket, message=None)
     event = record(ticket, "created", actor.user, channel=channel, priority=priority)
-    sla_sync.created(ticket)
-    notify.ticket_created(ticket)
-    notify.live(ticket, event)
+    notify.ticket_created(ticket, event, staff)
     return ticket, True
 
 
-def _insert(actor, owner, subject, description, category, priority, channel, key, follow_up_of):
-    tenant = actor.tenant
+def _unsaved(actor, owner, subject, description, category, priority, channel) -> Ticket:
     now = timezone.now()
-    number = next_number(tenant)
-    requester: User = owner.user
     organization = owner.organization if owner.role == Role.CUSTOMER else None
-    return Ticket.objects.create(
-        tenant=tenant,
-        number=number,
-        reference=f"{tenant.reference_prefix}-{number}",
+    return Ticket(
+        tenant=actor.tenant,
         subject=subject[:200],
         description=description,
         category=category,
         priority=priority,
         channel=channel,
-        requester=requester,
+        requester=owner.user,
         organization=organization,
-        plan=plan_for(tenant=tenant, organization=organization),
+        plan=plan_for(tenant=actor.tenant, organization=organization),
         created_by=actor.user,
-        idempotency_key=key or None,
-        follow_up_of=follow_up_of,
         created_at=now,
         updated_at=now,
         status_changed_at=now,
     )
+
+
+def _number(ticket: Ticket) -> None:
+    ticket.number = next_number(ticket.tenant)
+    ticket.reference = f"{ticket.tenant.reference_prefix}-{ticket.number}"

@@ -69,8 +69,7 @@ def _agent_reply(actor, ticket: Ticket, body, files, status) -> Message:
     new = status or (Status.AWAITING_CUSTOMER if ticket.is_open else ticket.status)
     # The reply email already tells the customer the new status: one email, not two.
     apply_status(ticket, new, actor=actor.user, now=at, notify_requester=False)
-    notify.agent_replied(ticket, message)
-    notify.live(ticket, event)
+    notify.agent_replied(ticket, message, event)
     return message
 
 
@@ -88,8 +87,7 @@ def _requester_reply(actor, ticket: Ticket, body, files) -> Message:
     else:
         touch(ticket, at)
     sla_sync.customer_replied(ticket, at=at)
-    notify.customer_replied(ticket, message)
-    notify.live(ticket, event)
+    notify.customer_replied(ticket, message, event)
     return message
 
 
