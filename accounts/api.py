@@ -2,7 +2,6 @@
 
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled, ValidationError
@@ -11,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.auth import TokenAuthentication
 from accounts.selectors import memberships_of
 from accounts.throttle import LOCKOUT_MESSAGE
 from core.api.throttling import AddressThrottle

@@ -52,7 +52,8 @@ class IsTenantMember(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False  # DRF answers 401 (our authenticators send WWW-Authenticate)
-        membership = membership_in(request.user, view.kwargs["tenant"])
+        tenant = getattr(view, "door_tenant", None)
+        membership = membership_in(request.user, view.kwargs["tenant"], tenant=tenant)
         request.tenant, request.membership = membership.tenant, membership
         _check_role(membership, getattr(view, "allowed_roles", None))
         return True
@@ -65,7 +66,7 @@ class TenantAPIView(APIView):
     allowed_roles: Iterable[str] | None = None
 
     def dispatch(self, request, *args, **kwargs):
-        tenant = tenant_by_slug(kwargs.get("tenant", ""))
+        tenant = self.door_tenant = tenant_by_slug(kwargs.get("tenant", ""))
         if tenant is None:
             # No scope: the permission answers 401 or 404 before any tenant data is read.
             return super().dispatch(request, *args, **kwargs)

@@ -10,23 +10,31 @@ def tenant_by_slug(slug: str) -> Tenant | None:
     return Tenant.objects.filter(slug=slug).first()
 
 
-def membership_in(user: User, slug: str) -> Membership:
+def membership_in(user: User, slug: str, *, tenant: Tenant | None = None) -> Membership:
     """The person's membership of tenant `slug`, or Http404.
 
     A missing tenant and a tenant the person does not belong to give the same 404, so that
-    nobody can learn which tenants exist.
+    nobody can learn which tenants exist. `tenant`: the door already read tenant `slug`.
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         raise Http404
     # Cross-tenant on purpose: this decides which scope to enter, so it runs before one exists.
     with all_tenants():
-        membership = (
-            Membership.objects.select_related("tenant", "organization", "user")
-            .filter(tenant__slug=slug, user=user)
-            .first()
-        )
+        if tenant is not None and tenant.slug == slug:
+            membership = (
+                Membership.objects.select_related("organization").filter(tenant=tenant, user=user)
+            ).first()
+            if membership is not None:
+                membership.tenant = tenant
+        else:
+            membership = (
+                Membership.objects.select_related("tenant", "organization")
+                .filter(tenant__slug=slug, user=user)
+                .first()
+            )
     if membership is None:
         raise Http404
+    membership.user = user
     return membership
 
 

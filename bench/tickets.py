@@ -15,6 +15,7 @@ import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -105,8 +106,13 @@ def token(port: int, email: str) -> str:
 
 
 def timed_requests(port, method, path, headers, bodies, workers: int) -> list[float]:
+    """Each client keeps its connection open (HTTP/1.1 keep-alive), as API clients do."""
+    local = threading.local()
+
     def one(body):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        if not hasattr(local, "conn"):
+            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = local.conn
         started = time.perf_counter()
         conn.request(method, path, body, headers)
         response = conn.getresponse()

@@ -163,6 +163,8 @@ else:
 
 # The ASGI process relays live outbox events itself when there is no Redis to carry them.
 OUTBOX_RELAY_IN_ASGI = env.bool("OUTBOX_RELAY_IN_ASGI", default=not REDIS_URL)
+# Nudges to the relay are gathered this long per process and sent as one task (0: at once).
+OUTBOX_NUDGE_DELAY_MS = env.int("OUTBOX_NUDGE_DELAY_MS", default=20)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_TIMEZONE = "UTC"
@@ -219,7 +221,7 @@ AXES_VERBOSE = False
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "accounts.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -25,6 +25,7 @@ __all__ = [
     "fill_public_holidays",
     "mark_stale",
     "opening_clocks",
+    "plan_and_target",
     "pause_clock",
     "plan_for",
     "recompute",
@@ -57,6 +58,25 @@ def plan_for(*, tenant: Tenant, organization: Organization | None) -> SupportPla
         if own is not None:
             return own
     return plans.filter(is_default=True).first() or plans.order_by("pk").first()
+
+
+def plan_and_target(
+    *, tenant: Tenant, organization: Organization | None, priority: str
+) -> tuple[SupportPlan | None, Target | None]:
+    """`plan_for` and that plan's target for `priority`, in one read when the plan has one
+    (a new subject's hot path: the API's ticket create)."""
+    targets = Target.objects.select_related("plan__calendar").filter(
+        plan__tenant=tenant, priority=priority
+    )
+    if organization is not None and organization.plan_id is not None:
+        found = targets.filter(plan_id=organization.plan_id).first()
+    else:
+        found = targets.filter(plan__is_default=True).first()
+    if found is not None:
+        return found.plan, found
+    plan = plan_for(tenant=tenant, organization=organization)
+    target = None if plan is None else Target.objects.filter(plan=plan, priority=priority).first()
+    return plan, target
 
 
 def target_minutes(
@@ -122,15 +142,16 @@ def opening_clocks(
     plan: SupportPlan,
     priority: str,
     start: datetime,
+    target: Target | None,
 ) -> list[Clock]:
     """The clocks a new subject starts with, computed before the subject is saved.
 
-    One read of the plan's target for all `metrics`; metrics without a target get no clock.
-    The clocks are unsaved: `save_opening_clocks` writes them (one INSERT) once the subject has
-    its id, so the subject can store their summary (`summarize`) in its own first INSERT.
+    `target` is the plan's target for `priority` (`plan_and_target`), None when it has none:
+    then only a chat's first response gets a clock. The clocks are unsaved:
+    `save_opening_clocks` writes them (one INSERT) once the subject has its id, so the subject
+    can store their summary (`summarize`) in its own first INSERT.
     """
     _check_aware(start)
-    target = Target.objects.filter(plan=plan, priority=priority).first()
     opened = []
     for metric in metrics:
         if target is None and metric != Metric.CHAT_FIRST_RESPONSE:

@@ -34,9 +34,13 @@ def _start(ticket: Ticket, metric: str, at: datetime) -> None:
 
 
 def opening(ticket: Ticket) -> list[Clock]:
-    """Before a new ticket's INSERT: its first-response and resolution clocks, unsaved, and
-    their summary set on the ticket, so that one INSERT stores both. `opened` saves them."""
-    if ticket.plan_id is None:
+    """Before a new ticket's INSERT: its plan, its first-response and resolution clocks
+    (unsaved) and their summary set on the ticket, so that one INSERT stores them all.
+    `opened` saves the clocks."""
+    ticket.plan, target = clocks.plan_and_target(
+        tenant=ticket.tenant, organization=ticket.organization, priority=ticket.priority
+    )
+    if ticket.plan is None:
         return []
     started = clocks.opening_clocks(
         tenant=ticket.tenant,
@@ -45,6 +49,7 @@ def opening(ticket: Ticket) -> list[Clock]:
         plan=ticket.plan,
         priority=ticket.priority,
         start=ticket.created_at,
+        target=target,
     )
     _set_summary(ticket, clocks.summarize(started))
     return started

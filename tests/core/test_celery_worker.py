@@ -18,8 +18,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from celery.exceptions import AlwaysEagerIgnored
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
+from core.emails import enqueue_email
 from core.models import OutboxMessage
 from tests.core.test_outbox import Inbox, free_port
 
@@ -149,6 +150,17 @@ def test_embedded_mode_beat_sweeps_a_pending_email_out_through_the_worker(tmp_pa
     assert (tmp_path / "run" / "celery" / "queue").is_dir()  # the broker lived in our folder
 
 
+def redis_worker_env(tmp_path: Path, smtp_port: int) -> dict[str, str]:
+    db = connection.settings_dict  # the test database, which the worker must use too
+    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
+    return service_env(
+        tmp_path,
+        DATABASE_URL=f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        REDIS_URL=os.environ["REDIS_URL"],
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+    )
+
+
 @pytest.mark.redis
 @pytest.mark.postgres
 def test_a_worker_on_the_redis_broker_delivers_a_nudged_outbox_message(
@@ -157,14 +169,7 @@ def test_a_worker_on_the_redis_broker_delivers_a_nudged_outbox_message(
     from helpdesk.celery import app
 
     smtp_port, inbox = smtp_inbox
-    db = connection.settings_dict  # the test database, which the worker must use too
-    credentials = quote(db["USER"]) + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    env = service_env(
-        tmp_path,
-        DATABASE_URL=f"postgres://{credentials}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        REDIS_URL=os.environ["REDIS_URL"],
-        EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
-    )
+    env = redis_worker_env(tmp_path, smtp_port)
     # Committed (transactional_db), with no on_commit nudge: the worker must be told.
     OutboxMessage.objects.create(
         key="nudge:1",
@@ -190,3 +195,41 @@ def test_a_worker_on_the_redis_broker_delivers_a_nudged_outbox_message(
     assert row.attempts == 0
     assert [m["Subject"] for m in inbox.messages] == ["Nudged"]
     assert [m["X-Helpdesk-Key"] for m in inbox.messages] == ["nudge:1"]
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_a_burst_of_commits_reaches_the_worker_as_one_nudge_and_every_email_is_sent(
+    transactional_db, tmp_path, smtp_inbox, settings
+):
+    from helpdesk.celery import app
+
+    smtp_port, inbox = smtp_inbox
+    env = redis_worker_env(tmp_path, smtp_port)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    # Production behaviour in this process: nudges cross the broker, gathered for 300 ms.
+    settings.OUTBOX_NUDGE_DELAY_MS = 300
+    app.conf.task_always_eager = False
+    try:
+        with running(WORKER, env=env, logs=logs):
+            for i in range(3):
+                with transaction.atomic():  # three requests' transactions, one after another
+                    enqueue_email(
+                        key=f"burst:{i}",
+                        to=[f"c{i}@example.test"],
+                        template="accounts/email/password_reset",
+                        context={"user": {"display_name": f"C{i}", "email": "x"}, "path": "/p/"},
+                    )
+            deadline = time.monotonic() + DEADLINE_SECONDS
+            pending = OutboxMessage.objects.filter(key__startswith="burst:", delivered_at=None)
+            while pending.exists() and time.monotonic() < deadline:
+                time.sleep(0.3)
+    finally:
+        app.conf.task_always_eager = True
+
+    assert not pending.exists(), logs_of(logs)
+    assert sorted(m["To"] for m in inbox.messages) == [f"c{i}@example.test" for i in range(3)]
+    # One task for the three commits: every nudge of the burst went into it.
+    assert logs_of(logs).count("] received") == 1, logs_of(logs)
+    assert "core.tasks.deliver_outbox_messages[" in logs_of(logs)

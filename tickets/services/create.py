@@ -5,7 +5,6 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role
 from core.errors import InvalidInput
-from sla.services import plan_for
 from tickets import attachments, notify, sla_sync
 from tickets.models import Category, Channel, Ticket, TicketSequence
 from tickets.services.common import check_body, record
@@ -104,7 +103,6 @@ def _unsaved(actor, owner, subject, description, category, priority, channel) ->
         channel=channel,
         requester=owner.user,
         organization=organization,
-        plan=plan_for(tenant=actor.tenant, organization=organization),
         created_by=actor.user,
         created_at=now,
         updated_at=now,
