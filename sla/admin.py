@@ -108,7 +108,7 @@ class CalendarAdmin(TenantModelAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         if _changed(form, formsets):
-            services.mark_stale(calendar=form.instance)
+            services.schedule_changed(calendar=form.instance)
 
     @admin.action(description="Fill public holidays for this year and next")
     def fill_public_holidays(self, request, queryset) -> None:
@@ -218,7 +218,7 @@ class SupportPlanAdmin(TenantModelAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         if change and _changed(form, formsets):
-            services.mark_stale(plan=form.instance)
+            services.schedule_changed(plan=form.instance)
 
     def preview_view(self, request, object_id: str):
         plan = self.get_object(request, object_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 from zoneinfo import ZoneInfo
 
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Organization, Tenant
@@ -74,6 +75,8 @@ def _calendar(tenant: Tenant) -> Calendar:
     if calendar.holiday_country:
         year = timezone.now().astimezone(ZoneInfo(calendar.timezone)).year
         services.fill_public_holidays(calendar=calendar, years=[year, year + 1])
+    if created:  # no plan uses it yet, so no clock: nothing for the compute job to mark
+        Calendar.objects.filter(pk=calendar.pk).update(clocks_marked_version=F("version"))
     return calendar
 
 

@@ -40,6 +40,7 @@ MAX_BATCHES = 1000
 
 @dataclass
 class Outcome:
+    marked: int = 0
     looked: int = 0
     warned: int = 0
     breached: int = 0
@@ -81,10 +82,12 @@ def escalate(*, now: datetime | None = None, batch_size: int | None = None) -> O
 
 
 def compute(*, now: datetime | None = None, batch_size: int | None = None) -> Outcome:
-    """Recompute stale clocks (and only those), then refresh their subjects' summaries."""
+    """Mark stale the clocks of edited calendars and plans, recompute stale clocks (and only
+    those), then refresh their subjects' summaries."""
     now = now or timezone.now()
     batch_size = batch_size or COMPUTE_BATCH_SIZE
-    outcome = Outcome()
+    with all_tenants():
+        outcome = Outcome(marked=services.mark_changed_schedules())
 
     def stale() -> QuerySet[Clock]:
         return Clock.objects.filter(stale=True).order_by("pk")
@@ -358,6 +361,6 @@ def escalate_sla_breaches(*, now: datetime | None = None) -> str:
 def compute_sla_deadlines(*, now: datetime | None = None) -> str:
     done = compute(now=now)
     return (
-        f"compute_sla_deadlines: looked at {done.looked} stale clocks; recomputed "
-        f"{done.recomputed}; skipped {done.skipped}"
+        f"compute_sla_deadlines: marked {done.marked} clocks stale after edits; looked at "
+        f"{done.looked} stale clocks; recomputed {done.recomputed}; skipped {done.skipped}"
     )

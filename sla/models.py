@@ -53,12 +53,20 @@ class Calendar(TenantOwned):
     holiday_subdivision = models.CharField(
         max_length=10, blank=True, help_text="Region within the country, e.g. BE (Berlin) or NY."
     )
-    # Bumped by every edit (sla.services.mark_stale); keys the per-process schedule cache.
+    # Bumped by every edit (sla.services.schedule_changed); keys the schedule cache.
     version = models.BigIntegerField(default=_first_version, editable=False)
+    # The version whose running clocks the compute job has marked stale; behind `version`
+    # while an edit waits for that (sla.services.mark_changed_schedules).
+    clocks_marked_version = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint("tenant", Lower("name"), name="sla_calendar_name")]
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding:
+            self.clocks_marked_version = self.version  # no clocks yet: nothing to mark
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.name
@@ -169,6 +177,9 @@ class SupportPlan(TenantOwned):
     chat_first_response_minutes = models.PositiveIntegerField(
         default=10, validators=[MinValueValidator(1)], help_text="Minutes of business time."
     )
+    # As on Calendar: bumped by edits of the plan's targets, caught up by the compute job.
+    version = models.BigIntegerField(default=0, editable=False)
+    clocks_marked_version = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -23,6 +23,7 @@ from sla.selectors import ClockSummary, running_clock, summaries_for, summarize,
 __all__ = [
     "ClockSummary",
     "fill_public_holidays",
+    "mark_changed_schedules",
     "mark_stale",
     "opening_clocks",
     "plan_and_target",
@@ -33,6 +34,7 @@ __all__ = [
     "resume_clock",
     "running_clock",
     "save_opening_clocks",
+    "schedule_changed",
     "start_clock",
     "stop_clock",
     "summaries_for",
@@ -270,28 +272,80 @@ def recompute(clock: Clock, *, target: Target | None = None, now: datetime | Non
     return True
 
 
-@_in_transaction
-def mark_stale(*, calendar: Calendar | None = None, plan: SupportPlan | None = None) -> int:
-    """Mark the running clocks that use `calendar` or `plan` stale, for the compute job.
+def schedule_changed(*, calendar: Calendar | None = None, plan: SupportPlan | None = None) -> None:
+    """Call after every edit of a calendar (intervals, holidays) or a plan (targets).
 
-    Also bumps the calendar's version, which is what invalidates cached schedules, so call it
-    after every edit of a calendar, its intervals or holidays, a plan or its targets.
+    Bumps the version, so new clocks and every process's schedule cache use the edit at once.
+    The running clocks it moves are marked stale by the compute job
+    (`mark_changed_schedules`), not here: at a million tickets that is a million rows, far
+    too many for an admin's save to wait on.
     """
-    marked = 0
     if calendar is not None:
         Calendar.objects.filter(pk=calendar.pk).update(version=F("version") + 1)
         calendar.refresh_from_db(fields=["version"])
-        marked += Clock.objects.filter(
-            plan__calendar=calendar,
-            stopped_at__isnull=True,
-            around_the_clock=False,
-            stale=False,
-        ).update(stale=True)
     if plan is not None:
-        marked += Clock.objects.filter(plan=plan, stopped_at__isnull=True, stale=False).update(
-            stale=True
+        SupportPlan.objects.filter(pk=plan.pk).update(version=F("version") + 1)
+
+
+@_in_transaction
+def mark_stale(*, calendar: Calendar | None = None, plan: SupportPlan | None = None) -> int:
+    """`schedule_changed`, then mark the running clocks that use `calendar` or `plan` stale at
+    once, in the caller's transaction. Returns how many were marked."""
+    schedule_changed(calendar=calendar, plan=plan)
+    marked = 0
+    if calendar is not None:
+        marked += _calendar_clocks(calendar).filter(stale=False).update(stale=True)
+        Calendar.objects.filter(pk=calendar.pk).update(clocks_marked_version=F("version"))
+    if plan is not None:
+        marked += _plan_clocks(plan).filter(stale=False).update(stale=True)
+        SupportPlan.objects.filter(pk=plan.pk).update(clocks_marked_version=F("version"))
+    return marked
+
+
+MARK_BATCH = 20_000
+
+
+def mark_changed_schedules() -> int:
+    """The compute job's first step: mark stale the running clocks of every calendar and plan
+    edited since its clocks were last marked. Across tenants (the job's scope).
+
+    Batches of MARK_BATCH clocks in id order, each its own short transaction, so ticket
+    services never wait long on these rows; a run killed halfway leaves the edit pending and
+    the next run marks again (marking is idempotent). The version is recorded as caught up
+    only if no newer edit came meanwhile. Returns how many clocks were marked.
+    """
+    marked = 0
+    for calendar in Calendar.objects.exclude(clocks_marked_version=F("version")):
+        marked += _mark_in_batches(_calendar_clocks(calendar))
+        Calendar.objects.filter(pk=calendar.pk, version=calendar.version).update(
+            clocks_marked_version=calendar.version
+        )
+    for plan in SupportPlan.objects.exclude(clocks_marked_version=F("version")):
+        marked += _mark_in_batches(_plan_clocks(plan))
+        SupportPlan.objects.filter(pk=plan.pk, version=plan.version).update(
+            clocks_marked_version=plan.version
         )
     return marked
+
+
+def _calendar_clocks(calendar: Calendar):
+    # Around-the-clock targets do not use the calendar.
+    return Clock.objects.filter(
+        plan__calendar=calendar, stopped_at__isnull=True, around_the_clock=False
+    )
+
+
+def _plan_clocks(plan: SupportPlan):
+    return Clock.objects.filter(plan=plan, stopped_at__isnull=True)
+
+
+def _mark_in_batches(clocks) -> int:
+    running, total, last = clocks.order_by("pk"), 0, 0
+    while ids := list(running.filter(pk__gt=last).values_list("pk", flat=True)[:MARK_BATCH]):
+        with transaction.atomic():
+            total += Clock.objects.filter(pk__in=ids, stale=False).update(stale=True)
+        last = ids[-1]
+    return total
 
 
 @transaction.atomic
@@ -313,7 +367,7 @@ def fill_public_holidays(*, calendar: Calendar, years: Iterable[int]) -> int:
     ]
     Holiday.objects.bulk_create(new)
     if new:
-        mark_stale(calendar=calendar)
+        schedule_changed(calendar=calendar)
     return len(new)
 
 

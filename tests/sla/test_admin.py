@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.tenancy import all_tenants, tenant_scope
+from sla import jobs
 from sla.models import Calendar, Holiday, SupportPlan, Target
 from sla.priorities import Priority
 from tests.conftest import login
@@ -103,9 +104,12 @@ def test_bad_calendars_get_form_errors(admin_client, acme, intervals, fields, me
         assert not Calendar.objects.filter(name="Support hours").exists()
 
 
-def test_editing_a_calendar_marks_its_running_clocks_stale(admin_client, acme, plans):
+def test_editing_a_calendar_moves_its_running_deadlines_at_the_next_compute(
+    admin_client, acme, plans
+):
     calendar = plans["Basic"].calendar
     clock = start(plans["Basic"], 1, datetime(2026, 6, 8, 9, tzinfo=BERLIN))
+    before = clock.due_at
     with tenant_scope(acme.tenant):
         rows = list(calendar.intervals.all())
         holidays = list(calendar.holidays.all())
@@ -140,9 +144,17 @@ def test_editing_a_calendar_marks_its_running_clocks_stale(admin_client, acme, p
     }
     response = admin_client.post(f"{ADMIN}/calendar/{calendar.pk}/change/", data)
     assert response.status_code == 302, errors_of(response)
-    assert reload(clock).stale
     with all_tenants():
         assert Calendar.objects.get(pk=calendar.pk).version == calendar.version + 1
+    # The save only records the edit; the compute job marks and recomputes the clocks.
+    assert not reload(clock).stale and reload(clock).due_at == before
+    done = jobs.compute()
+    assert (done.marked, done.recomputed) == (1, 1)
+    moved = reload(clock)
+    assert not moved.stale
+    assert moved.due_at > before  # 8 June is now a holiday: the day's hours no longer count
+    assert moved.due_at.astimezone(BERLIN).date() > date(2026, 6, 8)
+    assert jobs.compute().marked == 0  # caught up: nothing marked twice
 
 
 def test_the_fill_holidays_action_adds_the_region_public_holidays(admin_client, acme):
@@ -258,10 +270,11 @@ def test_a_plan_name_is_unique_ignoring_case(admin_client, plans):
     )
 
 
-def test_editing_targets_marks_the_plan_clocks_stale(admin_client, acme, plans):
+def test_editing_targets_moves_that_plans_deadlines_at_the_next_compute(admin_client, acme, plans):
     plan = plans["Regular"]
     clock = start(plan, 1, datetime(2026, 6, 8, 9, tzinfo=BERLIN))
     other = start(plans["Premium"], 2, datetime(2026, 6, 8, 9, tzinfo=BERLIN))
+    jobs.compute()  # settles the demo seed's own calendar edits (its holidays)
     with tenant_scope(acme.tenant):
         targets = list(Target.objects.filter(plan=plan).order_by("pk"))
     rows = [
@@ -279,7 +292,12 @@ def test_editing_targets_marks_the_plan_clocks_stale(admin_client, acme, plans):
     data = {**plan_form(plan.calendar, []), "name": plan.name, **inline("targets", rows, initial=5)}
     response = admin_client.post(f"{ADMIN}/supportplan/{plan.pk}/change/", data)
     assert response.status_code == 302, errors_of(response)
-    assert reload(clock).stale and not reload(other).stale
+    other_due = reload(other).due_at
+    assert not reload(clock).stale
+    assert jobs.compute().marked == 1
+    assert reload(clock).target_minutes == 45
+    assert reload(clock).due_at == datetime(2026, 6, 8, 9, 45, tzinfo=BERLIN)
+    assert reload(other).due_at == other_due  # the Premium plan was not edited
 
 
 def test_the_preview_shows_when_each_priority_would_be_due(admin_client, plans):

@@ -140,6 +140,27 @@ def test_calendar_edits_mark_clocks_stale_and_compute_recomputes_only_those(
     assert jobs.compute(now=at(10, 1)).looked == 0
 
 
+def test_an_admin_edit_is_marked_in_batches_by_compute_and_moves_every_deadline(
+    plans, globex_plans, recorder, monkeypatch
+):
+    monkeypatch.setattr(services, "MARK_BATCH", 2)
+    clocks = [start(plans["Basic"], n, MONDAY_9) for n in range(1, 6)]
+    outsider = start(globex_plans["Basic"], 9, MONDAY_9)
+    jobs.compute(now=at(9, 30))  # settles whatever the seeds left pending
+    calendar = plans["Basic"].calendar
+    with tenant_scope(calendar.tenant):
+        Holiday.objects.create(
+            tenant=calendar.tenant, calendar=calendar, date=at(9).date(), name="Day off"
+        )
+        services.schedule_changed(calendar=calendar)  # what the admin's save does
+    assert not any(reload(clock).stale for clock in clocks)  # the save marked nothing
+    outcome = jobs.compute(now=at(10))
+    assert (outcome.marked, outcome.recomputed) == (5, 5)
+    assert [reload(clock).due_at for clock in clocks] == [at(18, day=9)] * 5
+    assert reload(outsider).due_at == outsider.due_at
+    assert jobs.compute(now=at(10, 1)).marked == 0  # caught up
+
+
 def test_a_holiday_on_the_due_day_moves_the_deadline(plans, recorder):
     clock = start(plans["Basic"], 1, MONDAY_9, metric="resolution")  # due Wednesday 18:00
     calendar = plans["Basic"].calendar
@@ -184,7 +205,8 @@ def test_the_commands_print_one_summary_line(plans, recorder):
     assert lines == [
         "escalate_sla_breaches: looked at 1 due clocks; recorded 1 breaches and 0 warnings; "
         "recomputed 0 stale; skipped 0",
-        "compute_sla_deadlines: looked at 0 stale clocks; recomputed 0; skipped 0",
+        "compute_sla_deadlines: marked 0 clocks stale after edits; looked at 0 stale clocks; "
+        "recomputed 0; skipped 0",
     ]
 
 
