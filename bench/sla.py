@@ -51,7 +51,7 @@ from typing import Any
 # Running ``python bench/sla.py`` puts bench/ first on sys.path, where this very file would
 # shadow the ``sla`` package; the project root must come first.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pg import ensure_database  # noqa: E402  (bench/ is this script's directory)
+from pg import ensure_database, purge_broker  # noqa: E402  (bench/ is this script's directory)
 
 from sla import business_time  # noqa: E402
 from sla.business_time import Schedule  # noqa: E402
@@ -608,18 +608,6 @@ def bench_compute() -> None:
         still = Clock.objects.filter(stale=True).count()
     assert still == 0, f"{still} clocks still stale"
     print(f"sla.jobs.compute target < {COMPUTE_TARGET_S} s: {verdict(seconds, COMPUTE_TARGET_S)}")
-
-
-def purge_broker() -> None:
-    """No worker runs in the bench: drop the relay nudges the jobs queued after commit."""
-    from helpdesk.celery import app
-
-    try:
-        purged = app.control.purge()
-    except Exception as error:  # a bench must still print its figures
-        print(f"(could not purge the Celery queue: {error})")
-    else:
-        print(f"(purged {purged:,} outbox relay nudges from the Celery queue; no worker runs)")
 
 
 SECTIONS: list[Callable[[], None]] = [bench_business_time, bench_escalate, bench_compute]

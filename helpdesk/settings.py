@@ -76,6 +76,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "helpdesk.urls"
 ASGI_APPLICATION = "helpdesk.asgi.application"
 WSGI_APPLICATION = None
+# Threads per uvicorn worker process running Django's (synchronous) HTTP handling (asgi.py).
+WEB_THREADS = env.int("WEB_THREADS", default=4)
 
 TEMPLATES = [
     {
