@@ -22,13 +22,15 @@ def membership_in(user: User, slug: str, *, tenant: Tenant | None = None) -> Mem
     with all_tenants():
         if tenant is not None and tenant.slug == slug:
             membership = (
-                Membership.objects.select_related("organization").filter(tenant=tenant, user=user)
+                Membership.objects.select_related("organization__plan__calendar").filter(
+                    tenant=tenant, user=user
+                )
             ).first()
             if membership is not None:
                 membership.tenant = tenant
         else:
             membership = (
-                Membership.objects.select_related("tenant", "organization")
+                Membership.objects.select_related("tenant", "organization__plan__calendar")
                 .filter(tenant__slug=slug, user=user)
                 .first()
             )

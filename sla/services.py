@@ -67,6 +67,10 @@ def plan_and_target(
 ) -> tuple[SupportPlan | None, Target | None]:
     """`plan_for` and that plan's target for `priority`, in one read when the plan has one
     (a new subject's hot path: the API's ticket create)."""
+    if organization is not None and Organization._meta.get_field("plan").is_cached(organization):
+        plan = organization.plan  # read with the membership, calendar included (the doors)
+        if plan is not None and plan.tenant_id == tenant.pk:
+            return plan, Target.objects.filter(plan=plan, priority=priority).first()
     targets = Target.objects.select_related("plan__calendar").filter(
         plan__tenant=tenant, priority=priority
     )
