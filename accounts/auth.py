@@ -12,6 +12,7 @@ class TokenAuthentication(auth.TokenAuthentication):
     ones. Here only the presented token is checked: an expired token is refused and deleted
     when it is used, and an expired token nobody presents stays harmless (it is hashed and
     refused). Saves one query per API request (knox < 6 keeps `_cleanup_token` as the hook).
+    knox's `token_expired` signal is not sent (nothing here listens to it).
     """
 
     def _cleanup_token(self, auth_token) -> bool:

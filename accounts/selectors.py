@@ -18,22 +18,14 @@ def membership_in(user: User, slug: str, *, tenant: Tenant | None = None) -> Mem
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         raise Http404
+    which = {"tenant": tenant} if tenant is not None else {"tenant__slug": slug}
     # Cross-tenant on purpose: this decides which scope to enter, so it runs before one exists.
     with all_tenants():
-        if tenant is not None and tenant.slug == slug:
-            membership = (
-                Membership.objects.select_related("organization__plan__calendar").filter(
-                    tenant=tenant, user=user
-                )
-            ).first()
-            if membership is not None:
-                membership.tenant = tenant
-        else:
-            membership = (
-                Membership.objects.select_related("tenant", "organization__plan__calendar")
-                .filter(tenant__slug=slug, user=user)
-                .first()
-            )
+        membership = (
+            Membership.objects.select_related("tenant", "organization")
+            .filter(user=user, **which)
+            .first()
+        )
     if membership is None:
         raise Http404
     membership.user = user

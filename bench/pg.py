@@ -2,8 +2,14 @@
 
 
 def ensure_database(url: str) -> None:
-    """Create the benchmark's database when it does not exist yet."""
+    """Create the benchmark's database when it does not exist yet.
+
+    Refuses any database whose name lacks "bench": the benchmarks fill, reset and delete rows.
+    """
     import psycopg2
+
+    if not url.startswith("postgres") or "bench" not in url.rsplit("/", 1)[1]:
+        raise SystemExit(f"DATABASE_URL must name a PostgreSQL 'bench' database: {url}")
 
     base, name = url.rsplit("/", 1)
     admin = psycopg2.connect(base + "/postgres")

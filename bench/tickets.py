@@ -4,7 +4,8 @@
 
 Prints ticket creation through the API (tickets/s, p50/p95 latency, with parallel clients) and
 the first page of the agent list ordered by SLA due time (p50/p95). Needs PostgreSQL; the
-database is created if missing and filled once (later runs reuse it). The server runs as in
+database (its name must contain "bench") is created if missing and filled once (later runs
+reuse it). The server runs as in
 production: DEBUG off, 4 uvicorn workers (`--workers`), Redis as broker and cache when
 REDIS_URL is set (give it a database of its own: the nudges of the creates pile up there, as
 no Celery worker runs). Clients keep their HTTP connections open, as API clients do.

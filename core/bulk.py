@@ -46,13 +46,14 @@ def bulk_set_rows(
         return
     table = connection.ops.quote_name(meta.db_table)
     names = [connection.ops.quote_name(column.column) for column in columns]
+    pk = connection.ops.quote_name(meta.pk.column)
     extra = f", {also}" if also else ""
     # Only quoted identifiers from the model's metadata and the caller's constant `also` are
     # formatted into the SQL; every value travels as a parameter.
     set_clause = ", ".join(f"{name} = v.{name}" for name in names) + extra
     query = f"UPDATE {table} AS t SET {set_clause} FROM (VALUES %s) AS v({', '.join(names)}, pk)"  # noqa: S608
     assignments = ", ".join(f"{name} = %s" for name in names) + extra
-    fallback = f"UPDATE {table} SET {assignments} WHERE id = %s"  # noqa: S608
+    fallback = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             from psycopg2.extras import execute_values
@@ -61,7 +62,7 @@ def bulk_set_rows(
             pk_type = meta.pk.db_type(connection) or "bigint"
             execute_values(
                 cursor.cursor,
-                f"{query} WHERE t.id = v.pk",
+                f"{query} WHERE t.{pk} = v.pk",
                 values,
                 template="(" + ", ".join([*casts, f"%s::{pk_type}"]) + ")",
                 page_size=1000,

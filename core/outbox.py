@@ -62,14 +62,14 @@ def enqueue_many(messages: list[tuple[str, str, dict[str, Any]]]) -> None:
         ignore_conflicts=True,
         batch_size=1000,
     )
-    keys = [key for key, kind, _ in messages if _nudged(kind)]
+    keys = [key for key, kind, _ in messages if not _relayed_by_asgi(kind)]
     if keys:
         transaction.on_commit(lambda: _nudge(keys))
 
 
-def _nudged(kind: str) -> bool:
+def _relayed_by_asgi(kind: str) -> bool:
     # Without Redis the ASGI process polls for live events: the worker cannot reach its sockets.
-    return not (kind == OutboxMessage.Kind.LIVE and settings.OUTBOX_RELAY_IN_ASGI)
+    return kind == OutboxMessage.Kind.LIVE and settings.OUTBOX_RELAY_IN_ASGI
 
 
 _coalesced: list[str] = []
@@ -104,21 +104,16 @@ def _flush_coalesced() -> None:
 
 
 def _publish(keys: list[str]) -> None:
-    from core.tasks import deliver_outbox_message, deliver_outbox_messages
+    from core.tasks import deliver_outbox_messages
 
     try:
-        if len(keys) == 1:
-            deliver_outbox_message.delay(keys[0])
-        else:
-            deliver_outbox_messages.delay(keys)
+        deliver_outbox_messages.delay(keys)
     except Exception:  # the broker is down: the beat sweep delivers them later
         log.warning("Could not nudge the outbox relay for %d messages; the sweep will.", len(keys))
 
 
 def _delivers_here(kind: str) -> bool:
-    if kind == OutboxMessage.Kind.LIVE and settings.OUTBOX_RELAY_IN_ASGI:
-        return LIVE_DELIVERED_HERE
-    return True
+    return LIVE_DELIVERED_HERE if _relayed_by_asgi(kind) else True
 
 
 def deliver(key: str) -> bool:

@@ -5,6 +5,7 @@ from core import outbox
 
 @shared_task(sweeps_all_tenants=True)
 def deliver_outbox_message(key: str) -> bool:
+    # Nudges now always carry a list (`deliver_outbox_messages`); kept for queued ones.
     return outbox.deliver(key)
 
 

@@ -107,14 +107,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Under ASGI each request runs in a thread of its own, so Django's persistent connections
-    # (CONN_MAX_AGE) would pile up; Django's docs point to a pool instead. Connections come from
-    # a per-process pool (django-db-connection-pool: SQLAlchemy's QueuePool, pinged on checkout)
-    # and go back to it at the end of each request. Measured with bench/tickets.py: creates
-    # 42 -> 78/s, list p95 62 -> 32 ms (a new backend costs ~3 ms plus cold catalog caches).
+    # Connections come from a per-process pool (django-db-connection-pool: SQLAlchemy's
+    # QueuePool, pinged on checkout) and go back to it at the end of each request, task or
+    # socket call, whatever thread ran it. Django's own CONN_MAX_AGE keeps one per thread, and
+    # the threads here come and go (Channels' database_sync_to_async; HTTP ran a fresh thread
+    # per request before it moved to a2wsgi): it leaked until PostgreSQL refused clients.
+    # Measured with bench/tickets.py: creates 42 -> 78/s, list p95 62 -> 32 ms (a new backend
+    # costs ~3 ms plus cold catalog caches). The pool keeps WEB_THREADS connections; the
+    # overflow is only a cap, reached by parallel work such as the numbering test's 20.
     DATABASES["default"]["ENGINE"] = "dj_db_conn_pool.backends.postgresql"
     DATABASES["default"]["POOL_OPTIONS"] = {
-        "POOL_SIZE": env.int("DATABASE_POOL_SIZE", default=5),
+        "POOL_SIZE": env.int("DATABASE_POOL_SIZE", default=WEB_THREADS),
         "MAX_OVERFLOW": env.int("DATABASE_POOL_OVERFLOW", default=25),
         "RECYCLE": 15 * 60,
     }

@@ -1,4 +1,8 @@
-"""The tenant admin for calendars and plans. Every save marks the affected clocks stale."""
+"""The tenant admin for calendars and plans.
+
+Every save that changes deadlines records the edit (`services.schedule_changed`); the compute
+job then marks the affected running clocks stale and recomputes them.
+"""
 
 from __future__ import annotations
 
@@ -107,7 +111,7 @@ class CalendarAdmin(TenantModelAdmin):
 
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
-        if _changed(form, formsets):
+        if change and _changed(form, formsets):  # a new calendar has no clocks yet
             services.schedule_changed(calendar=form.instance)
 
     @admin.action(description="Fill public holidays for this year and next")
@@ -132,8 +136,6 @@ class CalendarAdmin(TenantModelAdmin):
 
 
 # --- Plans ----------------------------------------------------------------------------------
-
-PRIORITY_ORDER = {p.value: i for i, p in enumerate(Priority)}
 
 
 class TargetFormSet(BaseInlineFormSet):

@@ -130,11 +130,25 @@ def _sweep(
 
 
 def _with_plans(clocks: list[Clock]) -> list[Clock]:
-    # A batch uses a handful of plans: one read of them, not a join per clock.
+    """Attach each clock's plan and calendar (one read per batch, not a join per clock).
+
+    A clock whose plan or calendar was edited since its clocks were last marked is treated as
+    stale here already: the escalate job must not warn or breach on a deadline that the edit
+    has moved but the compute job has not marked yet.
+    """
     plans = SupportPlan.objects.select_related("calendar").in_bulk({c.plan_id for c in clocks})
     for clock in clocks:
         clock.plan = plans[clock.plan_id]
+        clock.stale = clock.stale or _edit_pending(clock.plan)
     return clocks
+
+
+def _edit_pending(plan: SupportPlan) -> bool:
+    calendar = plan.calendar
+    return (
+        plan.version != plan.clocks_marked_version
+        or calendar.version != calendar.clocks_marked_version
+    )
 
 
 def _in_savepoints(
@@ -154,7 +168,9 @@ def _in_savepoints(
             return whole(clocks), set()
     except Exception:
         log.exception("SLA batch failed; retrying its %d clocks one by one", len(clocks))
-    fresh = Clock.objects.select_related("plan__calendar").in_bulk([c.pk for c in clocks])
+    fresh = {
+        c.pk: c for c in _with_plans(list(Clock.objects.filter(pk__in=[c.pk for c in clocks])))
+    }
     done = Outcome()
     failed: set[int] = set()
     for clock in clocks:
@@ -250,7 +266,7 @@ def _notify(clocks: list[Clock], kind: str, tenants: dict[int, Tenant]) -> None:
 def _refresh_stale(clock: Clock, now: datetime) -> Outcome:
     # Deadlines from before a calendar or plan edit would warn or breach by mistake.
     services.recompute(clock, now=now)
-    clock.save(update_fields=_RECOMPUTED)
+    clock.save(update_fields=services.RECOMPUTED_FIELDS)
     subjects.refresh_summaries(clock.subject_type, [clock.subject_id])
     return Outcome(recomputed=1)
 
@@ -274,20 +290,6 @@ def _escalate_one(clock: Clock, now: datetime) -> Outcome:
             if handler is not None:
                 handler.on_warning(clock)
     return counts
-
-
-_RECOMPUTED = [
-    "pauses",
-    "paused_at",
-    "warn_at",
-    "due_at",
-    "priority",
-    "target_minutes",
-    "around_the_clock",
-    "stale",
-    "stopped_at",
-    "cancelled",
-]
 
 
 def _compute_batch(clocks: list[Clock], now: datetime, outcome: Outcome) -> set[int]:
@@ -320,7 +322,7 @@ def _compute_batch(clocks: list[Clock], now: datetime, outcome: Outcome) -> set[
 
     def each(clock: Clock) -> Outcome:
         fresh(clock)
-        clock.save(update_fields=_RECOMPUTED)
+        clock.save(update_fields=services.RECOMPUTED_FIELDS)
         with tenant_scope(tenants[clock.tenant_id]):
             subjects.refresh_summaries(clock.subject_type, [clock.subject_id])
         return Outcome(recomputed=1)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from sla.deadlines import deadlines, schedule_for
 from sla.models import Clock, Holiday, Metric, SupportPlan, Target
-from sla.priorities import Priority
+from sla.priorities import PRIORITY_RANK
 
 
 @dataclass(frozen=True)
@@ -122,9 +122,8 @@ class PreviewRow:
 
 def preview(*, plan: SupportPlan, start: datetime) -> list[PreviewRow]:
     """When each priority's clocks would be due for a ticket opened at `start` (no pauses)."""
-    rank = {p.value: i for i, p in enumerate(Priority)}
     rows = []
-    for target in sorted(plan.targets.all(), key=lambda t: rank.get(t.priority, 99)):
+    for target in sorted(plan.targets.all(), key=lambda t: PRIORITY_RANK.get(t.priority, 99)):
         schedule = schedule_for(plan.calendar, around_the_clock=target.around_the_clock)
 
         def due(minutes: int | None, schedule=schedule) -> datetime | None:
@@ -202,9 +201,8 @@ def sla_report(*, since: datetime, until: datetime, now: datetime | None = None)
             bucket = target[metric]
             judged = bucket["met"] + bucket["breached"]
             bucket["compliance"] = round(bucket["met"] / judged, 4) if judged else None
-    rank = {p.value: i for i, p in enumerate(Priority)}
     report["by_priority"] = dict(
-        sorted(report["by_priority"].items(), key=lambda item: rank.get(item[0], 99))
+        sorted(report["by_priority"].items(), key=lambda item: PRIORITY_RANK.get(item[0], 99))
     )
     report["by_plan"] = dict(sorted(report["by_plan"].items()))
     return report

@@ -67,10 +67,6 @@ def plan_and_target(
 ) -> tuple[SupportPlan | None, Target | None]:
     """`plan_for` and that plan's target for `priority`, in one read when the plan has one
     (a new subject's hot path: the API's ticket create)."""
-    if organization is not None and Organization._meta.get_field("plan").is_cached(organization):
-        plan = organization.plan  # read with the membership, calendar included (the doors)
-        if plan is not None and plan.tenant_id == tenant.pk:
-            return plan, Target.objects.filter(plan=plan, priority=priority).first()
     targets = Target.objects.select_related("plan__calendar").filter(
         plan__tenant=tenant, priority=priority
     )
@@ -122,20 +118,8 @@ def start_clock(
     found = target_minutes(plan=plan, priority=priority, metric=metric)
     if found is None:
         return None
-    minutes, around_the_clock = found
-    clock = Clock(
-        tenant=tenant,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        metric=metric,
-        plan=plan,
-        priority=priority,
-        target_minutes=minutes,
-        around_the_clock=around_the_clock,
-        started_at=start,
-        pauses=[],
-    )
-    _apply_formula(clock)
+    clock = _new_clock(tenant, subject_type, metric, plan, priority, start, found)
+    clock.subject_id = subject_id
     clock.save()
     return clock
 
@@ -163,21 +147,8 @@ def opening_clocks(
         if target is None and metric != Metric.CHAT_FIRST_RESPONSE:
             continue  # the plan has no target for this priority: no SLA
         found = target_minutes(plan=plan, priority=priority, metric=metric, target=target)
-        if found is None:
-            continue
-        clock = Clock(
-            tenant=tenant,
-            subject_type=subject_type,
-            metric=metric,
-            plan=plan,
-            priority=priority,
-            target_minutes=found[0],
-            around_the_clock=found[1],
-            started_at=start,
-            pauses=[],
-        )
-        _apply_formula(clock)
-        opened.append(clock)
+        if found is not None:
+            opened.append(_new_clock(tenant, subject_type, metric, plan, priority, start, found))
     return opened
 
 
@@ -250,10 +221,8 @@ def reprioritize(*, subject_type: str, subject_id: int, priority: str) -> None:
     )
     for clock in clocks:
         clock.priority = priority
-        if recompute(clock):
-            clock.save(update_fields=_RECOMPUTE_FIELDS)
-        else:
-            clock.save(update_fields=[*_RECOMPUTE_FIELDS, "stopped_at", "cancelled"])
+        recompute(clock)
+        clock.save(update_fields=RECOMPUTED_FIELDS)
 
 
 def recompute(clock: Clock, *, target: Target | None = None, now: datetime | None = None) -> bool:
@@ -378,7 +347,16 @@ def fill_public_holidays(*, calendar: Calendar, years: Iterable[int]) -> int:
 # -- helpers ---------------------------------------------------------------------------------
 
 _DEADLINE_FIELDS = ["pauses", "paused_at", "warn_at", "due_at"]
-_RECOMPUTE_FIELDS = [*_DEADLINE_FIELDS, "priority", "target_minutes", "around_the_clock", "stale"]
+# What `recompute` may change (a clock whose target went away is also stopped and cancelled).
+RECOMPUTED_FIELDS = [
+    *_DEADLINE_FIELDS,
+    "priority",
+    "target_minutes",
+    "around_the_clock",
+    "stale",
+    "stopped_at",
+    "cancelled",
+]
 
 
 def _locked_running(subject_type: str, subject_id: int, metric: str) -> Clock | None:
@@ -393,6 +371,24 @@ def _locked_running(subject_type: str, subject_id: int, metric: str) -> Clock | 
         )
         .first()
     )
+
+
+def _new_clock(tenant, subject_type, metric, plan, priority, start, found) -> Clock:
+    """An unsaved clock from `start` with the target `found` = (minutes, around_the_clock)."""
+    minutes, around_the_clock = found
+    clock = Clock(
+        tenant=tenant,
+        subject_type=subject_type,
+        metric=metric,
+        plan=plan,
+        priority=priority,
+        target_minutes=minutes,
+        around_the_clock=around_the_clock,
+        started_at=start,
+        pauses=[],
+    )
+    _apply_formula(clock)
+    return clock
 
 
 def _close_pause(clock: Clock, at: datetime) -> None:

@@ -5,7 +5,6 @@ Ctrl-C stops whole."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.subprocess_env import clean_env
+from tests.subprocess_env import clean_env, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 120
@@ -24,12 +23,6 @@ pytestmark = pytest.mark.timeout(900)
 
 # An outer make's variables must not leak into the command a developer types either.
 MAKE_VARIABLES = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PORT"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str) -> tuple[int, bytes]:

@@ -11,8 +11,6 @@ the ticket go back to that tier's queue; at tier 3 the admins are told).
 
 from datetime import datetime
 
-from django.utils import timezone
-
 from tickets import notify, sla_sync
 from tickets.models import Event, Ticket
 from tickets.notify import Staff
@@ -37,8 +35,9 @@ def lock_tickets(ids) -> dict[int, Ticket]:
     )
 
 
-def alert(clocks: list, kind: str, *, escalate: bool, now: datetime | None = None) -> None:
-    now = now or timezone.now()
+def alert(clocks: list, kind: str, *, escalate: bool) -> None:
+    # The job's own time (`--now`), as it recorded it on the clocks it just marked.
+    now = max(clock.breached_at if escalate else clock.warned_at for clock in clocks)
     tickets = lock_tickets({clock.subject_id for clock in clocks})
     staff = Staff()
     events: list[Event] = []

@@ -67,6 +67,18 @@ class TicketSequence(TenantOwned):
         return f"{self.tenant_id}: {self.last_number}"
 
 
+def _optional_link(to, *, related_name: str | None = "+") -> models.ForeignKey:
+    """A nullable PROTECT foreign key without Django's single-column index (see Ticket)."""
+    return models.ForeignKey(
+        to,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name=related_name,
+        db_index=False,
+    )
+
+
 class Ticket(TenantOwned):
     # Foreign keys without Django's single-column index (`db_index=False`) are covered by the
     # tenant-leading indexes in Meta, or looked up only when their target is deleted (a plan, a
@@ -77,68 +89,24 @@ class Ticket(TenantOwned):
     reference = models.CharField(max_length=32)  # frozen at creation: PREFIX-number
     subject = models.CharField(max_length=200)
     description = models.TextField()
-    category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.PROTECT, db_index=False
-    )
+    category = _optional_link(Category, related_name=None)
     priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(
         max_length=24, choices=Status.choices, default=Status.AWAITING_RESPONSE
     )
-    requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    requester = _optional_link(settings.AUTH_USER_MODEL)
     # Unverified contacts (a chat visitor's typed name and email) when there is no requester.
     contact_name = models.CharField(max_length=150, blank=True)
     contact_email = models.EmailField(blank=True)
-    organization = models.ForeignKey(
-        "accounts.Organization",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    organization = _optional_link("accounts.Organization")
+    assignee = _optional_link(settings.AUTH_USER_MODEL)
     tier = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(3)]
     )
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
-    plan = models.ForeignKey(
-        "sla.SupportPlan",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
-    follow_up_of = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="follow_ups",
-        db_index=False,
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,
-    )
+    plan = _optional_link("sla.SupportPlan")
+    follow_up_of = _optional_link("self", related_name="follow_ups")
+    created_by = _optional_link(settings.AUTH_USER_MODEL)
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -144,8 +144,8 @@ def customer_replied(ticket: Ticket, message: Message, event: Event) -> None:
                     body=message.body), live_message(ticket, event))  # fmt: skip
 
 
-def admins_escalation(ticket: Ticket, event: Event) -> None:
-    send(escalation_message(ticket, event, Staff()))
+def admins_escalation(ticket: Ticket, event: Event, staff: Staff) -> None:
+    send(escalation_message(ticket, event, staff))
 
 
 def live(ticket: Ticket, event: Event) -> None:

@@ -8,7 +8,7 @@ from accounts.models import Membership
 from sla.priorities import PRIORITY_RANK
 from tickets.models import Attachment, Category, Event, Message, Ticket
 
-LIST_RELATED = ("category", "requester", "organization", "assignee", "plan")
+LIST_RELATED = ("category", "requester", "organization", "assignee", "plan", "follow_up_of")
 
 
 def visible_tickets(member: Membership) -> QuerySet[Ticket]:

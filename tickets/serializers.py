@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
 from sla.priorities import Priority
 from tickets.models import Attachment, Category, Event, Message, Status, Ticket
+from tickets.selectors import ORDERINGS, opening_attachments
 
 
 def choice(choices, name: str) -> serializers.ChoiceField:
@@ -62,8 +64,6 @@ class TicketDetailOut(TicketOut):
         fields = [*TicketOut.Meta.fields, "attachments"]
 
     def get_attachments(self, ticket: Ticket) -> list[dict]:
-        from tickets.selectors import opening_attachments
-
         # A ticket just created carries its files (`ticket_create` sets `opening_files`).
         files = getattr(ticket, "opening_files", None)
         if files is None:
@@ -73,7 +73,7 @@ class TicketDetailOut(TicketOut):
 
 class TicketCreateIn(serializers.Serializer):
     subject = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=50_000)
+    description = serializers.CharField(max_length=settings.MESSAGE_MAX_CHARS)
     category = serializers.SlugField(required=False, allow_null=True)
     priority = choice(Priority.choices, "priority")
     requester = serializers.EmailField(required=False)
@@ -122,7 +122,9 @@ class MessageOut(serializers.ModelSerializer):
 
 
 class MessageIn(serializers.Serializer):
-    body = serializers.CharField(max_length=50_000, allow_blank=True, required=False, default="")
+    body = serializers.CharField(
+        max_length=settings.MESSAGE_MAX_CHARS, allow_blank=True, required=False, default=""
+    )
     internal = serializers.BooleanField(required=False, default=False)
     status = choice(Status.choices, "status")
 
@@ -158,7 +160,7 @@ class TicketFiltersIn(serializers.Serializer):
     breached = serializers.BooleanField()
     q = serializers.CharField(max_length=200)
     ordering = choice(
-        [(o, o) for o in ("created_at", "-created_at", "priority", "-priority", "due", "-due")],
+        [(o, o) for o in ORDERINGS],
         "ordering",
     )
 

@@ -11,11 +11,15 @@ from datetime import datetime
 
 from core.bulk import bulk_set, bulk_set_rows
 from sla import services as clocks
-from sla.models import Clock
+from sla.models import Clock, Metric
 from tickets.models import Status, Ticket
 
 SUBJECT = "ticket"
-FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION = "first_response", "next_response", "resolution"
+FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION = (
+    Metric.FIRST_RESPONSE,
+    Metric.NEXT_RESPONSE,
+    Metric.RESOLUTION,
+)
 
 
 def _ref(ticket: Ticket) -> dict:

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from knox.models import AuthToken
@@ -68,6 +70,17 @@ def test_delete_revokes_the_token_in_use(acme):
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.delete("/api/v1/auth/token/").status_code == 204
     assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_an_expired_token_is_refused_and_deleted_while_the_others_keep_working(acme):
+    expired, old = AuthToken.objects.create(acme.agent, expiry=timedelta(seconds=-1))
+    _, fresh = AuthToken.objects.create(acme.agent)
+    client = api_client()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {old}")
+    assert client.get("/api/v1/me/").status_code == 401
+    assert not AuthToken.objects.filter(pk=expired.pk).exists()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {fresh}")
+    assert client.get("/api/v1/me/").status_code == 200
 
 
 def test_a_token_in_the_url_is_never_accepted(acme):

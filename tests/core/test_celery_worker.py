@@ -22,7 +22,8 @@ from django.db import connection, transaction
 
 from core.emails import enqueue_email
 from core.models import OutboxMessage
-from tests.core.test_outbox import Inbox, free_port
+from tests.core.test_outbox import Inbox
+from tests.subprocess_env import free_port
 
 CELERY = [sys.executable, "-m", "celery", "-A", "helpdesk.celery:app"]
 DEADLINE_SECONDS = 30

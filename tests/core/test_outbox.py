@@ -2,7 +2,6 @@
 being down (CONTRACT section 5)."""
 
 import re
-import socket
 import time
 from email import message_from_bytes
 from urllib.parse import urlsplit
@@ -20,19 +19,13 @@ from core import outbox
 from core.emails import enqueue_email
 from core.models import OutboxMessage
 from tests.factories import PASSWORD
+from tests.subprocess_env import free_port
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
 
 
 class CauseFailed(Exception):
     pass
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on (once the probe socket is closed)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Inbox:

@@ -2,7 +2,6 @@
 uvicorn serving helpdesk.asgi on a database seeded with the demo data (CONTRACT section 3)."""
 
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHROMIUM
-from tests.subprocess_env import clean_env
+from tests.subprocess_env import clean_env, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "helpdesk-demo"
@@ -44,12 +43,6 @@ DEMO_PEOPLE = [
     ("tier2@globex.example", "globex", "Globex", "Agent · tier 2", None),
     ("customer@globex.example", "globex", "Globex", "Customer", "Globex Client Inc"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _status(url: str) -> int | None:
@@ -86,7 +79,7 @@ def server(tmp_path_factory):
             timeout=300,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-    port = _free_port()
+    port = free_port()
     log = (tmp / "uvicorn.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application"]

@@ -58,11 +58,12 @@ def start(
     *,
     metric: str = "first_response",
     priority: str = "normal",
+    subject_type: str = SUBJECT,
 ) -> Clock | None:
     with tenant_scope(plan.tenant):
         return services.start_clock(
             tenant=plan.tenant,
-            subject_type=SUBJECT,
+            subject_type=subject_type,
             subject_id=subject_id,
             metric=metric,
             plan=plan,

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tenancy import tenant_scope
 from sla import services
 from tests.conftest import api_client
-from tests.sla.helpers import BERLIN
+from tests.sla.helpers import BERLIN, start
 
 PLANS = "/api/v1/t/acme/plans/"
 REPORT = "/api/v1/t/acme/reports/sla/"
@@ -92,17 +92,8 @@ OPENED = datetime(2026, 6, 8, 9, tzinfo=BERLIN)  # Monday
 
 
 def _ticket(plan, number, *, priority="normal", subject_type="ticket", at=OPENED):
-    with tenant_scope(plan.tenant):
-        for metric in ("first_response", "resolution"):
-            services.start_clock(
-                tenant=plan.tenant,
-                subject_type=subject_type,
-                subject_id=number,
-                metric=metric,
-                plan=plan,
-                priority=priority,
-                start=at,
-            )
+    for metric in ("first_response", "resolution"):
+        start(plan, number, at, metric=metric, priority=priority, subject_type=subject_type)
 
 
 def _stop(plan, number, metric, at):

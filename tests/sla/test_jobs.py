@@ -113,6 +113,21 @@ def test_a_stale_clock_is_recomputed_before_it_can_breach(plans, recorder):
     assert recorder.refreshed == [1]
 
 
+def test_an_edit_not_yet_marked_by_compute_still_keeps_escalate_from_breaching(plans, recorder):
+    clock = start(plans["Basic"], 1, MONDAY_9)
+    jobs.compute(now=at(9, 30))  # settles whatever the seeds left pending
+    calendar = plans["Basic"].calendar
+    with tenant_scope(calendar.tenant):
+        Holiday.objects.create(
+            tenant=calendar.tenant, calendar=calendar, date=at(9).date(), name="Day off"
+        )
+        services.schedule_changed(calendar=calendar)  # the admin's save: nothing marked yet
+    assert not reload(clock).stale
+    outcome = jobs.escalate(now=at(18))
+    assert (outcome.breached, outcome.recomputed) == (0, 1)
+    assert reload(clock).due_at == at(18, day=9) and reload(clock).breached_at is None
+
+
 # -- compute ---------------------------------------------------------------------------------
 
 

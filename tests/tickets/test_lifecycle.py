@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tenancy import tenant_scope
-from core.errors import Conflict
+from core.errors import Conflict, InvalidInput
 from tests.tickets.helpers import member, open_ticket
 from tickets import services
 from tickets.models import Message, Status, Ticket
@@ -92,6 +92,20 @@ def test_a_reply_after_the_window_opens_a_linked_follow_up(desks, settings):
     follow_up = note.follow_up
     assert follow_up.follow_up_of_id == ticket.pk and follow_up.number == 2
     assert follow_up.description == "New problem"
+
+
+def test_an_empty_reply_after_the_window_opens_nothing(desks, settings):
+    acme, _ = desks
+    ticket = open_ticket(acme)
+    act(acme, services.ticket_close, acme.customer, ticket=ticket)
+    with tenant_scope(acme.tenant):
+        Ticket.objects.filter(pk=ticket.pk).update(
+            closed_at=timezone.now() - timedelta(days=settings.REOPEN_WINDOW_DAYS + 1)
+        )
+    with pytest.raises(InvalidInput, match="Write a message or attach a file"):
+        act(acme, services.ticket_reply, acme.customer, ticket=ticket, body="  ")
+    with tenant_scope(acme.tenant):
+        assert list(Ticket.objects.values_list("number", flat=True)) == [ticket.number]
 
 
 def test_a_closed_ticket_cannot_be_closed_again(desks):

@@ -9,12 +9,18 @@ from accounts.models import Membership, User
 from core.errors import InvalidInput, NotAllowed
 from tickets import notify, sla_sync
 from tickets.models import Event, Status, Ticket
+from tickets.selectors import LIST_RELATED
 
 
 def locked(ticket: Ticket) -> Ticket:
     """The ticket re-read under a row lock: concurrent changes queue instead of overwriting
     each other's fields (the lock is the compare-and-swap for every state change)."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    # The related rows come along: responses and emails use them (the lock is on the ticket).
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("tenant", "plan__calendar", *LIST_RELATED)
+        .get(pk=ticket.pk)
+    )
 
 
 def require_staff(actor: Membership) -> None:

@@ -112,4 +112,4 @@ def _set_tier(ticket: Ticket, tier: int, *, actor: User | None, at, reason: str)
     event = record(ticket, kind, actor, old_tier=old, new_tier=tier, reason=reason)
     notify.live(ticket, event)
     if tier == MAX_TIER:
-        notify.admins_escalation(ticket, event)
+        notify.admins_escalation(ticket, event, staff)

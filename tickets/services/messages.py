@@ -18,9 +18,14 @@ from tickets.services.common import (
 )
 
 
-def _message(ticket: Ticket, actor: Membership, role: str, body: str, internal: bool, files, at):
+def _check_content(body: str, files) -> str:
+    body = check_body(body)
     if not body and not files:
         raise InvalidInput("Write a message or attach a file.")
+    return body
+
+
+def _message(ticket: Ticket, actor: Membership, role: str, body: str, internal: bool, files, at):
     message = Message.objects.create(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
@@ -46,7 +51,7 @@ def ticket_reply(
 ) -> Message:
     """A public reply. An agent's reply (and optional status) happens in one transaction; a
     requester's reply moves the ticket back to the agents, or reopens it within the window."""
-    body = check_body(body)
+    body = _check_content(body, files)
     if actor.is_staff_member:
         return _agent_reply(actor, locked(ticket), body, files or [], status)
     if status is not None:
@@ -130,9 +135,10 @@ def ticket_note(
 ) -> Message:
     """An internal note: agents only, never shown to the customer, never counts for the SLA."""
     require_staff(actor)
+    body = _check_content(body, files)
     ticket = locked(ticket)
     at = now()
-    message = _message(ticket, actor, Role.AGENT, check_body(body), True, files or [], at)
+    message = _message(ticket, actor, Role.AGENT, body, True, files or [], at)
     touch(ticket, at)
     event = record(ticket, "internal_note", actor.user, message=message.pk)
     notify.live(ticket, event)
