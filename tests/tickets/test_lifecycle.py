@@ -79,14 +79,19 @@ def test_the_requester_reopens_within_the_window(desks):
     assert ticket.sla_resolution_due is not None  # a new resolution clock runs
 
 
-def test_a_reply_after_the_window_opens_a_linked_follow_up(desks, settings):
-    acme, _ = desks
+def closed_past_the_window(acme, settings) -> Ticket:
     ticket = open_ticket(acme)
     act(acme, services.ticket_close, acme.customer, ticket=ticket)
     with tenant_scope(acme.tenant):
         Ticket.objects.filter(pk=ticket.pk).update(
             closed_at=timezone.now() - timedelta(days=settings.REOPEN_WINDOW_DAYS + 1)
         )
+    return ticket
+
+
+def test_a_reply_after_the_window_opens_a_linked_follow_up(desks, settings):
+    acme, _ = desks
+    ticket = closed_past_the_window(acme, settings)
     note = act(acme, services.ticket_reply, acme.customer, ticket=ticket, body="New problem")
     assert reload(acme, ticket).status == Status.CLOSED
     follow_up = note.follow_up
@@ -96,12 +101,7 @@ def test_a_reply_after_the_window_opens_a_linked_follow_up(desks, settings):
 
 def test_an_empty_reply_after_the_window_opens_nothing(desks, settings):
     acme, _ = desks
-    ticket = open_ticket(acme)
-    act(acme, services.ticket_close, acme.customer, ticket=ticket)
-    with tenant_scope(acme.tenant):
-        Ticket.objects.filter(pk=ticket.pk).update(
-            closed_at=timezone.now() - timedelta(days=settings.REOPEN_WINDOW_DAYS + 1)
-        )
+    ticket = closed_past_the_window(acme, settings)
     with pytest.raises(InvalidInput, match="Write a message or attach a file"):
         act(acme, services.ticket_reply, acme.customer, ticket=ticket, body="  ")
     with tenant_scope(acme.tenant):
