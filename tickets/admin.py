@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from accounts.admin_site import tenant_admin_site
 from core.admin_base import TenantInline, TenantModelAdmin
+from tickets import services
 from tickets.models import Category, Message, Ticket, TicketSettings
 
 
@@ -43,6 +44,13 @@ class TicketAdmin(TenantModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # tickets are never hard-deleted
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The one editable field goes through the service: its audit event, `updated_at`.
+        if "category" in form.changed_data:
+            services.ticket_change(
+                actor=request.membership, ticket=obj, category=form.cleaned_data["category"]
+            )
 
 
 @admin.register(TicketSettings, site=tenant_admin_site)

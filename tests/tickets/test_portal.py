@@ -112,3 +112,21 @@ def test_the_tenant_admin_lists_its_tickets_and_categories_only(client, desks):
     detail = client.get(f"/t/acme/admin/tickets/ticket/{mine.pk}/change/")
     assert detail.status_code == 200 and b"Acme trouble" in detail.content
     assert client.get("/t/acme/admin/tickets/category/").status_code == 200
+
+
+def test_a_category_changed_in_the_tenant_admin_is_audited_like_any_change(client, desks):
+    acme, _ = desks
+    ticket = open_ticket(acme)
+    with tenant_scope(acme.tenant):
+        billing = Category.objects.get(slug="billing")
+    login(client, acme.admin)
+    inline = {"messages-TOTAL_FORMS": "0", "messages-INITIAL_FORMS": "0"}
+    response = client.post(
+        f"/t/acme/admin/tickets/ticket/{ticket.pk}/change/", {"category": billing.pk, **inline}
+    )
+    assert response.status_code == 302
+    with tenant_scope(acme.tenant):
+        ticket = Ticket.objects.get(pk=ticket.pk)
+        assert ticket.category_id == billing.pk
+        event = ticket.events.get(type="category_changed")
+        assert (event.actor_id, event.data["new"]) == (acme.admin.pk, "billing")
