@@ -51,13 +51,15 @@ def gitlab_token() -> str:
 
 
 def slack_token() -> str:
-    return f"{rng.choice(['xoxb', 'xoxp'])}-{pick(string.digits, 12)}-{pick(string.digits, 13)}-" + (
-        pick(ALNUM, 24)
+    return (
+        f"{rng.choice(['xoxb', 'xoxp'])}-{pick(string.digits, 12)}-{pick(string.digits, 13)}-"
+        + (pick(ALNUM, 24))
     )
 
 
 def slack_webhook() -> str:
-    return f"https://hooks.slack.com/services/T{pick(UPPER_DIGITS, 8)}/B{pick(UPPER_DIGITS, 10)}/{pick(ALNUM, 24)}"
+    team, bot = pick(UPPER_DIGITS, 8), pick(UPPER_DIGITS, 10)
+    return f"https://hooks.slack.com/services/T{team}/B{bot}/{pick(ALNUM, 24)}"
 
 
 def stripe_key() -> str:
@@ -156,7 +158,8 @@ PROSE = {
         "¿Pueden revocar {s}? Un proveedor lo vio en una videollamada.",
     ],
     "ru": [
-        "Здравствуйте, интеграция перестала работать утром. Мы используем {s}, проверьте, пожалуйста.",
+        "Здравствуйте, интеграция перестала работать утром. "
+        "Мы используем {s}, проверьте, пожалуйста.",
         "Добрый день! Вот значение из панели: {s}\nСпасибо, Иван",
         "Ошибка в журнале развёртывания:\n  config.credential={s}\n  статус 401",
         "Можете отозвать {s}? Подрядчик видел его на демонстрации экрана.",
@@ -274,7 +277,9 @@ def uuid() -> str:
 
 
 def thumbnail() -> str:
-    return "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA" + pick(B64, rng.randint(200, 600)) + "=="
+    return (
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA" + pick(B64, rng.randint(200, 600)) + "=="
+    )
 
 
 def iban() -> str:
