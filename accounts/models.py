@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, validate_timezone
 
@@ -84,9 +85,45 @@ class Tenant(models.Model):
         help_text="Ticket references look like PREFIX-42. Frozen once the first ticket exists.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Changes with every change of the tenant's secret patterns (accounts.redaction): maskers
+    # are cached per process by (tenant, stamp), so the tenant row that every door reads tells
+    # whether the cached one is current. Empty: no patterns, nothing to read.
+    secret_patterns_stamp = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SecretPattern(TenantOwned):
+    """A tenant's own secret format (its product's key prefix, say), masked like the built-in
+    ones. Written through `accounts.redaction` (validated for RE2, capped, stamp bumped)."""
+
+    name = models.SlugField(
+        _("kind"),
+        max_length=40,
+        help_text=_("Shown to the author and in the audit trail, e.g. acme_license_key."),
+    )
+    pattern = models.CharField(
+        _("pattern"),
+        max_length=200,
+        help_text=_(
+            "An RE2 regular expression, e.g. ACME-[A-Z0-9]{24}. With a group, only the group "
+            "is masked: licen[cs]e: (\\S+)."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("secret pattern")
+        verbose_name_plural = _("secret patterns")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="secret_pattern_name_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name

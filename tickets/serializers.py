@@ -17,6 +17,16 @@ def choice(choices, name: str) -> serializers.ChoiceField:
     )
 
 
+def masked_secrets_field() -> serializers.DictField:
+    # Set by the services on what a write returns (tickets.redaction.record): in the response
+    # to a create or a message, absent from reads (a missing attribute skips the field).
+    return serializers.DictField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="On a write: how many secrets of each kind were masked before saving.",
+    )
+
+
 class AttachmentOut(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
@@ -59,9 +69,10 @@ class TicketOut(serializers.ModelSerializer):
 
 class TicketDetailOut(TicketOut):
     attachments = serializers.SerializerMethodField()
+    masked_secrets = masked_secrets_field()
 
     class Meta(TicketOut.Meta):
-        fields = [*TicketOut.Meta.fields, "attachments"]
+        fields = [*TicketOut.Meta.fields, "attachments", "masked_secrets"]
 
     def get_attachments(self, ticket: Ticket) -> list[dict]:
         # A ticket just created carries its files (`ticket_create` sets `opening_files`).
@@ -115,10 +126,14 @@ class TicketPatchIn(serializers.Serializer):
 class MessageOut(serializers.ModelSerializer):
     author = serializers.EmailField(source="author.email", default=None)
     attachments = AttachmentOut(many=True, read_only=True)
+    masked_secrets = masked_secrets_field()
 
     class Meta:
         model = Message
-        fields = ["id", "author", "role", "body", "internal", "created_at", "attachments"]
+        fields = [
+            "id", "author", "role", "body", "internal", "created_at", "attachments",
+            "masked_secrets",
+        ]  # fmt: skip
 
 
 class MessageIn(serializers.Serializer):

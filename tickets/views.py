@@ -7,7 +7,7 @@ from django.views.generic import FormView, TemplateView, View
 from accounts.doors import TenantPageMixin
 from core.errors import ServiceError
 from core.uploads import check_upload_size
-from tickets import selectors, services
+from tickets import redaction, selectors, services
 from tickets.forms import RatingForm, ReplyForm, TicketForm
 from tickets.models import Channel, Status
 
@@ -57,6 +57,7 @@ class NewTicketView(UploadFormMixin, TenantPageMixin, FormView):
             files=form.cleaned_data["files"],
         )
         messages.success(self.request, f"Your request {ticket.reference} was received.")
+        redaction.tell_author(self.request, ticket)
         return redirect(_ticket_url(self.tenant, ticket.number))
 
 
@@ -82,17 +83,18 @@ class TicketPageView(UploadFormMixin, TenantPageMixin, FormView):
         ticket = selectors.ticket_for(self.membership, self.kwargs["number"])
         data = form.cleaned_data
         if data["internal"] and self.membership.is_staff_member:
-            services.ticket_note(
+            message = services.ticket_note(
                 actor=self.membership, ticket=ticket, body=data["body"], files=data["files"]
             )
         else:
             message = services.ticket_reply(
                 actor=self.membership, ticket=ticket, body=data["body"], files=data["files"]
             )
-            follow_up = getattr(message, "follow_up", None)
-            if follow_up is not None:
-                messages.info(self.request, f"Your reply opened {follow_up.reference}.")
-                return redirect(_ticket_url(self.tenant, follow_up.number))
+        redaction.tell_author(self.request, message)
+        follow_up = getattr(message, "follow_up", None)  # a note never has one
+        if follow_up is not None:
+            messages.info(self.request, f"Your reply opened {follow_up.reference}.")
+            return redirect(_ticket_url(self.tenant, follow_up.number))
         return redirect(_ticket_url(self.tenant, ticket.number))
 
 

@@ -116,6 +116,9 @@ OUR_PATTERNS = {
     "google_api_key": re.compile(r"AIza[0-9A-Za-z_\-]{35}"),
     "github_fine_grained": re.compile(r"github_pat_[0-9A-Za-z_]{22,}"),
     "stripe_test": re.compile(r"[rs]k_test_[0-9A-Za-z]{24,}"),
+    # detect-secrets leaves out passwords with characters a URL should percent-encode
+    # (`!`, `$`, `#`…); people paste them raw all the same.
+    "url_password": re.compile(r"://[^\s:/?#@]+:([^\s/?#@]+)@"),
     # detect-secrets wants the value quoted; a pasted env file or INI has no quotes.
     "aws_secret_unquoted": re.compile(
         r"aws_?secret_?access_?key\s*[:=]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
@@ -179,7 +182,7 @@ BUILTIN: tuple[Rule, ...] = (
     ),
     regex_rule(
         "url_credentials",
-        BasicAuthDetector.denylist,
+        [*BasicAuthDetector.denylist, OUR_PATTERNS["url_password"]],
         ("://",),
         group=1,
         extend=None,

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Role
 from core.errors import InvalidInput
-from tickets import attachments, notify, sla_sync
+from tickets import attachments, notify, redaction, sla_sync
 from tickets.models import Category, Channel, Ticket, TicketSequence
 from tickets.services.common import check_body, record
 
@@ -70,6 +70,10 @@ def ticket_create(
     if not subject or not description:
         raise InvalidInput("A ticket needs a subject and a description.")
     owner = _requester_membership(actor, requester_email)
+    screened = redaction.screen(
+        tenant=actor.tenant, files=files, subject=subject, description=description
+    )
+    subject, description, files = screened["subject"], screened["description"], screened.files
     files = attachments.prepare(tenant_id=actor.tenant_id, files=files) if files else []
     ticket = _unsaved(actor, owner, subject, description, category, priority, channel)
     ticket.idempotency_key, ticket.follow_up_of = idempotency_key or None, follow_up_of
@@ -87,6 +91,7 @@ def ticket_create(
     sla_sync.opened(ticket, opening)
     ticket.opening_files = attachments.attach(files, ticket=ticket, message=None)
     event = record(ticket, "created", actor.user, channel=channel, priority=priority)
+    redaction.record(ticket, ticket=ticket, actor=actor.user, screened=screened)
     notify.ticket_created(ticket, event, staff)
     return ticket, True
 

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from accounts.models import Membership
 from core.errors import InvalidInput, NotAllowed
-from tickets import attachments, lifecycle, notify, sla_sync
+from tickets import attachments, lifecycle, notify, redaction, sla_sync
 from tickets.models import Message, Role, Status, Ticket
 from tickets.services.common import (
     apply_status,
@@ -52,11 +52,16 @@ def ticket_reply(
     """A public reply. An agent's reply (and optional status) happens in one transaction; a
     requester's reply moves the ticket back to the agents, or reopens it within the window."""
     body = _check_content(body, files)
+    screened = redaction.screen(tenant=actor.tenant, files=files, body=body)
+    body, files = screened["body"], screened.files
     if actor.is_staff_member:
-        return _agent_reply(actor, locked(ticket), body, files or [], status)
-    if status is not None:
+        message = _agent_reply(actor, locked(ticket), body, files, status)
+    elif status is not None:
         raise NotAllowed("Customers cannot set a status with a reply.")
-    return _requester_reply(actor, locked(ticket), body, files or [])
+    else:
+        message = _requester_reply(actor, locked(ticket), body, files)
+    where = getattr(message, "follow_up", None) or ticket
+    return redaction.record(message, ticket=where, actor=actor.user, screened=screened)
 
 
 def _agent_reply(actor, ticket: Ticket, body, files, status) -> Message:
@@ -136,10 +141,13 @@ def ticket_note(
     """An internal note: agents only, never shown to the customer, never counts for the SLA."""
     require_staff(actor)
     body = _check_content(body, files)
+    screened = redaction.screen(tenant=actor.tenant, files=files, body=body)
+    body, files = screened["body"], screened.files
     ticket = locked(ticket)
     at = now()
-    message = _message(ticket, actor, Role.AGENT, body, True, files or [], at)
+    message = _message(ticket, actor, Role.AGENT, body, True, files, at)
     touch(ticket, at)
     event = record(ticket, "internal_note", actor.user, message=message.pk)
+    redaction.record(message, ticket=ticket, actor=actor.user, screened=screened)
     notify.live(ticket, event)
     return message
