@@ -20,8 +20,8 @@ from core.redaction.engine import Rule
 # Up to three short words may stand between the keyword and its separator ("token de acesso é").
 FILLER = r"(?:[ \t]+[^\W\d_]{1,15}+){0,3}?"  # possessive words: no backtracking into them
 STRONG_SEP = r"[ \t]*(?::=|=>|->|[:=]|[—–])[ \t]*|[ \t]+-[ \t]+"
-WEAK_SEP = r"[ \t]+(?:is|was|é|e|ist|lautet|es|era|это)[ \t]*:?[ \t]*|[ \t]+"
-ANY_SEP = f"{STRONG_SEP}|{WEAK_SEP}"
+WORD_SEP = r"[ \t]+(?:is|was|é|ist|lautet|es|era|это)[ \t]*:?[ \t]*"
+SPACE = r"[ \t]+"  # right after the keyword only: "API key 3f9a…", never "key changes in 3f9a…"
 QUOTE = r"[\"'`]?"
 
 PASSWORD_WORDS = (
@@ -38,7 +38,7 @@ SECRET_WORDS = (
     "segredo", "secreto", "credential",
 )  # fmt: skip
 
-PLACEHOLDER = re.compile(r"^(?:[*x•.\-_#]+|<.*|\$\{.*|\$\(.*|%\(.*|\{\{.*|\[.*)$", re.IGNORECASE)
+PLACEHOLDER = re.compile(r"^(?:[*x•.\-_#]+|[<(\[].*|\$\{.*|\$\(.*|%\(.*|\{\{.*)$", re.IGNORECASE)
 _COMMON_WORDS_BY_LANGUAGE = (
     "reset expired incorrect invalid wrong required changed forgotten missing empty none null "
     "redacted hidden same new old here below above attached unknown yes no true false",
@@ -89,9 +89,11 @@ class Form:
     accept: Callable[[str], bool]
 
 
-def form(sep: str, value: str, accept: Callable[[str], bool], *, filler: bool = True) -> Form:
-    pattern = (FILLER if filler else "") + f"(?:{sep}){QUOTE}(?P<v>{value})"
-    return Form(re.compile(pattern, re.IGNORECASE), accept)
+def form(after_words: str, direct: str | None, value: str, accept: Callable[[str], bool]) -> Form:
+    """`after_words`: separators that may follow a few filler words; `direct`: ones that must
+    follow the keyword itself."""
+    seps = f"{FILLER}(?:{after_words})" + (f"|{direct}" if direct else "")
+    return Form(re.compile(f"(?:{seps}){QUOTE}(?P<v>{value})", re.IGNORECASE), accept)
 
 
 def keyword_rule(
@@ -140,10 +142,10 @@ KEYWORD_RULES = (
         ("authorization",),
         (
             form(
+                r"(?!)",  # nothing between the header's name and its colon
                 r"[ \t]*[:=][ \t]*(?:(?:bearer|basic|token|digest|apikey|sso-key)[ \t]+)?",
                 AUTH_VALUE,
                 lambda v: len(v) >= 8,
-                filler=False,
             ),
         ),
         word_start=True,
@@ -152,14 +154,14 @@ KEYWORD_RULES = (
     keyword_rule(
         "bearer_token",
         ("bearer",),
-        (form(r"[ \t]+", TOKEN_VALUE, _has_letter_and_digit, filler=False),),
+        (form(r"(?!)", SPACE, TOKEN_VALUE, _has_letter_and_digit),),
         word_start=True,
         rank=2,
     ),
     keyword_rule(
         "api_key",
         API_KEY_WORDS,
-        (form(ANY_SEP, API_KEY_VALUE, _api_key),),
+        (form(f"{STRONG_SEP}|{WORD_SEP}", SPACE, API_KEY_VALUE, _api_key),),
         word_start=True,
         rank=3,
     ),
@@ -167,8 +169,8 @@ KEYWORD_RULES = (
         "password",
         PASSWORD_WORDS,
         (
-            form(STRONG_SEP, PASSWORD_VALUE, _lenient_password),
-            form(WEAK_SEP, WEAK_PASSWORD_VALUE, _strict_password),
+            form(STRONG_SEP, None, PASSWORD_VALUE, _lenient_password),
+            form(WORD_SEP, SPACE, WEAK_PASSWORD_VALUE, _strict_password),
         ),
         word_start=True,
         rank=3,
@@ -176,7 +178,7 @@ KEYWORD_RULES = (
     keyword_rule(
         "secret_token",
         SECRET_WORDS,
-        (form(ANY_SEP, TOKEN_VALUE, _high_entropy),),
+        (form(f"{STRONG_SEP}|{WORD_SEP}", SPACE, TOKEN_VALUE, _high_entropy),),
         word_start=False,
         rank=4,
     ),

@@ -118,7 +118,7 @@ OUR_PATTERNS = {
     "stripe_test": re.compile(r"[rs]k_test_[0-9A-Za-z]{24,}"),
     # detect-secrets leaves out passwords with characters a URL should percent-encode
     # (`!`, `$`, `#`…); people paste them raw all the same.
-    "url_password": re.compile(r"://[^\s:/?#@]+:([^\s/?#@]+)@"),
+    "url_password": re.compile(r"://[^\s:/?#@]*:([^\s/?#@]+)@"),
     # detect-secrets wants the value quoted; a pasted env file or INI has no quotes.
     "aws_secret_unquoted": re.compile(
         r"aws_?secret_?access_?key\s*[:=]\s*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",

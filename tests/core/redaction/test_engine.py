@@ -129,3 +129,41 @@ def test_a_tenant_pattern_masks_its_group_or_its_whole_match():
     masked = masker.mask("License ACME-LIC-9F8E7D6C5B4A, PIN: 482913.")
     assert masked.text == "License ACME••••••••5B4A, PIN: ••••••••."
     assert masked.findings == {"acme_license": 1, "pin": 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our public key: ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQC7 user@host",
+        "The API key field is required (error code E4012)",
+        "Foreign key constraint fails on order_items.order_id",
+        "Cache key: user:12345:profile",
+        "Token bucket size 1000, refill rate 10/s",
+        "password: ********",
+        "password=${DB_PASSWORD}",
+        "Password: (see the vault)",
+        "The secret sauce is our support team",
+        "commit key changes in 1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+        "Bearer tokens expire after 3600 seconds",
+        "DATABASE_URL=postgres://user@host/db",
+        "Visit https://user@example.com/path",
+        "Mein Passwort ist abgelaufen, bitte zurücksetzen.",
+    ],
+)
+def test_hard_look_alikes_stay_as_written(text):
+    assert builtin_masker().mask(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Reset: https://acme.example/r?token=8f14e45fceea167a5a36dedd4bea2543", "secret_token"),
+        ("GET /api/orders?page=2&api_key=abcd1234efgh5678ijkl HTTP/1.1", "api_key"),
+        ("jdbc:mysql://db.example.com:3306/shop?user=app&password=S3cr3t!", "password"),
+        ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "bearer_token"),
+        ("redis://:Sup3r$ecret!@cache:6379/0 is unreachable", "url_credentials"),
+        ("ПАРОЛЬ: ЗимаЗима2026", "password"),
+    ],
+)  # fmt: skip
+def test_hard_secrets_are_masked(text, kind):
+    assert builtin_masker().mask(text).findings == {kind: 1}
