@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from sla.priorities import Priority
@@ -23,7 +24,7 @@ def masked_secrets_field() -> serializers.DictField:
     return serializers.DictField(
         child=serializers.IntegerField(),
         read_only=True,
-        help_text="On a write: how many secrets of each kind were masked before saving.",
+        help_text=gettext_lazy("On a write: how many secrets of each kind were masked."),
     )
 
 

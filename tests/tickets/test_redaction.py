@@ -180,7 +180,11 @@ def test_the_portal_tells_the_author_what_was_hidden_and_why(client, desks):
     assert "(password)" in reply.content.decode() and PASSWORD not in reply.content.decode()
     plain = client.post(f"/t/acme/tickets/{ticket.number}/", {"body": "Thanks"}, follow=True)
     assert "We hid something" not in plain.content.decode()
-    assert GITHUB not in everything_stored(ticket.pk)
+    relay_pending()
+    [new_ticket_email] = [m for m in mail.outbox if "New ticket" in m.subject]
+    assert "my key: ghp_••••••••AbCd" in new_ticket_email.body
+    stored = everything_stored(ticket.pk)
+    assert GITHUB not in stored and PASSWORD not in stored
 
 
 @pytest.mark.django_db(transaction=True)
