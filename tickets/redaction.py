@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Tenant, User
+from accounts.models import Tenant
 from accounts.redaction import mask_secrets
 from tickets import attachments
 from tickets.models import Event, Ticket
@@ -55,16 +55,18 @@ def screen(*, tenant: Tenant, files: list | None = None, **texts: str) -> Screen
     return screened
 
 
-def record(target, *, ticket: Ticket, actor: User | None, screened: Screened):
+def record(target, *, ticket: Ticket, actor, screened: Screened):
     """The audit event when something was masked; `target` (the ticket or message the caller
-    returns) carries `masked_secrets` for the API's response. Returns `target`."""
+    returns) carries `masked_secrets` for the API's response. Returns `target`.
+
+    `actor`: whoever the service acts for (anything with a `user`, None for a contact)."""
     target.masked_secrets = dict(screened.findings)
     if screened.findings:
         Event.objects.create(
             tenant_id=ticket.tenant_id,
             ticket=ticket,
             type=EVENT,
-            actor=actor,
+            actor=actor.user,
             data={
                 "count": sum(screened.findings.values()),
                 "kinds": dict(screened.findings),

@@ -91,7 +91,7 @@ def ticket_create(
     sla_sync.opened(ticket, opening)
     ticket.opening_files = attachments.attach(files, ticket=ticket, message=None)
     event = record(ticket, "created", actor.user, channel=channel, priority=priority)
-    redaction.record(ticket, ticket=ticket, actor=actor.user, screened=screened)
+    redaction.record(ticket, ticket=ticket, actor=actor, screened=screened)
     notify.ticket_created(ticket, event, staff)
     return ticket, True
 

@@ -61,7 +61,7 @@ def ticket_reply(
     else:
         message = _requester_reply(actor, locked(ticket), body, files)
     where = getattr(message, "follow_up", None) or ticket
-    return redaction.record(message, ticket=where, actor=actor.user, screened=screened)
+    return redaction.record(message, ticket=where, actor=actor, screened=screened)
 
 
 def _agent_reply(actor, ticket: Ticket, body, files, status) -> Message:
@@ -148,6 +148,6 @@ def ticket_note(
     message = _message(ticket, actor, Role.AGENT, body, True, files, at)
     touch(ticket, at)
     event = record(ticket, "internal_note", actor.user, message=message.pk)
-    redaction.record(message, ticket=ticket, actor=actor.user, screened=screened)
+    redaction.record(message, ticket=ticket, actor=actor, screened=screened)
     notify.live(ticket, event)
     return message
