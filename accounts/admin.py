@@ -169,6 +169,3 @@ class MembershipAdmin(TenantModelAdmin):
         )
         obj.pk, obj.user, obj.tenant = created.pk, created.user, created.tenant
         obj._state.adding = False
-
-
-from accounts import admin_secrets  # noqa: E402,F401  registers the secret patterns' admin
