@@ -322,3 +322,23 @@ def test_the_tenant_admin_refuses_a_built_in_name_and_more_than_the_cap(client, 
     assert "at most 20 secret patterns" in response.content.decode()
     with tenant_scope(acme.tenant):
         assert SecretPattern.objects.count() == tenant_redaction.MAX_PATTERNS
+
+
+def test_masking_costs_no_query_and_a_secret_one_insert_for_its_audit_event(desks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    acme, _ = desks
+    open_ticket(acme)  # the first creation sets up the tenant's number row
+
+    def queries(description: str) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            open_ticket(acme, description=description)
+        return [q["sql"] for q in captured.captured_queries]
+
+    clean = queries("It is on fire. Steps: print anything.")
+    secret = queries(f"It is on fire. Our key: {AWS_KEY}")
+    assert len(secret) == len(clean) + 1
+    assert sum('INSERT INTO "tickets_event"' in q for q in secret) == (
+        sum('INSERT INTO "tickets_event"' in q for q in clean) + 1
+    )
