@@ -130,7 +130,8 @@ def _value_after(text: str, at: int, forms: tuple[Form, ...]) -> tuple[int, int]
     return best
 
 
-PASSWORD_VALUE = r"[^\s\"'`•]+"
+# A lone word followed by more words is prose ("Password: Please reset it"), not a value.
+PASSWORD_VALUE = r"(?![^\W\d_]+[,;.!?]?[ \t]+[^\W\d_])[^\s\"'`•]+"
 WEAK_PASSWORD_VALUE = r"(?=[^\s]*[0-9!@#$%^&*_+=?~])[^\s\"'`•]+"
 TOKEN_VALUE = r"[A-Za-z0-9_\-+/=.]{16,}"
 API_KEY_VALUE = r"[A-Za-z0-9_\-+/=.]{12,}"

@@ -148,6 +148,8 @@ def test_a_tenant_pattern_masks_its_group_or_its_whole_match():
         "DATABASE_URL=postgres://user@host/db",
         "Visit https://user@example.com/path",
         "Mein Passwort ist abgelaufen, bitte zurücksetzen.",
+        "Password: Please reset it, we never ask for it by email.",
+        "Senha: esqueci, podem enviar um link?",
     ],
 )
 def test_hard_look_alikes_stay_as_written(text):
@@ -163,6 +165,7 @@ def test_hard_look_alikes_stay_as_written(text):
         ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "bearer_token"),
         ("redis://:Sup3r$ecret!@cache:6379/0 is unreachable", "url_credentials"),
         ("ПАРОЛЬ: ЗимаЗима2026", "password"),
+        ("Passwort: sonnenschein", "password"),
     ],
 )  # fmt: skip
 def test_hard_secrets_are_masked(text, kind):
