@@ -62,11 +62,17 @@ def _trim(value: str) -> str:
 
 
 def _lenient_password(value: str) -> bool:
-    return len(value) >= 3 and value.lower() not in COMMON_WORDS and not PLACEHOLDER.match(value)
+    return (
+        len(value) >= 3
+        and value.lower() not in COMMON_WORDS
+        and not PLACEHOLDER.match(value)
+        and "//" not in value  # "-u admin:password http://…": the URL is not the password
+    )
 
 
 def _strict_password(value: str) -> bool:
-    return len(value) >= 6 and any(c.isdigit() or c in SYMBOLS for c in value)
+    has_digit_or_symbol = any(c.isdigit() or c in SYMBOLS for c in value)
+    return len(value) >= 6 and has_digit_or_symbol and "//" not in value
 
 
 def _has_letter_and_digit(value: str) -> bool:

@@ -150,6 +150,7 @@ def test_a_tenant_pattern_masks_its_group_or_its_whole_match():
         "Mein Passwort ist abgelaufen, bitte zurücksetzen.",
         "Password: Please reset it, we never ask for it by email.",
         "Senha: esqueci, podem enviar um link?",
+        "curl -u admin:password https://api.example.com/users/ returns 401",
     ],
 )
 def test_hard_look_alikes_stay_as_written(text):
