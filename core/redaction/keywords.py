@@ -61,18 +61,24 @@ def _trim(value: str) -> str:
     return value.rstrip(".,;:)]}>»\"'`")
 
 
-def _lenient_password(value: str) -> bool:
+def _not_a_password(value: str) -> bool:
+    lowered = value.lower()
     return (
-        len(value) >= 3
-        and value.lower() not in COMMON_WORDS
-        and not PLACEHOLDER.match(value)
-        and "//" not in value  # "-u admin:password http://…": the URL is not the password
+        lowered in COMMON_WORDS
+        or lowered in PASSWORD_WORDS  # PWD=`pwd`
+        or bool(PLACEHOLDER.match(value))  # "base-passwd (3.6.1)", "<your password>"
+        or "//" in value  # "-u admin:password http://…": the URL is not the password
     )
 
 
+def _lenient_password(value: str) -> bool:
+    return len(value) >= 3 and not _not_a_password(value)
+
+
 def _strict_password(value: str) -> bool:
-    has_digit_or_symbol = any(c.isdigit() or c in SYMBOLS for c in value)
-    return len(value) >= 6 and has_digit_or_symbol and "//" not in value
+    # A digit or a symbol, but not only the underscores of a CONSTANT_NAME.
+    has_digit_or_symbol = any(c.isdigit() or c in SYMBOLS - {"_"} for c in value)
+    return len(value) >= 6 and has_digit_or_symbol and not _not_a_password(value)
 
 
 def _has_letter_and_digit(value: str) -> bool:
@@ -137,8 +143,8 @@ def _value_after(text: str, at: int, forms: tuple[Form, ...]) -> tuple[int, int]
 
 
 # A lone word followed by more words is prose ("Password: Please reset it"), not a value.
-PASSWORD_VALUE = r"(?![^\W\d_]+[,;.!?]?[ \t]+[^\W\d_])[^\s\"'`•]+"
-WEAK_PASSWORD_VALUE = r"(?=[^\s]*[0-9!@#$%^&*_+=?~])[^\s\"'`•]+"
+PASSWORD_VALUE = r"(?![^\W\d_](?:[^\W\d_]|['’])*[,;.!?]?[ \t]+[^\W\d_])[^\s\"'`•]+"
+WEAK_PASSWORD_VALUE = r"(?=[^\s]*[0-9!@#$%^&*+=?~])[^\s\"'`•]+"
 TOKEN_VALUE = r"[A-Za-z0-9_\-+/=.]{16,}"
 API_KEY_VALUE = r"[A-Za-z0-9_\-+/=.]{12,}"
 AUTH_VALUE = r"[A-Za-z0-9_\-.+/=~]{8,}"

@@ -151,6 +151,9 @@ def test_a_tenant_pattern_masks_its_group_or_its_whole_match():
         "Password: Please reset it, we never ask for it by email.",
         "Senha: esqueci, podem enviar um link?",
         "curl -u admin:password https://api.example.com/users/ returns 401",
+        "set_challenge_password: don't accept a null password",
+        "decrypt without a password is GNUTLS_E_DECRYPTION_FAILED.",
+        "base-passwd (3.6.1) unstable; urgency=medium",
     ],
 )
 def test_hard_look_alikes_stay_as_written(text):
