@@ -186,7 +186,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.relay_outbox",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=10.0),
     },
-    "autoclose-idle": {"task": "tickets.tasks.autoclose_idle_task", "schedule": 60.0},
+    "autoclose-idle": {"task": "helpdesk.tasks.autoclose_idle", "schedule": 60.0},
     "escalate-sla-breaches": {"task": "sla.tasks.escalate_sla_breaches", "schedule": 15.0},
     "compute-sla-deadlines": {"task": "sla.tasks.compute_sla_deadlines", "schedule": 60.0},
 }

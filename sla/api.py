@@ -1,17 +1,15 @@
-"""Plans and the SLA compliance report (CONTRACT section 4). Agents and admins only."""
+"""Plans (CONTRACT section 4). Agents and admins only.
+
+The SLA compliance report of tickets is routed by tickets (tickets/reports.py): sla knows no
+subject type."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from accounts.doors import STAFF_ROLES, TenantAPIView
 from core.api.pagination import EnvelopePagination
-from core.timeparse import parse_aware
 from sla import selectors
 from sla.models import SupportPlan
 from sla.priorities import PRIORITY_RANK
@@ -64,94 +62,3 @@ class PlanListView(TenantAPIView):
         paginator = EnvelopePagination()
         page = paginator.paginate_queryset(selectors.plans_with_targets(), request, view=self)
         return paginator.get_paginated_response(PlanOut(page, many=True).data)
-
-
-# --- the compliance report ------------------------------------------------------------------
-
-
-class ReportIn(serializers.Serializer):
-    since = serializers.CharField(required=False)
-    until = serializers.CharField(required=False)
-
-    def _aware(self, value: str):
-        try:
-            return parse_aware(value)
-        except ValueError as error:
-            raise serializers.ValidationError(str(error)) from None
-
-    def validate_since(self, value: str):
-        return self._aware(value)
-
-    def validate_until(self, value: str):
-        return self._aware(value)
-
-    def validate(self, data):
-        until = data.get("until") or timezone.now()
-        since = data.get("since") or until - timedelta(days=30)
-        if since >= until:
-            raise serializers.ValidationError({"until": ["Must be after since."]})
-        return {"since": since, "until": until}
-
-
-class SlaCountsOut(serializers.Serializer):
-    met = serializers.IntegerField()
-    breached = serializers.IntegerField()
-    pending = serializers.IntegerField()
-    compliance = serializers.FloatField(allow_null=True, help_text="met / (met + breached)")
-
-
-class SlaGroupOut(serializers.Serializer):
-    tickets = serializers.IntegerField()
-    first_response = SlaCountsOut()
-    resolution = SlaCountsOut()
-
-
-_COUNTS_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "met": {"type": "integer"},
-        "breached": {"type": "integer"},
-        "pending": {"type": "integer"},
-        "compliance": {"type": "number", "nullable": True},
-    },
-}
-_GROUP_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "tickets": {"type": "integer"},
-        "first_response": _COUNTS_SCHEMA,
-        "resolution": _COUNTS_SCHEMA,
-    },
-}
-
-
-@extend_schema_field({"type": "object", "additionalProperties": _GROUP_SCHEMA})
-class _Groups(serializers.DictField):
-    pass
-
-
-class SlaReportOut(SlaGroupOut):
-    since = serializers.DateTimeField()
-    until = serializers.DateTimeField()
-    by_priority = _Groups()
-    by_plan = _Groups()
-
-
-class SlaReportView(TenantAPIView):
-    allowed_roles = STAFF_ROLES
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("since", str, description="ISO 8601 with offset; default until-30d"),
-            OpenApiParameter("until", str, description="ISO 8601 with offset; default now"),
-        ],
-        responses=SlaReportOut,
-    )
-    def get(self, request, tenant):
-        params = ReportIn(data=request.query_params.dict())
-        params.is_valid(raise_exception=True)
-        report = selectors.sla_report(**params.validated_data)
-        field = serializers.DateTimeField()
-        report["since"] = field.to_representation(report["since"])
-        report["until"] = field.to_representation(report["until"])
-        return Response(report)

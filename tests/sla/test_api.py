@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant_scope
-from sla import services
+from sla import selectors, services
 from tests.conftest import api_client
 from tests.sla.helpers import BERLIN, start
 
@@ -154,3 +154,16 @@ def test_an_empty_window_has_no_compliance(acme, plans):
 def test_bad_report_bounds_are_a_400(acme, plans, query, field):
     response = api_client(acme.agent).get(REPORT, query)
     assert response.status_code == 400 and field in response.json()
+
+
+def test_the_report_selector_counts_only_the_subject_type_it_is_asked_for(acme, plans):
+    # sla knows no subject type: the caller names it (tickets/reports.py asks for "ticket").
+    _ticket(plans["Basic"], 1)
+    _ticket(plans["Basic"], 2, subject_type="chat")
+    _ticket(plans["Basic"], 3, subject_type="chat")
+    window = {"since": OPENED.replace(day=1), "until": OPENED.replace(day=28)}
+    with tenant_scope(acme.tenant):
+        chats = selectors.sla_report(subject_type="chat", **window)
+        tickets = selectors.sla_report(subject_type="ticket", **window)
+    assert chats["subjects"] == 2 and tickets["subjects"] == 1
+    assert chats["first_response"]["breached"] == 2
