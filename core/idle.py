@@ -37,14 +37,6 @@ def register(noun: str, sweeper: Sweeper) -> None:
     _SWEEPERS[noun] = sweeper
 
 
-def unregister(noun: str) -> None:
-    _SWEEPERS.pop(noun, None)
-
-
-def registered() -> dict[str, Sweeper]:
-    return dict(_SWEEPERS)
-
-
 def sweep_all(*, now: datetime) -> str:
     """Run every registered sweeper once; the one summary line of CONTRACT section 1."""
     parts = []

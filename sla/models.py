@@ -315,11 +315,3 @@ class Clock(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.subject_type}#{self.subject_id} {self.metric}"
-
-    @property
-    def is_running(self) -> bool:
-        return self.stopped_at is None
-
-    @property
-    def is_paused(self) -> bool:
-        return self.paused_at is not None
