@@ -86,7 +86,7 @@ def test_the_command_takes_now_and_prints_a_summary(desks):
     assert "closed 0" in out.getvalue().splitlines()[-1]
 
 
-def test_the_beat_task_runs_the_sweepers_without_a_tenant_id(desks):
+def test_the_beat_task_runs_the_sweepers_without_a_tenant_id(desks, settings):
     acme, _ = desks
     ticket = waiting_on_customer(acme)
     with tenant_scope(acme.tenant):
@@ -96,6 +96,8 @@ def test_the_beat_task_runs_the_sweepers_without_a_tenant_id(desks):
         )
     assert "closed 1" in tasks.autoclose_idle.delay().get()
     assert status(acme, ticket) == Status.CLOSED
+    beat = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert beat["helpdesk.tasks.autoclose_idle"] == 60.0
 
 
 def test_an_idle_limit_of_zero_turns_auto_close_off(desks, settings):
