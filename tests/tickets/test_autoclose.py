@@ -100,7 +100,7 @@ def test_the_beat_task_runs_the_sweepers_without_a_tenant_id(desks, settings):
     assert beat["helpdesk.tasks.autoclose_idle"] == 60.0
 
 
-def test_an_idle_limit_of_zero_turns_auto_close_off(desks, settings):
+def test_an_idle_limit_of_zero_turns_auto_close_off(desks):
     acme, globex = desks
     with tenant_scope(acme.tenant):
         TicketSettings.objects.create(tenant=acme.tenant, autoclose_after_hours=0)
@@ -187,17 +187,26 @@ def test_batches_walk_past_tickets_not_due_under_their_own_limit(desks):
 
 
 def test_the_claim_costs_the_same_however_many_tenants_there_are(desks):
-    acme, _ = desks
-    waiting_on_customer(acme)  # not idle yet: nothing to close, only the claim is paid for
+    acme, globex = desks
+    with tenant_scope(globex.tenant):  # globex waits a week
+        TicketSettings.objects.create(tenant=globex.tenant, autoclose_after_hours=168)
+    ticket = waiting_on_customer(globex)  # a candidate (past 48 h), not due under its limit
+    with tenant_scope(globex.tenant):
+        then = timezone.now() - timedelta(hours=100)
+        Ticket.objects.filter(pk=ticket.pk).update(
+            status_changed_at=then, last_agent_public_at=then
+        )
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as run:
-            jobs.close_idle_tickets(now=timezone.now() + timedelta(hours=1))
+            swept = jobs.close_idle_tickets(now=timezone.now())
+        assert swept.looked == 0
         return len(run)
 
     few = queries()
     for n in range(5):
         make_desk(f"extra{n}")
+        waiting_on_customer(acme)  # waiting, not idle yet
     assert queries() == few
 
 
