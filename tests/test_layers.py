@@ -127,6 +127,18 @@ def test_every_relation_between_models_points_down_the_layers():
     assert not wrong, "model relations that run up the layers:\n" + "\n".join(wrong)
 
 
+def test_business_time_imports_nothing_from_django_or_the_apps():
+    """ARCHITECTURE: `sla/business_time.py` is pure Python (CONTRACT section 7)."""
+    tree = ast.parse((ROOT / "sla" / "business_time.py").read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            imported.add((node.module or "").split(".")[0])
+    assert not imported & {"django", "rest_framework", "channels", "celery", *LAYERS}, imported
+
+
 # -- the walk itself finds what it is meant to find (a guard that cannot fail guards nothing) --
 
 SAMPLE = """
