@@ -1,15 +1,19 @@
-"""Plans (CONTRACT section 4). Agents and admins only.
+"""Plans and the SLA compliance report's window (CONTRACT section 4). Agents and admins only.
 
-The SLA compliance report of tickets is routed by tickets (tickets/reports.py): sla knows no
-subject type."""
+The report's door is tickets/reports.py: the report counts one subject type, and sla knows none
+(ARCHITECTURE); it parses its window with `ReportIn` from here."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from accounts.doors import STAFF_ROLES, TenantAPIView
 from core.api.pagination import EnvelopePagination
+from core.timeparse import parse_aware
 from sla import selectors
 from sla.models import SupportPlan
 from sla.priorities import PRIORITY_RANK
@@ -62,3 +66,30 @@ class PlanListView(TenantAPIView):
         paginator = EnvelopePagination()
         page = paginator.paginate_queryset(selectors.plans_with_targets(), request, view=self)
         return paginator.get_paginated_response(PlanOut(page, many=True).data)
+
+
+# --- the compliance report ------------------------------------------------------------------
+
+
+class ReportIn(serializers.Serializer):
+    since = serializers.CharField(required=False)
+    until = serializers.CharField(required=False)
+
+    def _aware(self, value: str):
+        try:
+            return parse_aware(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+
+    def validate_since(self, value: str):
+        return self._aware(value)
+
+    def validate_until(self, value: str):
+        return self._aware(value)
+
+    def validate(self, data):
+        until = data.get("until") or timezone.now()
+        since = data.get("since") or until - timedelta(days=30)
+        if since >= until:
+            raise serializers.ValidationError({"until": ["Must be after since."]})
+        return {"since": since, "until": until}
