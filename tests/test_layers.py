@@ -53,8 +53,8 @@ def _top(dotted: str | None) -> str | None:
 
 
 def _package_of(path: Path) -> list[str]:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    return parts[:-1] if parts[-1] != "__init__" else parts[:-1]
+    """The package a relative import starts from (for __init__.py: the package itself)."""
+    return list(path.relative_to(ROOT).with_suffix("").parts)[:-1]
 
 
 def arrows_in(path: Path) -> list[Arrow]:
@@ -100,6 +100,16 @@ def arrows_in(path: Path) -> list[Arrow]:
 
 def upward(arrows: list[Arrow]) -> list[Arrow]:
     return [a for a in arrows if RANK[a.target] > RANK[a.source]]
+
+
+def test_every_app_of_the_project_has_a_layer():
+    """A new app must be placed in LAYERS, or the walk would never look at it."""
+    ours = {
+        config.name
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().parent == ROOT  # a top-level folder of this repository
+    }
+    assert ours == set(LAYERS)
 
 
 def test_every_import_and_model_reference_points_down_the_layers():
