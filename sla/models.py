@@ -202,6 +202,24 @@ class SupportPlan(TenantOwned):
         return self.name
 
 
+class PlanAssignment(TenantOwned):
+    """Which plan an organization is on; an organization without one gets the default plan.
+
+    Owned by sla, not by the organization: accounts sits below sla and knows nothing of plans.
+    """
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="plan_assignment"
+    )
+    plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="assignments")
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "plan"], name="sla_assignment_plan")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} on {self.plan_id}"
+
+
 class Target(TenantOwned):
     """A plan's promise for one priority, in minutes of business time."""
 

@@ -11,20 +11,20 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Organization, Tenant
 from sla import holiday_sources
 from sla.deadlines import deadlines, paused_time, schedule_for
-from sla.models import Calendar, Clock, Holiday, Metric, SupportPlan, Target
+from sla.models import Calendar, Clock, Holiday, Metric, PlanAssignment, SupportPlan, Target
 from sla.selectors import ClockSummary, running_clock, summaries_for, summarize, summary_for
 
 __all__ = [
     "ClockSummary",
     "fill_public_holidays",
     "mark_changed_schedules",
-    "mark_stale",
     "opening_clocks",
     "plan_and_target",
     "pause_clock",
@@ -55,8 +55,8 @@ def plan_for(*, tenant: Tenant, organization: Organization | None) -> SupportPla
     None only when the tenant has no plan at all (then its tickets run without SLA clocks).
     """
     plans = SupportPlan.objects.filter(tenant=tenant).select_related("calendar")
-    if organization is not None and organization.plan_id is not None:
-        own = plans.filter(pk=organization.plan_id).first()
+    if organization is not None:
+        own = plans.filter(assignments__organization=organization).first()
         if own is not None:
             return own
     return plans.filter(is_default=True).first() or plans.order_by("pk").first()
@@ -70,10 +70,13 @@ def plan_and_target(
     targets = Target.objects.select_related("plan__calendar").filter(
         plan__tenant=tenant, priority=priority
     )
-    if organization is not None and organization.plan_id is not None:
-        found = targets.filter(plan_id=organization.plan_id).first()
+    default = SupportPlan.objects.filter(tenant=tenant, is_default=True).values("pk")[:1]
+    if organization is not None:
+        # The assignment and the default are subqueries of the one read, not reads of their own.
+        assigned = PlanAssignment.objects.filter(organization=organization).values("plan_id")[:1]
+        found = targets.filter(plan_id=Coalesce(Subquery(assigned), Subquery(default))).first()
     else:
-        found = targets.filter(plan__is_default=True).first()
+        found = targets.filter(plan_id=Subquery(default)).first()
     if found is not None:
         return found.plan, found
     plan = plan_for(tenant=tenant, organization=organization)
@@ -260,21 +263,6 @@ def schedule_changed(*, calendar: Calendar | None = None, plan: SupportPlan | No
         SupportPlan.objects.filter(pk=plan.pk).update(version=F("version") + 1)
 
 
-@_in_transaction
-def mark_stale(*, calendar: Calendar | None = None, plan: SupportPlan | None = None) -> int:
-    """`schedule_changed`, then mark the running clocks that use `calendar` or `plan` stale at
-    once, in the caller's transaction. Returns how many were marked."""
-    schedule_changed(calendar=calendar, plan=plan)
-    marked = 0
-    if calendar is not None:
-        marked += _calendar_clocks(calendar).filter(stale=False).update(stale=True)
-        Calendar.objects.filter(pk=calendar.pk).update(clocks_marked_version=F("version"))
-    if plan is not None:
-        marked += _plan_clocks(plan).filter(stale=False).update(stale=True)
-        SupportPlan.objects.filter(pk=plan.pk).update(clocks_marked_version=F("version"))
-    return marked
-
-
 MARK_BATCH = 20_000
 
 
@@ -316,7 +304,10 @@ def _mark_in_batches(clocks) -> int:
     running, total, last = clocks.order_by("pk"), 0, 0
     while ids := list(running.filter(pk__gt=last).values_list("pk", flat=True)[:MARK_BATCH]):
         with transaction.atomic():
-            total += Clock.objects.filter(pk__in=ids, stale=False).update(stale=True)
+            # A clock stopped since the ids were read (a ticket closed meanwhile) stays fresh.
+            total += Clock.objects.filter(pk__in=ids, stale=False, stopped_at__isnull=True).update(
+                stale=True
+            )
         last = ids[-1]
     return total
 

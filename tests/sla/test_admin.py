@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from accounts.tenancy import all_tenants, tenant_scope
-from sla import jobs
+from sla import jobs, services
 from sla.models import Calendar, Holiday, SupportPlan, Target
 from sla.priorities import Priority
 from tests.conftest import login
@@ -338,7 +338,8 @@ def test_a_new_organization_gets_the_default_plan(admin_client, acme, plans):
     )
     assert response.status_code == 302
     with tenant_scope(acme.tenant):
-        assert Organization.objects.get(name="New Co").plan == plans["Premium"]
+        organization = Organization.objects.get(name="New Co")
+        assert services.plan_for(tenant=acme.tenant, organization=organization) == plans["Premium"]
 
 
 def test_organizations_offer_only_this_tenant_plans(admin_client, plans, globex_plans):

@@ -22,6 +22,7 @@ from tests.sla.helpers import (
     BERLIN,
     SUBJECT,
     EvidenceRecorder,
+    edited,
     evidence_keys,
     reload,
     start,
@@ -105,7 +106,7 @@ def test_a_stale_clock_is_recomputed_before_it_can_breach(plans, recorder):
         Holiday.objects.create(
             tenant=calendar.tenant, calendar=calendar, date=at(9).date(), name="Day off"
         )
-        assert services.mark_stale(calendar=calendar) == 1
+        assert edited(calendar=calendar) == 1
     outcome = jobs.escalate(now=at(18))
     assert (outcome.breached, outcome.recomputed) == (0, 1)
     fresh = reload(clock)
@@ -144,7 +145,7 @@ def test_calendar_edits_mark_clocks_stale_and_compute_recomputes_only_those(
         Holiday.objects.create(
             tenant=calendar.tenant, calendar=calendar, date=at(9).date(), name="Day off"
         )
-        assert services.mark_stale(calendar=calendar) == 2
+        assert edited(calendar=calendar) == 2
     outcome = jobs.compute(now=at(10))
     assert (outcome.looked, outcome.recomputed) == (2, 2)
     assert reload(clock).due_at == at(18, day=9) and not reload(clock).stale
@@ -183,7 +184,7 @@ def test_a_holiday_on_the_due_day_moves_the_deadline(plans, recorder):
         Holiday.objects.create(
             tenant=calendar.tenant, calendar=calendar, date=at(9, day=10).date(), name="x"
         )
-        services.mark_stale(calendar=calendar)
+        edited(calendar=calendar)
     jobs.compute(now=at(10))
     assert reload(clock).due_at == at(18, day=11)
     assert recorder.summaries[1].resolution_due == at(18, day=11)
@@ -193,7 +194,7 @@ def test_target_edits_recompute_from_each_clock_own_start(plans, recorder):
     clock = start(plans["Basic"], 1, MONDAY_9)
     with tenant_scope(plans["Basic"].tenant):
         plans["Basic"].targets.filter(priority="normal").update(first_response_minutes=60)
-        services.mark_stale(plan=plans["Basic"])
+        edited(plan=plans["Basic"])
     jobs.compute(now=at(12))
     assert reload(clock).due_at == at(10) and reload(clock).target_minutes == 60
 
@@ -203,7 +204,7 @@ def test_a_recomputed_deadline_keeps_a_recorded_breach(plans, recorder):
     jobs.escalate(now=at(18))
     with tenant_scope(plans["Basic"].tenant):
         plans["Basic"].targets.filter(priority="normal").update(first_response_minutes=2000)
-        services.mark_stale(plan=plans["Basic"])
+        edited(plan=plans["Basic"])
     jobs.compute(now=at(18, 1))
     assert reload(clock).breached_at == at(18) and reload(clock).due_at > at(18, day=10)
 
