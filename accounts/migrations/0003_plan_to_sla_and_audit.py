@@ -15,6 +15,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Going back, the column comes back filled from sla's assignments.
+        migrations.RunSQL(
+            migrations.RunSQL.noop,
+            reverse_sql=(
+                "UPDATE accounts_organization SET plan_id = (SELECT a.plan_id FROM "
+                "sla_planassignment a WHERE a.organization_id = accounts_organization.id)"
+            ),
+        ),
         migrations.RemoveField(
             model_name='organization',
             name='plan',
