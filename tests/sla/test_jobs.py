@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
 from django.conf import settings
@@ -17,7 +17,7 @@ from django.db import connection
 
 from accounts.tenancy import all_tenants, tenant_scope
 from sla import jobs, services, subjects, tasks
-from sla.models import Clock, Holiday
+from sla.models import Calendar, CalendarInterval, Clock, Holiday, SupportPlan, Target
 from tests.sla.helpers import (
     BERLIN,
     SUBJECT,
@@ -366,3 +366,73 @@ def test_a_subscriber_may_take_a_batch_at_once(plans, globex_plans, recorder):
     jobs.escalate(now=at(12, day=30))
     assert sorted(batches) == sorted([sorted(c.pk for c in ours), [theirs.pk]])
     assert recorder.breaches == []
+
+
+# -- one bad clock never stops the others ------------------------------------------------------
+
+
+@pytest.fixture
+def legacy_plan(acme, plans):
+    """A plan on a calendar whose zone the installed tzdata no longer knows (a row from before
+    a tzdata update): computing any deadline on it raises."""
+    tenant = acme.tenant
+    with tenant_scope(tenant):
+        calendar = Calendar.objects.create(tenant=tenant, name="Legacy", timezone="Europe/Berlin")
+        CalendarInterval.objects.create(
+            tenant=tenant, calendar=calendar, weekday=0, start=time(9), end=time(18)
+        )
+        plan = SupportPlan.objects.create(tenant=tenant, name="Legacy", calendar=calendar)
+        Target.objects.create(
+            tenant=tenant,
+            plan=plan,
+            priority="normal",
+            first_response_minutes=60,
+            resolution_minutes=600,
+        )
+    return plan
+
+
+def _break(plan) -> None:
+    with all_tenants():
+        Calendar.objects.filter(pk=plan.calendar_id).update(timezone="Europe/Atlantis")
+        plan.calendar.refresh_from_db()
+
+
+def test_compute_skips_a_clock_it_cannot_compute_and_recomputes_the_rest(
+    plans, legacy_plan, recorder, caplog
+):
+    good = [start(plans["Basic"], n, MONDAY_9) for n in range(1, 4)]
+    bad = start(legacy_plan, 9, MONDAY_9)
+    jobs.compute(now=at(9, 30))  # settles whatever the seeds left pending
+    calendar = plans["Basic"].calendar
+    with tenant_scope(calendar.tenant):
+        Holiday.objects.create(
+            tenant=calendar.tenant, calendar=calendar, date=at(9).date(), name="Day off"
+        )
+        services.schedule_changed(calendar=calendar)
+        _break(legacy_plan)
+        services.schedule_changed(calendar=legacy_plan.calendar)
+    outcome = jobs.compute(now=at(10))
+    assert (outcome.marked, outcome.recomputed, outcome.skipped) == (4, 3, 1)
+    assert [reload(clock).due_at for clock in good] == [at(18, day=9)] * 3
+    assert not any(reload(clock).stale for clock in good)
+    assert reload(bad).stale and reload(bad).due_at == bad.due_at  # left for a later run
+    assert "will be retried on the next run" in caplog.text
+    again = jobs.compute(now=at(10, 1))
+    assert (again.looked, again.recomputed, again.skipped) == (1, 0, 1)  # retried, still bad
+
+
+def test_escalate_skips_a_clock_it_cannot_recompute_and_breaches_the_rest(
+    plans, legacy_plan, recorder
+):
+    good = [start(plans["Basic"], n, MONDAY_9) for n in range(1, 4)]
+    bad = start(legacy_plan, 9, MONDAY_9)  # due 10:00
+    jobs.compute(now=at(9, 30))
+    with tenant_scope(legacy_plan.tenant):
+        _break(legacy_plan)
+        services.schedule_changed(calendar=legacy_plan.calendar)  # its clock must be recomputed
+    outcome = jobs.escalate(now=at(18))
+    assert (outcome.breached, outcome.skipped) == (3, 1)
+    assert sorted(recorder.breaches) == sorted(clock.pk for clock in good)
+    assert reload(bad).breached_at is None  # still pending: retried on the next run
+    assert jobs.escalate(now=at(18, 15)).skipped == 1
