@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts import services
 from accounts.admin_site import platform_admin_site, tenant_admin_site
@@ -93,7 +94,7 @@ class OrganizationForm(forms.ModelForm):
         name = self.cleaned_data["name"].strip()
         taken = Organization.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError("An organization with this name already exists.")
+            raise forms.ValidationError(_("An organization with this name already exists."))
         return name
 
 
@@ -107,7 +108,9 @@ class OrganizationAdmin(TenantModelAdmin):
 class InviteForm(forms.ModelForm):
     """Adding a member is inviting a person by email; their account is theirs to manage."""
 
-    email = forms.EmailField(help_text="They get an email with a link to set their password.")
+    email = forms.EmailField(
+        help_text=_lazy("They get an email with a link to set their password.")
+    )
     name = forms.CharField(required=False, max_length=150)
 
     class Meta:

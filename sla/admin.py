@@ -24,7 +24,7 @@ from accounts.admin import OrganizationAdmin, OrganizationForm
 from accounts.admin_site import tenant_admin_site
 from accounts.models import Organization
 from core.admin_base import TenantInline, TenantModelAdmin
-from sla import configure, selectors, services
+from sla import configure, selectors
 from sla.models import (
     Calendar,
     CalendarInterval,
@@ -108,7 +108,7 @@ class CalendarAdmin(TenantModelAdmin):
             ]
         return kwargs
 
-    @admin.display(description="Hours")
+    @admin.display(description=_("Hours"))
     def hours(self, calendar: Calendar) -> str:
         return ", ".join(str(interval) for interval in calendar.intervals.all())
 
@@ -133,24 +133,33 @@ class CalendarAdmin(TenantModelAdmin):
         )
         _without_saving(formsets)
 
-    @admin.action(description="Fill public holidays for this year and next")
+    @admin.action(description=_("Fill public holidays for this year and next"))
     def fill_public_holidays(self, request, queryset) -> None:
         for calendar in queryset:
             if not calendar.holiday_country:
                 self.message_user(
                     request,
-                    f"{calendar}: set a holiday country (and region) first.",
+                    _("%(calendar)s: set a holiday country (and region) first.")
+                    % {"calendar": calendar},
                     messages.WARNING,
                 )
                 continue
             year = timezone.now().astimezone(ZoneInfo(calendar.timezone)).year
-            added = services.fill_public_holidays(calendar=calendar, years=[year, year + 1])
+            added = configure.calendar_fill_holidays(
+                actor=request.membership, calendar=calendar, years=[year, year + 1]
+            )
             where = calendar.holiday_country + (
                 f"/{calendar.holiday_subdivision}" if calendar.holiday_subdivision else ""
             )
             self.message_user(
                 request,
-                f"{calendar}: added {added} public holidays of {where} for {year}–{year + 1}.",
+                _("%(calendar)s: added %(added)d public holidays of %(where)s for %(years)s.")
+                % {
+                    "calendar": calendar,
+                    "added": added,
+                    "where": where,
+                    "years": f"{year}–{year + 1}",
+                },
             )
 
 
@@ -196,7 +205,7 @@ class TargetInline(TenantInline):
     ]
     max_num = len(Priority)
     can_delete = False
-    verbose_name_plural = "Targets (minutes of business time)"
+    verbose_name_plural = _("Targets (minutes of business time)")
 
     def get_extra(self, request, obj=None, **kwargs):
         return len(Priority) if obj is None or obj.pk is None else 0
@@ -207,7 +216,7 @@ class TargetInline(TenantInline):
 
 class PreviewForm(forms.Form):
     start = forms.DateTimeField(
-        label="Ticket opened at",
+        label=_("Ticket opened at"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
@@ -235,10 +244,10 @@ class SupportPlanAdmin(TenantModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.display(description="Preview")
+    @admin.display(description=_("Preview"))
     def preview(self, plan: SupportPlan) -> str:
         if plan.pk is None:
-            return "Save the plan to preview its due times."
+            return _("Save the plan to preview its due times.")
         url = reverse(f"{self.admin_site.name}:sla_supportplan_preview", args=[plan.pk])
         return format_html('<a href="{}">When would tickets be due?</a>', url)
 
@@ -276,7 +285,7 @@ class SupportPlanAdmin(TenantModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Due times on {plan.name}",
+            "title": _("Due times on %(plan)s") % {"plan": plan.name},
             "plan": plan,
             "form": form,
             "start": start,

@@ -22,9 +22,10 @@ from accounts.services import audit_record
 from sla import rules
 from sla.models import Calendar, CalendarInterval, Holiday, PlanAssignment, SupportPlan, Target
 from sla.rules import IntervalSpec, TargetSpec
-from sla.services import schedule_changed
+from sla.services import fill_public_holidays, schedule_changed
 
 __all__ = [
+    "calendar_fill_holidays",
     "calendar_problems",
     "calendar_save",
     "plan_assign",
@@ -151,6 +152,22 @@ def _replace_holidays(calendar: Calendar, holidays: list[tuple[date, str]]) -> b
     Holiday.objects.bulk_create(new)
     # A renamed holiday moves no deadline.
     return bool(gone or new)
+
+
+@transaction.atomic
+def calendar_fill_holidays(*, actor: Membership, calendar: Calendar, years: list[int]) -> int:
+    """The public holidays of the calendar's region for `years` (the admin's action), with an
+    audit entry when any were new. Returns how many were added."""
+    policy.require_tenant_admin(actor, calendar.tenant)
+    added = fill_public_holidays(calendar=calendar, years=years)
+    if added:
+        audit_record(
+            actor=actor,
+            type=AuditType.CALENDAR_CHANGED,
+            obj=calendar,
+            data={"public_holidays_added": added, "years": years},
+        )
+    return added
 
 
 # -- plans ------------------------------------------------------------------------------------

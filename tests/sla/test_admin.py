@@ -181,6 +181,13 @@ def test_the_fill_holidays_action_adds_the_region_public_holidays(admin_client, 
     )
     with tenant_scope(acme.tenant):
         assert Holiday.objects.filter(calendar=calendar).count() == len(days)
+        # One audit entry: the second run added nothing.
+        entry = AuditEntry.objects.get()
+    assert (entry.type, entry.actor, entry.data["public_holidays_added"]) == (
+        AuditType.CALENDAR_CHANGED,
+        acme.admin,
+        len(days),
+    )
 
 
 def test_the_outsider_admin_cannot_see_our_calendars(client, acme, globex, plans):
