@@ -79,6 +79,15 @@ def weekly_open_minutes(intervals: Iterable[IntervalSpec]) -> int:
     return sum(_end_minute(i.end) - _minute(i.start) for i in intervals)
 
 
+def interval_problem(start: time, end: time) -> str | None:
+    """What is wrong with one interval on its own (None: nothing)."""
+    if start.second or end.second or start.microsecond or end.microsecond:
+        return _("Use whole minutes (HH:MM).")
+    if _end_minute(end) <= _minute(start):
+        return _("The end must be after the start (00:00 means 24:00).")
+    return None
+
+
 def interval_problems(intervals: list[IntervalSpec]) -> list[str]:
     """Why these weekly hours cannot be saved (empty: they can)."""
     from sla.models import Weekday
@@ -86,13 +95,10 @@ def interval_problems(intervals: list[IntervalSpec]) -> list[str]:
     problems: list[str] = []
     by_day: dict[int, list[IntervalSpec]] = defaultdict(list)
     for interval in intervals:
-        if interval.start.second or interval.end.second or interval.start.microsecond:
-            problems.append(_("Use whole minutes (HH:MM)."))
-        elif _end_minute(interval.end) <= _minute(interval.start):
-            problems.append(
-                _("%(day)s: %(interval)s: the end must be after the start (00:00 means 24:00).")
-                % {"day": Weekday(interval.weekday).label, "interval": _label(interval)}
-            )
+        problem = interval_problem(interval.start, interval.end)
+        if problem:
+            day = Weekday(interval.weekday).label
+            problems.append(f"{day} {interval.start:%H:%M}: {problem}")
         else:
             by_day[interval.weekday].append(interval)
     for weekday, day in sorted(by_day.items()):
