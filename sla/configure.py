@@ -86,6 +86,7 @@ def calendar_save(
     """
     policy.require_tenant_admin(actor, calendar.tenant)
     intervals = list(intervals)
+    wanted_holidays = None if holidays is None else _holiday_map(holidays)
     adding = calendar.pk is None
     if not adding:
         calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
@@ -98,7 +99,7 @@ def calendar_save(
     after = {field: getattr(calendar, field) for field in _CALENDAR_FIELDS}
     changed = {key: [before[key], value] for key, value in after.items() if before[key] != value}
     hours_changed = _replace_intervals(calendar, intervals)
-    holidays_changed = holidays is not None and _replace_holidays(calendar, list(holidays))
+    holidays_changed = wanted_holidays is not None and _replace_holidays(calendar, wanted_holidays)
     if hours_changed:
         changed["hours"] = calendar.weekly_spec()
     if holidays_changed:
@@ -129,14 +130,18 @@ def _replace_intervals(calendar: Calendar, intervals: list[IntervalSpec]) -> boo
     return True
 
 
-def _replace_holidays(calendar: Calendar, holidays: list[tuple[date, str]]) -> bool:
+def _holiday_map(holidays: Iterable[tuple[date, str]]) -> dict[date, str]:
     wanted: dict[date, str] = {}
     for day, name in holidays:
         if day in wanted:
             raise ValidationError(
-                _("This calendar already has a holiday on %(date)s.") % {"date": day}
+                {"holidays": [_("Two holidays on %(date)s.") % {"date": day.isoformat()}]}
             )
-        wanted[day] = name.strip()[:200]
+        wanted[day] = name.strip()[:200] or _("Holiday")
+    return wanted
+
+
+def _replace_holidays(calendar: Calendar, wanted: dict[date, str]) -> bool:
     have = {h.date: h for h in Holiday.objects.filter(calendar=calendar)}
     gone = [h.pk for day, h in have.items() if day not in wanted]
     renamed = [h for day, h in have.items() if day in wanted and h.name != wanted[day]]

@@ -308,3 +308,19 @@ def test_out_of_range_ids_are_404s_and_400s_not_500s(acme, plans):
     assert response.status_code == 400
     targets = [{**t, "resolution_minutes": huge} for t in body["targets"]]
     assert client.post(PLANS, {**body, "targets": targets}, format="json").status_code == 400
+
+
+def test_two_holidays_on_one_day_are_a_400_and_nothing_is_saved(acme):
+    body = {
+        "name": "Twice",
+        "timezone": "Europe/Berlin",
+        "weekly": OFFICE,
+        "holidays": [{"date": "2026-12-24", "name": "a"}, {"date": "2026-12-24", "name": "b"}],
+    }
+    response = api_client(acme.admin).post(CALENDARS, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"holidays": ["Two holidays on 2026-12-24."]}
+    with tenant_scope(acme.tenant):
+        from sla.models import Calendar
+
+        assert not Calendar.objects.filter(name="Twice").exists()
