@@ -24,7 +24,7 @@ from accounts.admin import OrganizationAdmin, OrganizationForm
 from accounts.admin_site import tenant_admin_site
 from accounts.models import Organization
 from core.admin_base import TenantInline, TenantModelAdmin
-from sla import configure, selectors
+from sla import configure, rules, selectors
 from sla.models import (
     Calendar,
     CalendarInterval,
@@ -85,8 +85,17 @@ class IntervalInline(TenantInline):
         return 5 if obj is None or obj.pk is None else 0
 
 
+class HolidayFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        problems = rules.holiday_problems(len(_kept(self)))
+        if problems:
+            raise ValidationError(problems)
+
+
 class HolidayInline(TenantInline):
     model = Holiday
+    formset = HolidayFormSet
     fields = ["date", "name"]
     ordering = ["date"]
 

@@ -138,6 +138,9 @@ def _holiday_map(holidays: Iterable[tuple[date, str]]) -> dict[date, str]:
                 {"holidays": [_("Two holidays on %(date)s.") % {"date": day.isoformat()}]}
             )
         wanted[day] = name.strip()[:200] or _("Holiday")
+    problems = rules.holiday_problems(len(wanted))
+    if problems:
+        raise ValidationError({"holidays": problems})
     return wanted
 
 

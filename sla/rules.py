@@ -27,6 +27,8 @@ MAX_TARGET_WEEKS = 52
 # Every calendar is open at least this long per week; with MAX_TARGET_WEEKS it bounds how many
 # days a deadline may span (about a year, plus the calendar's holidays).
 MIN_WEEKLY_OPEN_MINUTES = 60
+# Holidays are closed days a deadline walks over one by one: a few years of them at most.
+MAX_HOLIDAYS = 1000
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,15 @@ def _too_long(target: TargetSpec, field: str, minutes: int, cap: int) -> str:
         )
         % params
     )
+
+
+def holiday_problems(count: int) -> list[str]:
+    if count > MAX_HOLIDAYS:
+        return [
+            _("A calendar has at most %(max)d holidays; remove past ones first.")
+            % {"max": MAX_HOLIDAYS}
+        ]
+    return []
 
 
 def raise_problems(problems: list[str], field: str | None = None) -> None:

@@ -339,3 +339,12 @@ def test_an_outsider_admin_cannot_invite_or_change_our_members(acme, globex):
             )
         assert Membership.objects.get(user=acme.agent).role == Role.AGENT
         assert not AuditEntry.objects.exists()
+
+
+def test_a_calendar_has_a_bounded_number_of_holidays(acme):
+    from datetime import timedelta
+
+    many = [(date(2030, 1, 1) + timedelta(days=n), "Closed") for n in range(rules.MAX_HOLIDAYS + 1)]
+    with pytest.raises(ValidationError, match="at most 1000 holidays"):
+        save_calendar(acme, holidays=many)
+    save_calendar(acme, holidays=many[:-1])
