@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.response import Response
 
 from accounts.doors import STAFF_ROLES, TenantAPIView
 from core.api.pagination import EnvelopePagination
 from core.timeparse import parse_aware
-from sla import selectors
+from sla import api_setup, selectors
 from sla.models import SupportPlan
 from sla.priorities import PRIORITY_RANK
 
@@ -35,6 +37,7 @@ class HolidayOut(serializers.Serializer):
 
 
 class CalendarOut(serializers.Serializer):
+    id = serializers.IntegerField()
     timezone = serializers.CharField()
     weekly = serializers.SerializerMethodField()
     holidays = HolidayOut(many=True, source="holidays.all")
@@ -44,6 +47,7 @@ class CalendarOut(serializers.Serializer):
 
 
 class PlanOut(serializers.Serializer):
+    id = serializers.IntegerField()
     name = serializers.CharField()
     is_default = serializers.BooleanField()
     chat_first_response_minutes = serializers.IntegerField()
@@ -66,6 +70,28 @@ class PlanListView(TenantAPIView):
         paginator = EnvelopePagination()
         page = paginator.paginate_queryset(selectors.plans_with_targets(), request, view=self)
         return paginator.get_paginated_response(PlanOut(page, many=True).data)
+
+    @extend_schema(request=api_setup.PlanIn, responses={201: PlanOut})
+    def post(self, request, tenant):
+        """Tenant admins: a new plan with its targets (through `sla.configure.plan_save`)."""
+        plan = api_setup.save_plan(request, SupportPlan(tenant=request.tenant))
+        return Response(_plan_out(plan), status=status.HTTP_201_CREATED)
+
+
+class PlanDetailView(TenantAPIView):
+    allowed_roles = STAFF_ROLES
+
+    @extend_schema(request=api_setup.PlanIn, responses=PlanOut)
+    def put(self, request, tenant, plan_id: int):
+        """Tenant admins: replace the plan and all its targets."""
+        plan = SupportPlan.objects.filter(pk=plan_id).first()
+        if plan is None:
+            raise Http404
+        return Response(_plan_out(api_setup.save_plan(request, plan)))
+
+
+def _plan_out(plan: SupportPlan) -> dict:
+    return PlanOut(selectors.plans_with_targets().get(pk=plan.pk)).data
 
 
 # --- the compliance report ------------------------------------------------------------------
