@@ -42,11 +42,15 @@ class SecretPatternAdmin(TenantModelAdmin):
     fields = ["name", "pattern", "is_active"]
 
     def save_model(self, request, obj, form, change) -> None:
-        redaction.secret_pattern_save(tenant=request.tenant, pattern=obj)
+        redaction.secret_pattern_save(actor=request.membership, tenant=request.tenant, pattern=obj)
 
     def delete_model(self, request, obj) -> None:
-        redaction.secret_pattern_delete(tenant=request.tenant, pattern=obj)
+        redaction.secret_pattern_delete(
+            actor=request.membership, tenant=request.tenant, pattern=obj
+        )
 
     def delete_queryset(self, request, queryset) -> None:
         for pattern in queryset:
-            redaction.secret_pattern_delete(tenant=request.tenant, pattern=pattern)
+            redaction.secret_pattern_delete(
+                actor=request.membership, tenant=request.tenant, pattern=pattern
+            )

@@ -13,7 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import SecretPattern, Tenant
+from accounts import policy
+from accounts.models import AuditType, Membership, SecretPattern, Tenant
+from accounts.services import audit_record
 from core.redaction import (
     BUILTIN_KINDS,
     Masked,
@@ -79,8 +81,12 @@ def check_name(name: str) -> None:
 
 
 @transaction.atomic
-def secret_pattern_save(*, tenant: Tenant, pattern: SecretPattern) -> SecretPattern:
-    """Create or change a tenant's pattern: validated, capped, effective at once everywhere."""
+def secret_pattern_save(
+    *, actor: Membership | None, tenant: Tenant, pattern: SecretPattern
+) -> SecretPattern:
+    """Create or change a tenant's pattern: validated, capped, audited, effective at once in
+    every process."""
+    policy.require_tenant_admin(actor, tenant)
     pattern.tenant = tenant
     check_name(pattern.name)
     check_pattern(pattern.pattern)
@@ -94,11 +100,21 @@ def secret_pattern_save(*, tenant: Tenant, pattern: SecretPattern) -> SecretPatt
         )
     pattern.save()
     _bump(tenant)
+    audit_record(
+        actor=actor,
+        type=AuditType.SECRET_PATTERN_SAVED,
+        obj=pattern,
+        data={"pattern": pattern.pattern, "active": pattern.is_active},
+    )
     return pattern
 
 
 @transaction.atomic
-def secret_pattern_delete(*, tenant: Tenant, pattern: SecretPattern) -> None:
+def secret_pattern_delete(
+    *, actor: Membership | None, tenant: Tenant, pattern: SecretPattern
+) -> None:
+    policy.require_tenant_admin(actor, tenant)
+    audit_record(actor=actor, type=AuditType.SECRET_PATTERN_DELETED, obj=pattern)
     pattern.delete()
     _bump(tenant)
 

@@ -11,8 +11,9 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts import redaction as tenant_redaction
-from accounts.models import SecretPattern
+from accounts.models import AuditEntry, SecretPattern
 from accounts.tenancy import all_tenants, tenant_scope
+from core.errors import NotAllowed
 from core.models import OutboxMessage
 from core.outbox import relay_pending
 from tests.conftest import api_client, login
@@ -238,7 +239,9 @@ LICENSE = "ACME-LIC-9F8E7D6C5B4A"
 def add_pattern(desk, name: str, pattern: str) -> SecretPattern:
     with tenant_scope(desk.tenant):
         return tenant_redaction.secret_pattern_save(
-            tenant=desk.tenant, pattern=SecretPattern(name=name, pattern=pattern)
+            actor=member(desk, desk.admin),
+            tenant=desk.tenant,
+            pattern=SecretPattern(name=name, pattern=pattern),
         )
 
 
@@ -267,7 +270,9 @@ def test_a_pattern_takes_effect_at_once_and_stops_when_deleted(desks, django_ass
     with django_assert_num_queries(0):  # compiled once per process and stamp
         assert tenant_redaction.mask_secrets(LICENSE, tenant=tenant).findings == {"acme_license": 1}
     with tenant_scope(acme.tenant):
-        tenant_redaction.secret_pattern_delete(tenant=acme.tenant, pattern=pattern)
+        tenant_redaction.secret_pattern_delete(
+            actor=member(acme, acme.admin), tenant=acme.tenant, pattern=pattern
+        )
     tenant.refresh_from_db()
     with tenant_scope(acme.tenant):
         assert not tenant_redaction.mask_secrets(LICENSE, tenant=tenant)
@@ -303,6 +308,9 @@ def test_the_tenant_admin_adds_a_pattern_that_applies_to_new_tickets(client, des
     )
     assert response.status_code == 302
     assert open_ticket(acme, description=LICENSE).masked_secrets == {"acme_license": 1}
+    with tenant_scope(acme.tenant):
+        [entry] = AuditEntry.objects.filter(type="secret_pattern_saved")
+    assert entry.actor == acme.admin and entry.data["pattern"] == r"ACME-LIC-\w{12}"
     listing = client.get(f"{ADMIN}/").content.decode()
     assert "acme_license" in listing
     login(client, globex.admin)
@@ -342,3 +350,16 @@ def test_masking_costs_no_query_and_a_secret_one_insert_for_its_audit_event(desk
     assert sum('INSERT INTO "tickets_event"' in q for q in secret) == (
         sum('INSERT INTO "tickets_event"' in q for q in clean) + 1
     )
+
+
+def test_only_the_tenants_own_admins_may_change_its_patterns(desks):
+    acme, globex = desks
+    for outsider in (member(acme, acme.agent), member(globex, globex.admin)):
+        with tenant_scope(acme.tenant), pytest.raises(NotAllowed):
+            tenant_redaction.secret_pattern_save(
+                actor=outsider,
+                tenant=acme.tenant,
+                pattern=SecretPattern(name="x_key", pattern="XK-[0-9]{8}"),
+            )
+    with all_tenants():
+        assert not SecretPattern.objects.exists()
