@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from accounts.actors import Member
 from accounts.admin_site import tenant_admin_site
 from core.admin_base import TenantInline, TenantModelAdmin
 from tickets import services
@@ -49,7 +50,7 @@ class TicketAdmin(TenantModelAdmin):
         # The one editable field goes through the service: its audit event, `updated_at`.
         if "category" in form.changed_data:
             services.ticket_change(
-                actor=request.membership, ticket=obj, category=form.cleaned_data["category"]
+                actor=Member(request.membership), ticket=obj, category=form.cleaned_data["category"]
             )
 
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from accounts.models import Tenant
 from accounts.tenancy import all_tenants, tenant_scope
-from tickets.models import Message, Role, Status, Ticket, TicketSettings
+from tickets.models import AuthorRole, EventType, Message, Status, Ticket, TicketSettings
 from tickets.services.common import apply_status, record
 
 BATCH_SIZE = 200
@@ -56,12 +56,12 @@ def _auto_close(ticket: Ticket, now: datetime) -> None:
     Message.objects.create(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
-        role=Role.SYSTEM,
+        role=AuthorRole.SYSTEM,
         body=(
             "We closed this request because we had not heard back from you. If you still need "
             f"help, reply within {settings.REOPEN_WINDOW_DAYS} days to reopen it."
         ),
         created_at=now,
     )
-    record(ticket, "auto_closed", None, idle_hours=hours)
+    record(ticket, EventType.AUTO_CLOSED, None, idle_hours=hours)
     apply_status(ticket, Status.CLOSED, actor=None, now=now)

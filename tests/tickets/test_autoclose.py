@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.tenancy import tenant_scope
-from tests.tickets.helpers import member, open_ticket
+from tests.tickets.helpers import as_actor, open_ticket
 from tickets import services
 from tickets.jobs import autoclose_idle
 from tickets.models import Status, Ticket, TicketSettings
@@ -14,7 +14,7 @@ from tickets.models import Status, Ticket, TicketSettings
 def waiting_on_customer(desk):
     ticket = open_ticket(desk)
     with tenant_scope(desk.tenant):
-        services.ticket_reply(actor=member(desk, desk.agent), ticket=ticket, body="Details?")
+        services.ticket_reply(actor=as_actor(desk, desk.agent), ticket=ticket, body="Details?")
         return Ticket.objects.get(pk=ticket.pk)
 
 
