@@ -245,4 +245,3 @@ def test_parallel_ingestions_of_one_message_id_create_one_ticket(acme, globex):
     with tenant_scope(acme.tenant):
         assert Ticket.objects.count() == 1
         assert Event.objects.filter(type="created").count() == 1
-

@@ -121,8 +121,10 @@ def test_a_category_changed_in_the_tenant_admin_is_audited_like_any_change(clien
         billing = Category.objects.get(slug="billing")
     login(client, acme.admin)
     inline = {"messages-TOTAL_FORMS": "0", "messages-INITIAL_FORMS": "0"}
+    current = {"status": ticket.status, "priority": ticket.priority, "tier": ticket.tier}
     response = client.post(
-        f"/t/acme/admin/tickets/ticket/{ticket.pk}/change/", {"category": billing.pk, **inline}
+        f"/t/acme/admin/tickets/ticket/{ticket.pk}/change/",
+        {"category": billing.pk, "assignee": "", **current, **inline},
     )
     assert response.status_code == 302
     with tenant_scope(acme.tenant):
