@@ -91,7 +91,12 @@ class System:
         return self.tenant.pk
 
     def audit(self) -> dict | None:
-        return {"kind": "system", "job": self.job}
+        return system_audit(self.job)
+
+
+def system_audit(job: str) -> dict:
+    """How the audit trail names a job (also for jobs that write events in bulk)."""
+    return {"kind": "system", "job": job}
 
 
 Actor = Member | Contact | System

@@ -11,12 +11,14 @@ the ticket go back to that tier's queue; at tier 3 the admins are told).
 
 from datetime import datetime
 
+from accounts.actors import system_audit
 from tickets import notify, sla_sync
 from tickets.models import Event, EventType, Ticket
 from tickets.selectors import Roster
 
 MAX_TIER = 3
 ALERT_EVENTS = {"warning": EventType.SLA_WARNING, "breached": EventType.SLA_BREACHED}
+ACTOR = system_audit("escalate_sla_breaches")  # the audit's `data.actor` (no user)
 
 
 def apply_tier(ticket: Ticket, tier: int, staff: Roster) -> None:
@@ -73,4 +75,5 @@ def alert(clocks: list, kind: str, *, escalate: bool) -> None:
 
 
 def _event(ticket: Ticket, type_: EventType, at: datetime, data: dict) -> Event:
+    data = {**data, "actor": ACTOR}
     return Event(tenant_id=ticket.tenant_id, ticket=ticket, type=type_, data=data, created_at=at)

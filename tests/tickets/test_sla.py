@@ -111,9 +111,12 @@ def test_a_breach_escalates_the_ticket_once_and_returns_it_to_the_tier_queue(des
     escalate(now=later + timedelta(seconds=30))  # a second run changes nothing
     with tenant_scope(acme.tenant):
         ticket = Ticket.objects.get(pk=ticket.pk)
-        types = list(Event.objects.filter(ticket=ticket).values_list("type", flat=True))
+        events = list(Event.objects.filter(ticket=ticket).values_list("type", "actor", "data"))
+    types = [type_ for type_, _, _ in events]
     assert types.count("sla_breached") == 1 and types.count("escalated") == 1
     assert "sla_warning" not in types  # already past due when first seen
+    by_job = [(actor, data["actor"]) for type_, actor, data in events if type_ == "escalated"]
+    assert by_job == [(None, {"kind": "system", "job": "escalate_sla_breaches"})]
     assert ticket.tier == 2 and ticket.assignee is None  # the tier-1 agent cannot keep it
     assert ticket.sla_breached and ticket.sla_first_response_breached
     with tenant_scope(globex.tenant):
