@@ -149,3 +149,25 @@ def test_the_tenant_admin_edit_is_audited_like_the_api(client, desks):
     assert ("priority_changed", acme.admin.pk) in types and ("escalated", acme.admin.pk) in types
     ticket = reload(acme, ticket)
     assert (ticket.priority, ticket.tier) == ("high", 2)
+
+
+def test_only_the_requester_rates_and_a_second_close_is_a_conflict_on_every_door(client, desks):
+    acme, _ = desks
+    ticket = open_ticket(acme)
+    api_client(acme.customer).patch(f"{T}/tickets/{ticket.number}/", {"status": "closed"})
+    # An agent may not rate the customer's ticket: 403 in the API, the same words on the page.
+    refused = api_client(acme.agent).post(f"{T}/tickets/{ticket.number}/feedback/", {"rating": 5})
+    assert refused.status_code == 403
+    login(client, acme.agent)
+    page = client.post(f"/t/acme/tickets/{ticket.number}/rate/", {"rating": 5}, follow=True)
+    assert refused.json()["detail"] in page.content.decode()
+    with tenant_scope(acme.tenant):
+        assert not hasattr(Ticket.objects.get(pk=ticket.pk), "feedback")
+    # Closing what is closed: a 409 in the API, the same sentence on the page.
+    again = api_client(acme.customer).patch(
+        f"{T}/tickets/{ticket.number}/", {"status": "closed"}, format="json"
+    )
+    assert again.status_code == 409 and again.json()["allowed"] == []
+    login(client, acme.customer)
+    page = client.post(f"/t/acme/tickets/{ticket.number}/close/", follow=True)
+    assert again.json()["detail"] in page.content.decode()
