@@ -29,7 +29,7 @@ own tier; a tenant admin may assign anyone, any ticket (others: 403).
 
 from django.utils.translation import gettext as _
 
-from accounts.actors import Actor, Contact, Member, System
+from accounts.actors import Actor, Contact, Member, Requester, System
 from accounts.models import Membership
 from core.errors import Conflict, NotAllowed
 from tickets.models import OPEN_STATUSES, Status, Ticket
@@ -130,9 +130,10 @@ def check_feedback(actor: Actor, ticket: Ticket) -> None:
         raise NotAllowed(_("Only the person who opened the ticket can rate it."))
 
 
-def check_open_for(actor: Actor, requester) -> None:
-    """Opening a ticket for someone other than oneself is staff's (and the system's)."""
-    if requester == actor or works_tickets(actor):
+def check_open_for(actor: Actor, requester: Requester | None) -> None:
+    """Opening a ticket for someone other than oneself (None: someone named by an email) is
+    staff's and the system's."""
+    if works_tickets(actor) or (requester is not None and requester == actor):
         return
     raise NotAllowed(_("Only agents can open a ticket for someone else."))
 

@@ -132,6 +132,23 @@ def test_a_customer_cannot_open_a_ticket_for_someone_else(desks):
     assert response.status_code == 403
 
 
+def test_an_agent_opens_a_ticket_for_a_customer_of_this_tenant_only(desks):
+    acme, globex = desks
+    agent = api_client(acme.agent)
+    payload = {
+        "subject": "Phoned in",
+        "description": "Printer",
+        "requester": "CUSTOMER@acme.example",
+    }
+    body = agent.post(f"{T}/tickets/", payload, format="json").json()
+    assert (body["requester"], body["organization"]) == (acme.customer.email, acme.org.name)
+    with tenant_scope(acme.tenant):
+        assert Ticket.objects.get(number=body["number"]).created_by_id == acme.agent.pk
+    outsider = {**payload, "requester": globex.customer.email}
+    refused = agent.post(f"{T}/tickets/", outsider, format="json")
+    assert refused.status_code == 400 and refused.json()["field"] == "requester"
+
+
 # --- Idempotency per (tenant, source, key) -----------------------------------------------
 
 

@@ -45,17 +45,17 @@ def _requester(actor: Actor, requester: Requester | None, email: str | None) -> 
     """Who the ticket is for: the actor, a given member or contact, or (the API's `requester`)
     the tenant's customer with that email."""
     if email:
+        policy.check_open_for(actor, None)  # before the lookup: no probing for customers
         membership = (
             Membership.objects.select_related("tenant", "user", "organization")
             .filter(user__email__iexact=email, role=Role.CUSTOMER)
             .first()
         )
-        policy.check_open_for(actor, membership)
         if membership is None:
             raise InvalidInput(
                 _("No customer of this help desk has that email."), field="requester"
             )
-        requester = Member(membership)
+        return Member(membership)
     if requester is None:
         if isinstance(actor, System):
             raise InvalidInput(_("A ticket opened by the system needs a requester."))
