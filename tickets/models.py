@@ -19,20 +19,20 @@ from sla.priorities import Priority
 
 
 class Status(models.TextChoices):
-    AWAITING_RESPONSE = "awaiting_response", "Awaiting response"
-    IN_PROGRESS = "in_progress", "In progress"
-    AWAITING_CUSTOMER = "awaiting_customer", "Awaiting customer"
-    CLOSED = "closed", "Closed"
+    AWAITING_RESPONSE = "awaiting_response", _("Awaiting response")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_CUSTOMER = "awaiting_customer", _("Awaiting customer")
+    CLOSED = "closed", _("Closed")
 
 
 OPEN_STATUSES = (Status.AWAITING_RESPONSE, Status.IN_PROGRESS, Status.AWAITING_CUSTOMER)
 
 
 class Channel(models.TextChoices):
-    PORTAL = "portal", "Portal"
-    API = "api", "API"
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Chat"
+    PORTAL = "portal", _("Portal")
+    API = "api", _("API")
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat")
 
 
 class Category(TenantOwned):
