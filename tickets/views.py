@@ -9,7 +9,7 @@ from accounts.actors import Member
 from accounts.doors import TenantPageMixin
 from core.errors import ServiceError
 from core.uploads import check_upload_size
-from tickets import selectors, services
+from tickets import policy, selectors, services
 from tickets.forms import RatingForm, ReplyForm, TicketForm
 from tickets.models import Channel, Status
 
@@ -76,7 +76,7 @@ class TicketPageView(UploadFormMixin, TenantPageMixin, FormView):
             ticket=ticket,
             thread=selectors.thread(self.membership, ticket),
             opening_files=selectors.opening_attachments(ticket),
-            is_requester=ticket.requester_id == self.request.user.pk,
+            is_requester=policy.is_requester(Member(self.membership), ticket),
             rating_form=RatingForm(),
             feedback=getattr(ticket, "feedback", None) if not ticket.is_open else None,
             closed=ticket.status == Status.CLOSED,

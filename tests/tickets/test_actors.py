@@ -8,7 +8,7 @@ from accounts.actors import Contact, Member, System, requester_for_email
 from accounts.tenancy import tenant_scope
 from core.errors import InvalidInput, NotAllowed
 from core.outbox import relay_pending
-from tests.conftest import api_client
+from tests.conftest import api_client, login
 from tests.tickets.helpers import as_actor
 from tests.tickets.test_numbering import _in_threads
 from tickets import services
@@ -262,3 +262,13 @@ def test_parallel_ingestions_of_one_message_id_create_one_ticket(acme, globex):
     with tenant_scope(acme.tenant):
         assert Ticket.objects.count() == 1
         assert Event.objects.filter(type="created").count() == 1
+
+
+def test_agents_see_the_contact_as_the_author_of_its_messages(client, desks):
+    acme, _ = desks
+    ticket = contact_ticket(acme)
+    with tenant_scope(acme.tenant):
+        services.ticket_reply(actor=visitor(acme), ticket=ticket, body="Any news?")
+    login(client, acme.agent)
+    page = client.get(f"/t/acme/tickets/{ticket.number}/").content.decode()
+    assert "Any news?" in page and "Vera Visitor" in page and "visitor@example.org" in page
