@@ -42,6 +42,13 @@ _STAFF_MAY_SET = {
 }
 
 
+def _same_tenant(actor: Actor, ticket: Ticket) -> None:
+    # The doors' scopes already keep other tenants' tickets out of reach; a service called
+    # with an actor of another tenant (a job, a bug) is refused here all the same.
+    if actor.tenant_id != ticket.tenant_id:
+        raise NotAllowed(_("This ticket belongs to another help desk."))
+
+
 def works_tickets(actor: Actor) -> bool:
     """Agents, admins and the system's jobs work tickets; customers and contacts ask."""
     return isinstance(actor, System) or (isinstance(actor, Member) and actor.is_staff)
@@ -80,6 +87,7 @@ def allowed_statuses(actor: Actor, ticket: Ticket) -> list[str]:
 
 
 def check_transition(actor: Actor, ticket: Ticket, new: str) -> None:
+    _same_tenant(actor, ticket)
     allowed = allowed_statuses(actor, ticket)
     if new not in allowed:
         raise Conflict(
@@ -101,6 +109,7 @@ def after_requester_reply(ticket: Ticket) -> str | None:
 
 def check_change(actor: Actor, ticket: Ticket, changes: dict) -> None:
     """`changes`: the fields a request asks to set (name -> value), before any is applied."""
+    _same_tenant(actor, ticket)
     if works_tickets(actor):
         return
     if not is_requester(actor, ticket):
@@ -111,6 +120,7 @@ def check_change(actor: Actor, ticket: Ticket, changes: dict) -> None:
 
 def check_post(actor: Actor, ticket: Ticket, *, internal: bool, status: str | None) -> None:
     """A message on the thread: an internal note, or a public reply (staff: with a status)."""
+    _same_tenant(actor, ticket)
     if internal:
         if not works_tickets(actor):
             raise NotAllowed(_("Customers cannot write internal notes."))
@@ -126,6 +136,7 @@ def check_post(actor: Actor, ticket: Ticket, *, internal: bool, status: str | No
 
 
 def check_feedback(actor: Actor, ticket: Ticket) -> None:
+    _same_tenant(actor, ticket)
     if not is_requester(actor, ticket):
         raise NotAllowed(_("Only the person who opened the ticket can rate it."))
 
@@ -133,6 +144,8 @@ def check_feedback(actor: Actor, ticket: Ticket) -> None:
 def check_open_for(actor: Actor, requester: Requester | None) -> None:
     """Opening a ticket for someone other than oneself (None: someone named by an email) is
     staff's and the system's."""
+    if requester is not None and requester.tenant_id != actor.tenant_id:
+        raise NotAllowed(_("The requester belongs to another help desk."))
     if works_tickets(actor) or (requester is not None and requester == actor):
         return
     raise NotAllowed(_("Only agents can open a ticket for someone else."))
@@ -140,6 +153,7 @@ def check_open_for(actor: Actor, requester: Requester | None) -> None:
 
 def check_assign(actor: Actor, ticket: Ticket, assignee: Membership | None) -> None:
     """`ticket.tier` is the tier it has when the assignment applies (a PATCH sets tier first)."""
+    _same_tenant(actor, ticket)
     if isinstance(actor, System):
         return
     require_staff(actor)

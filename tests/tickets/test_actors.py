@@ -80,9 +80,19 @@ def test_the_contact_replies_to_its_ticket_and_nobody_else_may(desks):
         assert Message.objects.filter(ticket=ticket).count() == 2
         services.ticket_close(actor=same, ticket=ticket)
         assert Ticket.objects.get(pk=ticket.pk).status == Status.CLOSED
-    # The outsider tenant's member with a service call on acme's ticket: refused as well.
+    # Another tenant's people, called straight into the service with acme's ticket: refused.
+    for outsider in (as_actor(globex, globex.customer), as_actor(globex, globex.admin)):
+        with tenant_scope(acme.tenant), pytest.raises(NotAllowed):
+            services.ticket_reply(actor=outsider, ticket=ticket, body="x")
+        with tenant_scope(acme.tenant), pytest.raises(NotAllowed):
+            services.ticket_change(actor=outsider, ticket=ticket, status="closed")
     with tenant_scope(acme.tenant), pytest.raises(NotAllowed):
-        services.ticket_reply(actor=as_actor(globex, globex.customer), ticket=ticket, body="x")
+        services.ticket_create(
+            actor=as_actor(acme, acme.agent),
+            subject="x",
+            description="y",
+            requester=Contact(tenant=globex.tenant, name="G", email="g@example.org"),
+        )
 
 
 def test_a_late_contact_reply_opens_a_follow_up_for_the_same_contact(desks, settings):

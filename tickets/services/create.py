@@ -145,7 +145,7 @@ def _unsaved(actor, owner: Requester, subject, description, category, priority, 
         status_changed_at=now,
     )
     if isinstance(owner, Contact):
-        ticket.contact_name, ticket.contact_email = owner.name[:150], owner.email
+        ticket.contact_name, ticket.contact_email = owner.name[:150], owner.email.strip().lower()
     else:
         membership = owner.membership
         ticket.requester = membership.user
