@@ -57,7 +57,7 @@ class MessageInline(TenantInline):
 class TicketAdmin(TenantModelAdmin):
     list_display = ["reference", "subject", "status", "priority", "tier", "assignee", "sla_due_at"]
     list_filter = ["status", "priority", "tier", "channel", "sla_breached", "category"]
-    search_fields = ["reference", "subject", "requester__email"]
+    search_fields = ["reference", "subject", "requester__email", "contact_email"]
     list_select_related = ["assignee"]
     inlines = [MessageInline]
     readonly_fields = [
