@@ -95,8 +95,9 @@ def test_a_reopen_honours_the_requested_status_on_every_door(client, desks):
     url = f"{T}/tickets/{ticket.number}/"
     agent.patch(url, {"status": "closed"}, format="json")
     # Back to work needs someone to do it: unassigned, only the queue is offered.
-    refused = agent.patch(url, {"status": "in_progress"}, format="json")
+    refused = agent.patch(url, {"priority": "high", "status": "in_progress"}, format="json")
     assert refused.status_code == 409 and refused.json()["allowed"] == ["awaiting_response"]
+    assert reload(acme, ticket).priority == "normal"  # all or nothing
     reply = agent.post(f"{url}messages/", {"body": "Reopening", "status": "in_progress"})
     assert reply.status_code == 409 and reply.json()["allowed"] == ["awaiting_response"]
     login(client, acme.admin)
