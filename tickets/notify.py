@@ -7,6 +7,8 @@ INSERT; the plain functions enqueue them at once.
 
 from datetime import UTC
 
+from django.utils.translation import gettext as _
+
 from core import outbox
 from core.consumers import queue_group
 from core.emails import email_payload
@@ -67,7 +69,10 @@ def live_batch(events: list[tuple[Ticket, Event]]) -> Row | None:
 
 
 def sla_alert_message(ticket: Ticket, clock, kind: str, staff: Roster) -> Row | None:
-    headline = f"SLA {kind}: {clock.metric.replace('_', ' ')}"
+    headline = _("SLA %(kind)s: %(metric)s") % {
+        "kind": kind,
+        "metric": clock.metric.replace("_", " "),
+    }
     due = f"{clock.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
     return email_message(f"sla-{kind}:{clock.pk}", staff.responsible(ticket), ticket, headline,
                          for_customer=False, due=due)  # fmt: skip
@@ -75,7 +80,7 @@ def sla_alert_message(ticket: Ticket, clock, kind: str, staff: Roster) -> Row | 
 
 def escalation_message(ticket: Ticket, event: Event, staff: Roster) -> Row | None:
     return email_message(f"ticket-escalated:{event.pk}", staff.admins(), ticket,
-                         "Escalated to tier 3", for_customer=False)  # fmt: skip
+                         _("Escalated to tier 3"), for_customer=False)  # fmt: skip
 
 
 def send(*rows: Row | None) -> None:
@@ -95,27 +100,27 @@ def _to_agents(key: str, ticket: Ticket, headline: str, staff: Roster | None = N
 
 def ticket_created(ticket: Ticket, event: Event, staff: Roster | None = None) -> None:
     send(
-        _to_requester(f"ticket-received:{ticket.pk}", ticket, "We received your request"),
+        _to_requester(f"ticket-received:{ticket.pk}", ticket, _("We received your request")),
         _to_agents(
-            f"ticket-new:{ticket.pk}", ticket, "New ticket", staff, body=ticket.description
+            f"ticket-new:{ticket.pk}", ticket, _("New ticket"), staff, body=ticket.description
         ),  # fmt: skip
         live_message(ticket, event),
     )
 
 
 def status_changed(ticket: Ticket, *, event: Event, tell_requester: bool = True) -> None:
-    headline = f"Your request is now {Status(ticket.status).label.lower()}"
+    headline = _("Your request is now %(status)s") % {"status": Status(ticket.status).label.lower()}
     email = _to_requester(f"ticket-status:{event.pk}", ticket, headline) if tell_requester else None
     send(email, live_message(ticket, event))
 
 
 def agent_replied(ticket: Ticket, message: Message, event: Event) -> None:
-    send(_to_requester(f"ticket-reply:{message.pk}", ticket, "New reply to your request",
+    send(_to_requester(f"ticket-reply:{message.pk}", ticket, _("New reply to your request"),
                        body=message.body), live_message(ticket, event))  # fmt: skip
 
 
 def customer_replied(ticket: Ticket, message: Message, event: Event) -> None:
-    send(_to_agents(f"ticket-customer-reply:{message.pk}", ticket, "The customer replied",
+    send(_to_agents(f"ticket-customer-reply:{message.pk}", ticket, _("The customer replied"),
                     body=message.body), live_message(ticket, event))  # fmt: skip
 
 
