@@ -12,12 +12,12 @@ from django.contrib import messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import Actor
 from accounts.models import Tenant
 from accounts.redaction import mask_secrets
 from tickets import attachments
-from tickets.models import Event, Ticket
-
-EVENT = "secrets_masked"
+from tickets.models import EventType, Ticket
+from tickets.services.common import record as record_event
 
 NOTICE = _(
     "We hid something that looked like a password, key or token (%(kinds)s) before saving. "
@@ -55,23 +55,22 @@ def screen(*, tenant: Tenant, files: list | None = None, **texts: str) -> Screen
     return screened
 
 
-def record(target, *, ticket: Ticket, actor, screened: Screened):
+def record(target, *, ticket: Ticket, actor: Actor, screened: Screened):
     """The audit event when something was masked; `target` (the ticket or message the caller
     returns) carries `masked_secrets` for the API's response. Returns `target`.
 
-    `actor`: whoever the service acts for (anything with a `user`, None for a contact)."""
+    `actor`: whoever the service acts for (a member, a contact, the system)."""
     target.masked_secrets = dict(screened.findings)
     if screened.findings:
-        Event.objects.create(
-            tenant_id=ticket.tenant_id,
-            ticket=ticket,
-            type=EVENT,
-            actor=actor.user,
-            data={
-                "count": sum(screened.findings.values()),
-                "kinds": dict(screened.findings),
-                "in": screened.where,
-            },
+        kinds = dict(screened.findings)
+        count = sum(kinds.values())
+        record_event(
+            ticket,
+            EventType.SECRETS_MASKED,
+            actor,
+            count=count,
+            kinds=kinds,
+            **{"in": screened.where},
         )
     return target
 
