@@ -86,8 +86,11 @@ class Tenant(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Changes with every change of the tenant's secret patterns (accounts.redaction): maskers
     # are cached per process by (tenant, stamp), so the tenant row that every door reads tells
-    # whether the cached one is current. Empty: no patterns, nothing to read.
-    secret_patterns_stamp = models.CharField(max_length=32, blank=True, editable=False)
+    # whether the cached one is current. Empty: no patterns, nothing to read. The database
+    # default lets code that predates the column (a rolling deploy) still insert tenants.
+    secret_patterns_stamp = models.CharField(
+        max_length=32, blank=True, editable=False, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["name"]
