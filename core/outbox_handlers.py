@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from core import live
 from core.emails import render
 from core.outbox import register
 
@@ -26,8 +26,8 @@ def send_email(payload: dict[str, Any], key: str) -> None:
 
 @register("live")
 def send_live_events(payload: dict[str, Any], key: str) -> None:
-    """One group message per row: `{"group", "event"}` (keyed by the row) or, from a batch,
-    `{"group", "events": [{"key", "event"}, ...]}`; sockets get one frame per event."""
-    events = payload.get("events") or [{"key": key, "event": payload["event"]}]
-    layer = get_channel_layer()
-    async_to_sync(layer.group_send)(payload["group"], {"type": "live.events", "events": events})
+    """One group message per row: `{"group", "events": [frame, ...]}`, or `{"group",
+    "builder", ...}` whose frames the named builder makes now (core/live.py)."""
+    frames = live.build(payload)
+    if frames:
+        live.send(payload["group"], frames, wait=settings.LIVE_SEND_TIMEOUT)

@@ -6,6 +6,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from sla import subjects
+        from tickets import notify  # noqa: F401  (registers the builder of live queue frames)
         from tickets.sla_handler import TicketClocks
         from tickets.sla_sync import SUBJECT
 

@@ -104,3 +104,11 @@ def events(ticket: Ticket) -> QuerySet[Event]:
 
 def categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).order_by("name")
+
+
+def changed_since(member: Membership, since, *, limit: int) -> list[Ticket]:
+    """The tickets this member sees that changed at or after `since`, oldest change first (a
+    queue socket's catch-up); at most `limit`."""
+    return list(
+        visible_tickets(member).filter(updated_at__gte=since).order_by("updated_at")[:limit]
+    )

@@ -41,6 +41,9 @@ class SlaOut(serializers.Serializer):
 
 
 class TicketOut(serializers.ModelSerializer):
+    """A ticket as an item of the list API, and as the row of a live queue frame (`queue_row`):
+    values only (no translated labels, nothing per viewer), so one row serves every agent."""
+
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     requester = serializers.CharField(source="requester_email")
     organization = serializers.CharField(source="organization.name", default=None)
@@ -55,6 +58,13 @@ class TicketOut(serializers.ModelSerializer):
             "requester", "organization", "assignee", "tier", "channel", "created_at",
             "updated_at", "first_responded_at", "closed_at", "follow_up_of", "sla",
         ]  # fmt: skip
+
+
+def queue_row(ticket: Ticket) -> dict:
+    """The list API's item for a ticket (plain JSON types: it crosses the channel layer)."""
+    row = dict(TicketOut(ticket).data)
+    row["sla"] = dict(row["sla"])
+    return row
 
 
 class TicketDetailOut(TicketOut):

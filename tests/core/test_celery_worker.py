@@ -185,7 +185,7 @@ def test_a_worker_on_the_redis_broker_delivers_a_nudged_outbox_message(
         # The test settings make .delay() eager; send_task always goes through the broker.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", AlwaysEagerIgnored)
-            app.send_task("core.tasks.deliver_outbox_message", args=["nudge:1"])
+            app.send_task("core.tasks.deliver_outbox_messages", args=[["nudge:1"]])
         deadline = time.monotonic() + DEADLINE_SECONDS
         row = OutboxMessage.objects.get(key="nudge:1")
         while row.delivered_at is None and time.monotonic() < deadline:

@@ -1,4 +1,5 @@
-"""The agents' queue socket /ws/t/<tenant>/queue/: who gets in, and live events from the outbox.
+"""The agents' queue socket /ws/t/<tenant>/queue/: who gets in, the frames of ticket changes
+(after commit from the request, or from the outbox for the SLA job), and `?since=` catch-up.
 
 Runs against the real ASGI application and whatever channel layer the settings pick: the
 in-memory one without REDIS_URL, Redis with it.
@@ -7,6 +8,7 @@ in-memory one without REDIS_URL, Redis with it.
 import os
 import threading
 from datetime import timedelta
+from urllib.parse import quote, urlencode
 
 import pytest
 from channels.db import database_sync_to_async
@@ -19,13 +21,13 @@ from django.utils import timezone
 from accounts.services import ws_ticket_issue, ws_ticket_redeem
 from accounts.tenancy import tenant_scope
 from core import outbox
-from core.consumers import queue_group
 from helpdesk.asgi import application
 from sla import demo as sla_demo
 from sla.jobs import escalate
 from tests.conftest import api_client, login
-from tests.tickets.helpers import open_ticket
-from tickets.models import Event
+from tests.tickets.helpers import member, open_ticket
+from tickets import services
+from tickets.models import Event, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,24 +49,39 @@ def session_cookie(user) -> str:
 
 
 @database_sync_to_async
-def raise_live_event(tenant, key: str, event: dict) -> bool:
-    """What a service does: write the event with its cause, then the relay delivers it."""
-    with transaction.atomic():
-        outbox.enqueue(
-            key=key, kind="live", payload={"group": queue_group(tenant.pk), "event": event}
-        )
-    return outbox.deliver(key)
+def customer_reply(desk, number: int, body: str = "Still broken") -> None:
+    """What a browser does: a reply through the API, committed by the request."""
+    response = api_client(desk.customer).post(
+        f"/api/v1/t/{desk.tenant.slug}/tickets/{number}/messages/", {"body": body}, format="json"
+    )
+    assert response.status_code == 201, response.content
+
+
+@database_sync_to_async
+def list_item(desk, number: int) -> dict:
+    """The ticket as an item of the ticket list API, read by an agent."""
+    response = api_client(desk.agent).get(f"/api/v1/t/{desk.tenant.slug}/tickets/?q={number}")
+    [item] = [row for row in response.json()["results"] if row["number"] == number]
+    return item
 
 
 async def open_queue(
-    slug: str, *, ticket: str | None = None, origin: str | None = OWN_ORIGIN, cookie: str = ""
+    slug: str,
+    *,
+    ticket: str | None = None,
+    origin: str | None = OWN_ORIGIN,
+    cookie: str = "",
+    since: str | None = None,
 ) -> tuple[WebsocketCommunicator, bool]:
     headers = []
     if origin is not None:
         headers.append((b"origin", origin.encode()))
     if cookie:
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    path = f"/ws/t/{slug}/queue/" + (f"?ticket={ticket}" if ticket else "")
+    query = urlencode({k: v for k, v in {"ticket": ticket}.items() if v})
+    if since is not None:
+        query += f"&since={since}"  # quoted by the caller (or not, to test what that does)
+    path = f"/ws/t/{slug}/queue/?{query.lstrip('&')}"
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await communicator.connect(timeout=5)
     return communicator, connected
@@ -84,24 +101,43 @@ def test_the_channel_layer_is_the_one_the_settings_pick():
     assert type(get_channel_layer()).__name__ == expected
 
 
-async def test_an_agent_with_a_ticket_receives_live_events_of_its_tenant_only(acme, globex):
+async def test_a_customer_reply_reaches_the_tenants_agents_as_the_list_row(acme, globex):
+    ticket = await database_sync_to_async(open_ticket)(acme)
     acme_socket, connected = await open_queue("acme", ticket=await ws_ticket(acme.agent))
     assert connected
     assert await close_code(acme_socket) is None
     outsider, connected = await open_queue("globex", ticket=await ws_ticket(globex.agent))
     assert connected
 
-    event = {"type": "ticket.created", "number": 1, "subject": "Printer on fire"}
-    await raise_live_event(acme.tenant, "ticket:acme:1:created", event)
+    await customer_reply(acme, ticket.number)
 
     frame = await acme_socket.receive_json_from(timeout=3)
-    assert frame == {"key": "ticket:acme:1:created", **event}
+    assert frame == {
+        "type": "ticket",
+        "event": "replied",
+        "ticket": await list_item(acme, ticket.number),  # the dashboard never refetches
+    }
+    assert await acme_socket.receive_nothing(timeout=0.3)  # one event, one frame
     assert await outsider.receive_nothing(timeout=0.3)  # globex's agents never see acme's queue
-    # The relay sends a key once: a late second delivery finds it done.
-    assert await database_sync_to_async(outbox.deliver)("ticket:acme:1:created") is False
-    assert await acme_socket.receive_nothing(timeout=0.3)
     await acme_socket.disconnect()
     await outsider.disconnect()
+
+
+async def test_a_change_that_rolls_back_sends_nothing(acme):
+    ticket = await database_sync_to_async(open_ticket)(acme)
+    socket, connected = await open_queue("acme", ticket=await ws_ticket(acme.agent))
+    assert connected and await close_code(socket) is None
+
+    @database_sync_to_async
+    def reply_then_fail() -> None:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            with tenant_scope(acme.tenant):
+                services.ticket_reply(actor=member(acme, acme.customer), ticket=ticket, body="x")
+            raise RuntimeError("the cause rolled back")
+
+    await reply_then_fail()
+    assert await socket.receive_nothing(timeout=0.5)
+    await socket.disconnect()
 
 
 async def test_a_ticket_opens_one_socket_only(acme):
@@ -147,10 +183,11 @@ async def test_another_sites_origin_is_refused_at_the_handshake(acme):
 async def test_a_session_cookie_counts_only_from_the_help_desks_own_origin(acme):
     cookie = await session_cookie(acme.agent)
 
+    ticket = await database_sync_to_async(open_ticket)(acme)
     own, connected = await open_queue("acme", cookie=cookie)
     assert connected and await close_code(own) is None
-    await raise_live_event(acme.tenant, "ticket:acme:2:created", {"type": "ticket.created"})
-    assert (await own.receive_json_from(timeout=3))["key"] == "ticket:acme:2:created"
+    await customer_reply(acme, ticket.number)
+    assert (await own.receive_json_from(timeout=3))["ticket"]["number"] == ticket.number
     await own.disconnect()
 
     no_origin, connected = await open_queue("acme", cookie=cookie, origin=None)
@@ -171,29 +208,17 @@ def planned(acme, globex):
 
 
 @database_sync_to_async
-def breach_and_relay(desk, ticket, now) -> list[dict]:
+def breach_and_relay(desk, ticket, now) -> list[str]:
     """The escalate job breaches the ticket's clock; the relay delivers what is still pending.
 
-    Returns the frames the desk's agents should see, from the events the job recorded.
+    Returns the event types the desk's agents should see, from the events the job recorded.
     """
     outcome = escalate(now=now)
     assert outcome.breached == 1
     outbox.relay_pending()
     with tenant_scope(desk.tenant):
         events = list(Event.objects.filter(ticket=ticket).order_by("pk"))
-        ticket.refresh_from_db()
-    return [
-        {
-            "key": f"live:ticket-event:{event.pk}",
-            "type": f"ticket.{event.type}",
-            "ticket": ticket.number,
-            "status": ticket.status,
-            "priority": ticket.priority,
-            "tier": ticket.tier,
-        }
-        for event in events
-        if event.type in ("sla_breached", "escalated")
-    ]
+    return [event.type for event in events if event.type in ("sla_breached", "escalated")]
 
 
 async def test_an_sla_breach_reaches_the_tenants_agents_as_one_frame_per_event(planned):
@@ -208,15 +233,79 @@ async def test_an_sla_breach_reaches_the_tenants_agents_as_one_frame_per_event(p
 
     expected = await breach_and_relay(acme, ticket, timezone.now() + timedelta(minutes=20))
 
-    assert [frame["type"] for frame in expected] == ["ticket.sla_breached", "ticket.escalated"]
+    assert expected == ["sla_breached", "escalated"]
     frames = [await acme_socket.receive_json_from(timeout=3) for _ in expected]
-    assert frames == expected
-    assert len({frame["key"] for frame in frames}) == 2  # each event keeps its own key
-    assert frames[0]["ticket"] == ticket.number and frames[0]["tier"] == 2
+    row = await list_item(acme, ticket.number)  # built when the relay delivered it
+    assert frames == [{"type": "ticket", "event": kind, "ticket": row} for kind in expected]
+    assert row["tier"] == 2 and row["sla"]["first_response_breached"] is True
     assert await acme_socket.receive_nothing(timeout=0.3)  # each event once
     assert await outsider.receive_nothing(timeout=0.3)  # globex's agents never see acme's SLA
     await acme_socket.disconnect()
     await outsider.disconnect()
+
+
+@database_sync_to_async
+def tickets_changed_at(desk, count: int, at) -> list[int]:
+    numbers = []
+    with tenant_scope(desk.tenant):
+        for _ in range(count):
+            numbers.append(open_ticket(desk).number)
+        Ticket.objects.filter(number__in=numbers).update(updated_at=at)
+    return numbers
+
+
+async def test_since_sends_the_rows_changed_since_then_and_nothing_of_another_tenant(acme, globex):
+    now = timezone.now()
+    await tickets_changed_at(acme, 2, now - timedelta(hours=3))  # before `since`
+    recent = await tickets_changed_at(acme, 3, now - timedelta(minutes=5))
+    await tickets_changed_at(globex, 2, now - timedelta(minutes=5))
+    since = quote((now - timedelta(hours=1)).isoformat())
+
+    socket, connected = await open_queue("acme", ticket=await ws_ticket(acme.agent), since=since)
+    assert connected
+    frames = [await socket.receive_json_from(timeout=3) for _ in recent]
+    assert await socket.receive_nothing(timeout=0.3)
+    assert [frame["ticket"]["number"] for frame in frames] == recent
+    assert frames[0] == {
+        "type": "ticket",
+        "event": "changed",
+        "ticket": await list_item(acme, recent[0]),
+    }
+    await socket.disconnect()
+
+
+async def test_since_with_more_than_500_changes_sends_one_reset(acme):
+    @database_sync_to_async
+    def many_changed() -> None:
+        with tenant_scope(acme.tenant):
+            template = Ticket.objects.get(pk=open_ticket(acme).pk)
+            rows = []
+            for number in range(1000, 1501):
+                template.pk, template.number = None, number
+                template.reference = f"ACME-{number}"
+                rows.append(Ticket(**{f.attname: getattr(template, f.attname)
+                                      for f in Ticket._meta.concrete_fields}))  # fmt: skip
+            Ticket.objects.bulk_create(rows)
+
+    await many_changed()  # 502 tickets changed in the last minute
+    since = quote((timezone.now() - timedelta(minutes=1)).isoformat())
+    socket, connected = await open_queue("acme", ticket=await ws_ticket(acme.agent), since=since)
+    assert connected
+    assert await socket.receive_json_from(timeout=3) == {"type": "reset"}
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize("since", ["yesterday", "2026-11-22T09:00:00"])
+async def test_a_bad_since_gets_an_error_frame_and_the_socket_stays_live(acme, since):
+    ticket = await database_sync_to_async(open_ticket)(acme)
+    socket, connected = await open_queue("acme", ticket=await ws_ticket(acme.agent), since=since)
+    assert connected
+    frame = await socket.receive_json_from(timeout=3)
+    assert frame["type"] == "error" and frame["code"] == "bad_since"
+    await customer_reply(acme, ticket.number)
+    assert (await socket.receive_json_from(timeout=3))["event"] == "replied"
+    await socket.disconnect()
 
 
 @pytest.mark.postgres
