@@ -5,7 +5,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from accounts import services
 from accounts.admin_site import platform_admin_site, tenant_admin_site
 from accounts.models import Membership, Organization, Role, Tenant, User
+from core.admin import OutboxMessageAdmin
 from core.admin_base import TenantModelAdmin
+from core.models import OutboxMessage
 
 # --- The platform admin (/admin/, superusers only) ------------------------------------------
 
@@ -22,6 +24,9 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [(None, {"fields": ["email", "password1", "password2"]})]
     filter_horizontal: list[str] = []
     list_filter = ["is_active", "is_superuser"]
+
+
+platform_admin_site.register(OutboxMessage, OutboxMessageAdmin)  # core cannot import this site
 
 
 @admin.register(Tenant, site=platform_admin_site)
