@@ -21,6 +21,7 @@ registered by the app that knows them (`register_builder`), so core stays free o
 
 import asyncio
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -38,6 +39,7 @@ MESSAGE_TYPE = "live.events"  # the consumers' `live_events` handler
 
 _server_loop: asyncio.AbstractEventLoop | None = None
 _own_loop: asyncio.AbstractEventLoop | None = None
+_own_loop_pid = 0  # a forked child (Celery's prefork pool) must start its own thread
 _own_loop_lock = threading.Lock()
 _builders: dict[str, Builder] = {}
 
@@ -92,7 +94,10 @@ def send_on_commit(group: str, event: Frame | Callable[[], list[Frame]]) -> None
             log.exception("Could not build a live event for %s; dropped", group)
             return
         if frames:
-            send(group, frames)
+            try:
+                send(group, frames)
+            except Exception:  # never fail the request that committed (the layer is down)
+                log.exception("Live event for %s not sent", group)
 
     transaction.on_commit(after_commit)
 
@@ -130,9 +135,9 @@ def _log_failure(future: Future, group: str) -> None:
 
 
 def _background_loop() -> asyncio.AbstractEventLoop:
-    global _own_loop
+    global _own_loop, _own_loop_pid
     with _own_loop_lock:
-        if _own_loop is None or not _own_loop.is_running():
+        if _own_loop is None or _own_loop_pid != os.getpid() or not _own_loop.is_running():
             loop = asyncio.new_event_loop()
             started = threading.Event()
             loop.call_soon(started.set)
@@ -140,5 +145,5 @@ def _background_loop() -> asyncio.AbstractEventLoop:
                 target=loop.run_forever, name="live-sender", daemon=True
             ).start()  # fmt: skip
             started.wait(5)
-            _own_loop = loop
+            _own_loop, _own_loop_pid = loop, os.getpid()
         return _own_loop

@@ -193,7 +193,7 @@ def test_a_worker_on_the_redis_broker_delivers_a_nudged_outbox_message(
             row.refresh_from_db()
 
     assert row.delivered_at is not None, logs_of(logs)
-    assert row.attempts == 0
+    assert row.attempts == 1  # sent at the first try (attempts count tries, the last included)
     assert [m["Subject"] for m in inbox.messages] == ["Nudged"]
     assert [m["X-Helpdesk-Key"] for m in inbox.messages] == ["nudge:1"]
 

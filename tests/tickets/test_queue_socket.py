@@ -6,7 +6,9 @@ in-memory one without REDIS_URL, Redis with it.
 """
 
 import os
+import socket
 import threading
+import time
 from datetime import timedelta
 from urllib.parse import quote, urlencode
 
@@ -14,19 +16,21 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from accounts.services import ws_ticket_issue, ws_ticket_redeem
 from accounts.tenancy import tenant_scope
-from core import outbox
+from core import live, outbox
 from helpdesk.asgi import application
 from sla import demo as sla_demo
 from sla.jobs import escalate
 from tests.conftest import api_client, login
+from tests.subprocess_env import free_port
 from tests.tickets.helpers import member, open_ticket
-from tickets import services
+from tickets import notify, services
 from tickets.models import Event, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,12 +61,14 @@ def customer_reply(desk, number: int, body: str = "Still broken") -> None:
     assert response.status_code == 201, response.content
 
 
-@database_sync_to_async
-def list_item(desk, number: int) -> dict:
+def list_item_sync(desk, number: int) -> dict:
     """The ticket as an item of the ticket list API, read by an agent."""
     response = api_client(desk.agent).get(f"/api/v1/t/{desk.tenant.slug}/tickets/?q={number}")
     [item] = [row for row in response.json()["results"] if row["number"] == number]
     return item
+
+
+list_item = database_sync_to_async(list_item_sync)
 
 
 async def open_queue(
@@ -333,3 +339,60 @@ def test_a_ticket_redeemed_from_eight_connections_at_once_wins_exactly_once(acme
     assert errors == []
     assert len(winners) == 8
     assert [user for user in winners if user is not None] == [acme.agent]
+
+
+@pytest.fixture
+def silent_port():
+    """A server that accepts connections and never answers (a hung Redis)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("down", ["hung", "refusing"])
+def test_a_reply_is_neither_held_nor_failed_by_a_channel_layer_that_is_down(
+    acme, silent_port, down
+):
+    ticket = open_ticket(acme)
+    port = silent_port if down == "hung" else free_port()
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [f"redis://127.0.0.1:{port}/0"]},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=layers, OUTBOX_RELAY_IN_ASGI=False):
+        started = time.monotonic()
+        response = api_client(acme.customer).post(
+            f"/api/v1/t/acme/tickets/{ticket.number}/messages/", {"body": "Hello?"}, format="json"
+        )
+        elapsed = time.monotonic() - started
+    assert response.status_code == 201
+    assert elapsed < settings.LIVE_SEND_TIMEOUT * 0.75  # the send did not wait for the layer
+    with tenant_scope(acme.tenant):
+        assert ticket.messages.filter(body="Hello?").exists()
+
+
+def test_a_batch_of_worker_raised_events_is_built_at_delivery_in_one_query(
+    acme, globex, django_assert_num_queries
+):
+    tickets = [open_ticket(acme) for _ in range(3)]
+    open_ticket(globex)
+    with tenant_scope(acme.tenant):
+        events = list(Event.objects.filter(ticket__in=tickets).order_by("pk"))
+        _, _, payload = notify.live_batch([(event.ticket, event) for event in events])
+        rows = {ticket.number: list_item_sync(acme, ticket.number) for ticket in tickets}
+    # Ids and event types only: nothing serialized inside the job's transaction.
+    assert payload["items"] == [[event.ticket_id, event.type] for event in events]
+
+    with django_assert_num_queries(1):
+        frames = live.build(payload)
+
+    assert frames == [
+        {"type": "ticket", "event": event.type, "ticket": rows[event.ticket.number]}
+        for event in events
+    ]
