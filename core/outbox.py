@@ -214,16 +214,18 @@ def _deliver_claimed(messages: list[Claimed]) -> int:
     # Stop short of the lease: past it another relay may claim the rest and send them too.
     deadline = time.monotonic() + settings.OUTBOX_LEASE_SECONDS / 2
     delivered = []
-    for index, message in enumerate(messages):
-        if time.monotonic() > deadline:
-            _release(messages[index:])
-            break
-        error = _send(message)
-        if error is None:
-            delivered.append(message.id)
-        else:
-            _mark_failed(message, error)
-    _mark_delivered(delivered)
+    try:
+        for index, message in enumerate(messages):
+            if time.monotonic() > deadline:
+                _release(messages[index:])
+                break
+            error = _send(message)
+            if error is None:
+                delivered.append(message.id)
+            else:
+                _mark_failed(message, error)
+    finally:  # one UPDATE for the batch, even when the process is being stopped mid-way
+        _mark_delivered(delivered)
     return len(delivered)
 
 
