@@ -9,6 +9,8 @@ from core import live
 from core.emails import render
 from core.outbox import register
 
+LIVE_CHUNK = 200  # frames per group message
+
 
 @register("email")
 def send_email(payload: dict[str, Any], key: str) -> None:
@@ -29,5 +31,7 @@ def send_live_events(payload: dict[str, Any], key: str) -> None:
     """One group message per row: `{"group", "events": [frame, ...]}`, or `{"group",
     "builder", ...}` whose frames the named builder makes now (core/live.py)."""
     frames = live.build(payload)
-    if frames:
-        live.send(payload["group"], frames, wait=settings.LIVE_SEND_TIMEOUT)
+    # A batch of the SLA job has up to 5,000 rows: group messages stay small for the layer.
+    for start in range(0, len(frames), LIVE_CHUNK):
+        chunk = frames[start : start + LIVE_CHUNK]
+        live.send(payload["group"], chunk, wait=settings.LIVE_SEND_TIMEOUT)

@@ -85,12 +85,12 @@ def live_batch(events: list[tuple[Ticket, Event]]) -> Row | None:
     one query, outside the transaction of its cause (an SLA batch has up to 5,000)."""
     if not events:
         return None
-    ticket = events[0][0]
+    tenant_id = events[0][0].tenant_id
     key = f"live:ticket-events:{events[0][1].pk}+{len(events)}"  # event ids are unique
     payload = {
-        "group": core_live.queue_group(ticket.tenant_id),
+        "group": core_live.queue_group(tenant_id),
         "builder": QUEUE_FRAMES,
-        "tenant_id": ticket.tenant_id,
+        "tenant_id": tenant_id,
         "items": [[ticket.pk, str(event.type)] for ticket, event in events],
     }
     return key, "live", payload
