@@ -13,6 +13,7 @@ from datetime import timedelta
 from urllib.parse import quote, urlencode
 
 import pytest
+from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
@@ -24,6 +25,7 @@ from django.utils import timezone
 from accounts.services import ws_ticket_issue, ws_ticket_redeem
 from accounts.tenancy import tenant_scope
 from core import live, outbox
+from core.models import OutboxMessage
 from helpdesk.asgi import application
 from sla import demo as sla_demo
 from sla.jobs import escalate
@@ -396,3 +398,53 @@ def test_a_batch_of_worker_raised_events_is_built_at_delivery_in_one_query(
         {"type": "ticket", "event": event.type, "ticket": rows[event.ticket.number]}
         for event in events
     ]
+
+
+def test_a_web_request_sends_its_frames_itself_and_writes_no_live_outbox_row(acme):
+    ticket = open_ticket(acme)
+    response = api_client(acme.customer).post(
+        f"/api/v1/t/acme/tickets/{ticket.number}/messages/", {"body": "Hi"}, format="json"
+    )
+    assert response.status_code == 201
+    assert not OutboxMessage.objects.filter(kind="live").exists()
+    assert OutboxMessage.objects.filter(kind="email").exists()  # emails still go through it
+
+
+def test_without_redis_a_change_outside_the_asgi_process_goes_through_the_outbox(acme):
+    with override_settings(OUTBOX_RELAY_IN_ASGI=True):  # a worker of the embedded mode
+        ticket = open_ticket(acme)
+        [row] = OutboxMessage.objects.filter(kind="live")
+        assert row.payload["items"] == [[ticket.pk, "created"]]
+        assert outbox.relay_pending() == (0, 0)  # only the ASGI process may deliver it
+    assert OutboxMessage.objects.get(pk=row.pk).delivered_at is None
+
+
+@database_sync_to_async
+def worker_raised_event(desk) -> Ticket:
+    """What the SLA job does: a ticket's event written to the outbox as a live batch."""
+    with tenant_scope(desk.tenant), transaction.atomic():
+        ticket = open_ticket(desk)
+        event = Event.objects.filter(ticket=ticket).get()
+        notify.send(notify.live_batch([(ticket, event)]))
+    return ticket
+
+
+async def test_the_embedded_asgi_process_relays_worker_raised_events_to_its_sockets(acme):
+    with override_settings(OUTBOX_RELAY_IN_ASGI=True):
+        lifespan = ApplicationCommunicator(application, {"type": "lifespan"})
+        await lifespan.send_input({"type": "lifespan.startup"})
+        assert (await lifespan.receive_output(timeout=3))["type"] == "lifespan.startup.complete"
+        socket, connected = await open_queue("acme", ticket=await ws_ticket(acme.agent))
+        assert connected and await close_code(socket) is None
+
+        ticket = await worker_raised_event(acme)
+
+        frame = await socket.receive_json_from(timeout=3)  # the relay polls every 0.5 s
+        assert frame == {
+            "type": "ticket",
+            "event": "created",
+            "ticket": await list_item(acme, ticket.number),
+        }
+        await socket.disconnect()
+        await lifespan.send_input({"type": "lifespan.shutdown"})
+        assert (await lifespan.receive_output(timeout=3))["type"] == "lifespan.shutdown.complete"
