@@ -109,6 +109,5 @@ def categories() -> QuerySet[Category]:
 def changed_since(member: Membership, since, *, limit: int) -> list[Ticket]:
     """The tickets this member sees that changed at or after `since`, oldest change first (a
     queue socket's catch-up); at most `limit`."""
-    return list(
-        visible_tickets(member).filter(updated_at__gte=since).order_by("updated_at")[:limit]
-    )
+    changed = visible_tickets(member).filter(updated_at__gte=since)
+    return list(changed.order_by("updated_at", "number")[:limit])
