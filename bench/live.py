@@ -3,6 +3,7 @@
     python bench/live.py --mode embedded      # SQLite, no Redis, one uvicorn process
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_live_bench \
         REDIS_URL=redis://127.0.0.1:6379/9 python bench/live.py --mode redis
+    REDIS_URL=redis://127.0.0.1:6379/9 python bench/live.py --mode layer   # one send's cost
 
 An agent's queue socket is open (`?ticket=` from the API); a customer posts replies to one
 ticket through the API, one at a time; each reply is timed from just before its POST to the
@@ -140,17 +141,49 @@ async def measure(port: int, replies: int) -> tuple[list[float], list[float], li
     return latencies, posts, gaps, lost
 
 
+def layer_sends(count: int) -> None:
+    """One send to the Redis channel layer from a plain thread (as after a request's commit):
+    `async_to_sync` (a new event loop, so a new Redis connection, per send) against
+    core/live.py's send on one long-lived loop."""
+    import django
+
+    django.setup()
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from core import live
+
+    layer = get_channel_layer()
+    frame = [{"type": "ticket", "event": "replied", "ticket": {"number": 1}}]
+    message = {"type": live.MESSAGE_TYPE, "events": frame}
+    for name, send in [
+        ("async_to_sync per send", lambda: async_to_sync(layer.group_send)("bench", message)),
+        ("core.live.send, one loop", lambda: live.send("bench", frame, wait=5)),
+    ]:
+        send()  # warm up
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            send()
+            times.append(time.perf_counter() - started)
+        print(f"{name}: p50 {pct(times, 50):.2f} ms, p95 {pct(times, 95):.2f} ms per group send")
+
+
 def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["embedded", "redis"], default="embedded")
+    parser.add_argument("--mode", choices=["embedded", "redis", "layer"], default="embedded")
     parser.add_argument("--replies", type=int, default=250)
     parser.add_argument("--port", type=int, default=8741)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers (Redis mode)")
     args = parser.parse_args()
+    if args.mode == "layer":  # REDIS_URL: the cost of one send, by how it reaches the layer
+        os.environ.update(SERVER_ENV)
+        layer_sends(args.replies)
+        return
     run_dir = Path(tempfile.mkdtemp(prefix="helpdesk-live-bench-"))
     env = environment(args.mode, run_dir)
     prepare(env)
