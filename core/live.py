@@ -25,6 +25,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -102,28 +103,41 @@ def send_on_commit(group: str, event: Frame | Callable[[], list[Frame]]) -> None
     transaction.on_commit(after_commit)
 
 
-def send(group: str, frames: list[Frame], *, wait: float | None = None) -> None:
+def send(group: str, frames: list[Frame], *, wait: bool = False) -> None:
     """Hand frames to the channel layer from synchronous code, bounded by LIVE_SEND_TIMEOUT.
 
-    wait=None: fire and forget (a failure is logged). wait=seconds: block until sent, raising
-    what the layer raised or TimeoutError (the outbox relay marks its row by that).
+    wait=False: fire and forget (a failure is logged). wait=True: block until sent, raising
+    what the layer raised or a TimeoutError (the outbox relay marks its row by that).
     """
     message = {"type": MESSAGE_TYPE, "events": frames}
     timeout = settings.LIVE_SEND_TIMEOUT
-    coroutine = asyncio.wait_for(get_channel_layer().group_send(group, message), timeout)
     loop = _server_loop if in_asgi_process() else _background_loop()
+    if wait and _running_loop() is loop:
+        raise RuntimeError("live.send(wait=True) would block the loop it waits for.")
+    coroutine = asyncio.wait_for(get_channel_layer().group_send(group, message), timeout)
     try:
         future = asyncio.run_coroutine_threadsafe(coroutine, loop)
     except RuntimeError as error:  # the loop just stopped (shutdown)
         coroutine.close()
-        if wait is not None:
+        if wait:
             raise
         log.warning("Live event for %s dropped: %s", group, error)
         return
-    if wait is None:
+    if not wait:
         future.add_done_callback(lambda done: _log_failure(done, group))
-    else:
-        future.result(wait + timeout)
+        return
+    try:
+        future.result(timeout + 1)  # wait_for gives up first; this is the backstop
+    except FutureTimeout:
+        future.cancel()
+        raise
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _log_failure(future: Future, group: str) -> None:

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from core import live
@@ -34,4 +33,4 @@ def send_live_events(payload: dict[str, Any], key: str) -> None:
     # A batch of the SLA job has up to 5,000 rows: group messages stay small for the layer.
     for start in range(0, len(frames), LIVE_CHUNK):
         chunk = frames[start : start + LIVE_CHUNK]
-        live.send(payload["group"], chunk, wait=settings.LIVE_SEND_TIMEOUT)
+        live.send(payload["group"], chunk, wait=True)
