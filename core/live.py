@@ -13,21 +13,24 @@ that loop, while HTTP runs on a2wsgi's threads. Elsewhere (a Celery worker with 
 loop on a daemon thread of our own: channels_redis keeps a connection pool per loop, so a new
 loop per send (what `async_to_sync` does outside ASGI) would open a connection per send.
 
-Events raised where no socket can be reached (a worker or a command without Redis: the
-in-memory layer is in another process) go through the outbox `live` kind instead; `in_reach()`
-says which. Frames whose content is best built at delivery (a batch of rows) name a builder
-registered by the app that knows them (`register_builder`), so core stays free of app code.
+Events raised by a job (a Celery task, a management command) or where no socket can be reached
+(without Redis the in-memory layer is in the ASGI process) go through the outbox `live` kind
+instead; `sent_directly()` says which. Frames whose content is best built at delivery (a batch
+of rows) name a builder registered by the app that knows them (`register_builder`), so core
+stays free of app code.
 """
 
 import asyncio
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from typing import Any
 
+from celery.signals import task_postrun, task_prerun
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
@@ -43,6 +46,7 @@ _own_loop: asyncio.AbstractEventLoop | None = None
 _own_loop_pid = 0  # a forked child (Celery's prefork pool) must start its own thread
 _own_loop_lock = threading.Lock()
 _builders: dict[str, Builder] = {}
+_job = threading.local()  # set while a Celery task or a job command runs in this thread
 
 
 def queue_group(tenant_id: int) -> str:
@@ -60,10 +64,36 @@ def in_asgi_process() -> bool:
     return _server_loop is not None and _server_loop.is_running()
 
 
-def in_reach() -> bool:
-    """Can this process's sends reach the sockets? With Redis from anywhere; without it (the
-    in-memory layer lives in the ASGI process) only from the ASGI process itself."""
+def sent_directly() -> bool:
+    """Are live events raised here sent by this process after commit (`send_on_commit`)?
+
+    Not from a job (a Celery task, a management command: `raised_by_job`): their events must
+    not be lost (CONTRACT section 5) and go through the outbox. Nor where the sockets are out of
+    reach: without Redis the in-memory layer lives in the ASGI process only.
+    """
+    if getattr(_job, "depth", 0):
+        return False
     return not settings.OUTBOX_RELAY_IN_ASGI or in_asgi_process()
+
+
+@contextmanager
+def raised_by_job() -> Iterator[None]:
+    """Live events raised inside go through the outbox (see `sent_directly`)."""
+    _task_starts()
+    try:
+        yield
+    finally:
+        _task_ends()
+
+
+@task_prerun.connect
+def _task_starts(**kwargs) -> None:
+    _job.depth = getattr(_job, "depth", 0) + 1  # a count: an eager task may run inside another
+
+
+@task_postrun.connect
+def _task_ends(**kwargs) -> None:
+    _job.depth = max(getattr(_job, "depth", 0) - 1, 0)
 
 
 def register_builder(name: str) -> Callable[[Builder], Builder]:

@@ -172,10 +172,10 @@ def admins_escalation(ticket: Ticket, event: Event, staff: Staff) -> None:
 def live(ticket: Ticket, event: Event) -> None:
     """The tenant's agents see the ticket's row as committed, with this event's type.
 
-    Sent after commit by this process when it can reach the sockets; otherwise (a worker or a
-    command without Redis) through the outbox, for the ASGI process to relay.
+    Sent after commit by the process that committed a web request; raised by a job (or where
+    the sockets are out of reach) through the outbox, delivered at least once by a relay.
     """
-    if not core_live.in_reach():
+    if not core_live.sent_directly():
         send(live_batch([(ticket, event)]))
         return
     event_type = event.type

@@ -10,18 +10,22 @@ import socket
 import threading
 import time
 from datetime import timedelta
+from io import StringIO
 from urllib.parse import quote, urlencode
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
+from celery import shared_task
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from accounts.models import Membership
 from accounts.services import ws_ticket_issue, ws_ticket_redeem
 from accounts.tenancy import tenant_scope
 from core import live, outbox
@@ -448,3 +452,33 @@ async def test_the_embedded_asgi_process_relays_worker_raised_events_to_its_sock
         await socket.disconnect()
         await lifespan.send_input({"type": "lifespan.shutdown"})
         assert (await lifespan.receive_output(timeout=3))["type"] == "lifespan.shutdown.complete"
+
+
+@shared_task(sweeps_all_tenants=True)
+def open_a_ticket_as_a_job(slug: str) -> int:
+    from accounts.models import Tenant
+    from tests.conftest import Desk
+
+    tenant = Tenant.objects.get(slug=slug)
+    with tenant_scope(tenant):
+        customer = Membership.objects.get(role="customer").user
+    return open_ticket(Desk(tenant, None, None, None, None, customer)).pk
+
+
+def test_events_raised_by_a_celery_task_go_through_the_outbox(acme):
+    ticket_id = open_a_ticket_as_a_job.apply(args=["acme"]).get()
+    [row] = OutboxMessage.objects.filter(kind="live")
+    assert row.payload["items"] == [[ticket_id, "created"]]
+    assert row.delivered_at is not None  # the relay delivered it (at commit, eager in tests)
+
+
+def test_events_raised_by_a_job_command_go_through_the_outbox(acme):
+    ticket = open_ticket(acme)
+    with tenant_scope(acme.tenant):
+        services.ticket_reply(actor=member(acme, acme.agent), ticket=ticket, body="Details?")
+        ticket.refresh_from_db()
+    assert not OutboxMessage.objects.filter(kind="live").exists()  # the requests' own frames
+    later = (ticket.status_changed_at + timedelta(hours=49)).isoformat()
+    call_command("autoclose_idle", now=later, stdout=StringIO())
+    [row] = OutboxMessage.objects.filter(kind="live")
+    assert row.payload["items"] == [[ticket.pk, "status_changed"]]
