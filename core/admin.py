@@ -36,8 +36,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
                     "delivered_at", "dead_at", "short_error"]  # fmt: skip
     list_filter = [StateFilter, "kind"]
     search_fields = ["key"]
-    ordering = ["-created_at"]
-    date_hierarchy = "created_at"
+    ordering = ["-pk"]  # newest first through the primary key: the table is large
     actions = ["retry"]
     readonly_fields = ["key", "kind", "payload", "created_at", "available_at", "attempts",
                        "leased_until", "delivered_at", "dead_at", "last_error"]  # fmt: skip
