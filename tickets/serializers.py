@@ -1,3 +1,5 @@
+import threading
+
 from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
@@ -60,9 +62,17 @@ class TicketOut(serializers.ModelSerializer):
         ]  # fmt: skip
 
 
+_rows = threading.local()
+
+
 def queue_row(ticket: Ticket) -> dict:
     """The list API's item for a ticket (plain JSON types: it crosses the channel layer)."""
-    row = dict(TicketOut(ticket).data)
+    # Building a ModelSerializer's fields costs more than using them (~1 ms against ~0.1 ms per
+    # row): one bound instance per thread serves every row after a commit.
+    serializer = getattr(_rows, "serializer", None)
+    if serializer is None:
+        serializer = _rows.serializer = TicketOut()
+    row = dict(serializer.to_representation(ticket))
     row["sla"] = dict(row["sla"])
     return row
 
