@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from accounts.models import Membership
+from accounts.models import Membership, Tenant
 from accounts.services import ws_ticket_issue, ws_ticket_redeem
 from accounts.tenancy import tenant_scope
 from core import live, outbox
@@ -455,18 +455,16 @@ async def test_the_embedded_asgi_process_relays_worker_raised_events_to_its_sock
 
 
 @shared_task(sweeps_all_tenants=True)
-def open_a_ticket_as_a_job(slug: str) -> int:
-    from accounts.models import Tenant
-    from tests.conftest import Desk
-
-    tenant = Tenant.objects.get(slug=slug)
-    with tenant_scope(tenant):
-        customer = Membership.objects.get(role="customer").user
-    return open_ticket(Desk(tenant, None, None, None, None, customer)).pk
+def open_a_ticket_as_a_job(tenant_id: int) -> int:
+    """A job acting on a tenant (as the idle sweeper does): a service call inside a task."""
+    with tenant_scope(Tenant.objects.get(pk=tenant_id)):
+        customer = Membership.objects.select_related("tenant", "user").get(role="customer")
+        ticket, _ = services.ticket_create(actor=customer, subject="From a job", description="x")
+    return ticket.pk
 
 
 def test_events_raised_by_a_celery_task_go_through_the_outbox(acme):
-    ticket_id = open_a_ticket_as_a_job.apply(args=["acme"]).get()
+    ticket_id = open_a_ticket_as_a_job.apply(args=[acme.tenant.pk]).get()
     [row] = OutboxMessage.objects.filter(kind="live")
     assert row.payload["items"] == [[ticket_id, "created"]]
     assert row.delivered_at is not None  # the relay delivered it (at commit, eager in tests)
