@@ -464,7 +464,7 @@ def open_a_ticket_as_a_job(tenant_id: int) -> int:
 
 
 def test_events_raised_by_a_celery_task_go_through_the_outbox(acme):
-    ticket_id = open_a_ticket_as_a_job.apply(args=[acme.tenant.pk]).get()
+    ticket_id = open_a_ticket_as_a_job.apply(args=[acme.tenant.pk]).result
     [row] = OutboxMessage.objects.filter(kind="live")
     assert row.payload["items"] == [[ticket_id, "created"]]
     assert row.delivered_at is not None  # the relay delivered it (at commit, eager in tests)
