@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from accounts.actors import Member
 from accounts.models import Membership, Tenant
 from accounts.services import ws_ticket_issue, ws_ticket_redeem
 from accounts.tenancy import tenant_scope
@@ -35,7 +36,7 @@ from sla import demo as sla_demo
 from sla.jobs import escalate
 from tests.conftest import api_client, login
 from tests.subprocess_env import free_port
-from tests.tickets.helpers import member, open_ticket
+from tests.tickets.helpers import as_actor, open_ticket
 from tickets import notify, services
 from tickets.models import Event, Ticket
 
@@ -144,7 +145,7 @@ async def test_a_change_that_rolls_back_sends_nothing(acme):
     def reply_then_fail() -> None:
         with pytest.raises(RuntimeError), transaction.atomic():
             with tenant_scope(acme.tenant):
-                services.ticket_reply(actor=member(acme, acme.customer), ticket=ticket, body="x")
+                services.ticket_reply(actor=as_actor(acme, acme.customer), ticket=ticket, body="x")
             raise RuntimeError("the cause rolled back")
 
     await reply_then_fail()
@@ -459,8 +460,10 @@ def open_a_ticket_as_a_job(tenant_id: int) -> int:
     """A job acting on a tenant (as the idle sweeper does): a service call inside a task."""
     with tenant_scope(Tenant.objects.get(pk=tenant_id)):
         customer = Membership.objects.select_related("tenant", "user").get(role="customer")
-        ticket, _ = services.ticket_create(actor=customer, subject="From a job", description="x")
-    return ticket.pk
+        created = services.ticket_create(
+            actor=Member(customer), subject="From a job", description="x"
+        )
+    return created.ticket.pk
 
 
 def test_events_raised_by_a_celery_task_go_through_the_outbox(acme):
@@ -473,7 +476,7 @@ def test_events_raised_by_a_celery_task_go_through_the_outbox(acme):
 def test_events_raised_by_a_job_command_go_through_the_outbox(acme):
     ticket = open_ticket(acme)
     with tenant_scope(acme.tenant):
-        services.ticket_reply(actor=member(acme, acme.agent), ticket=ticket, body="Details?")
+        services.ticket_reply(actor=as_actor(acme, acme.agent), ticket=ticket, body="Details?")
         ticket.refresh_from_db()
     assert not OutboxMessage.objects.filter(kind="live").exists()  # the requests' own frames
     later = (ticket.status_changed_at + timedelta(hours=49)).isoformat()
