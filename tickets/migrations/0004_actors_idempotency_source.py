@@ -22,7 +22,7 @@ def backfill_sources(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0002_lean_indexes"),
+        ("tickets", "0003_idle_sweeper_index"),
     ]
 
     operations = [
