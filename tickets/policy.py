@@ -45,7 +45,7 @@ _STAFF_MAY_SET = {
 def require_actor(actor: Actor) -> None:
     if not isinstance(actor, Member | Contact | System):
         # A bare Membership would match no rule and be refused as a stranger: say why instead.
-        raise TypeError(f"A ticket service acts for an accounts.actors actor, not {actor!r}.")
+        raise TypeError(f"A ticket service acts for an accounts.actors actor, not a {type(actor)}.")
 
 
 def _same_tenant(actor: Actor, ticket: Ticket) -> None:
