@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils.translation import gettext
 
+from accounts.actors import System
 from accounts.tenancy import all_tenants, tenant_scope
 from core.idle import Swept
 from tickets.models import AuthorRole, EventType, Message, Status, Ticket, TicketSettings
@@ -190,5 +191,6 @@ def _auto_close(ticket: Ticket, now: datetime, idle_since: datetime) -> None:
         % {"days": settings.REOPEN_WINDOW_DAYS},
         created_at=now,
     )
-    record(ticket, EventType.AUTO_CLOSED, None, idle_hours=hours)
-    apply_status(ticket, Status.CLOSED, actor=None, now=now)
+    job = System(tenant=ticket.tenant, job="autoclose_idle")
+    record(ticket, EventType.AUTO_CLOSED, job, idle_hours=hours)
+    apply_status(ticket, Status.CLOSED, actor=job, now=now)
