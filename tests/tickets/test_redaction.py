@@ -228,6 +228,8 @@ async def test_the_live_frames_of_a_ticket_with_a_secret_carry_no_raw_value(acme
     assert any(f.get("type") == "ticket.created" or f.get("event") == "created" for f in frames)
     payload = json.dumps(frames, ensure_ascii=False)
     assert GITHUB not in payload and PASSWORD not in payload
+    rows = [f["ticket"] for f in frames if isinstance(f.get("ticket"), dict)]
+    assert rows and all(row["subject"] == "token ghp_••••••••AbCd" for row in rows)
     await socket.disconnect()
 
 
