@@ -1,8 +1,10 @@
 """API token authentication: django-rest-knox's, minus a query on every request."""
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox import auth
+from rest_framework.exceptions import AuthenticationFailed
 
 
 class TokenAuthentication(auth.TokenAuthentication):
@@ -14,6 +16,15 @@ class TokenAuthentication(auth.TokenAuthentication):
     refused). Saves one query per API request (knox < 6 keeps `_cleanup_token` as the hook).
     knox's `token_expired` signal is not sent (nothing here listens to it).
     """
+
+    def authenticate_credentials(self, token: bytes):
+        # knox decodes the header's bytes as UTF-8 and lets the error out (a 500): a malformed
+        # Authorization header is a 401 (CONTRACT section 4). Tokens are ASCII hex.
+        try:
+            token.decode("ascii")
+        except UnicodeDecodeError:
+            raise AuthenticationFailed(_("Invalid token.")) from None
+        return super().authenticate_credentials(token)
 
     def _cleanup_token(self, auth_token) -> bool:
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():

@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from accounts.admin import OrganizationAdmin
 from accounts.admin_site import tenant_admin_site
@@ -236,7 +237,12 @@ class SupportPlanAdmin(TenantModelAdmin):
             if not request.GET:
                 form = PreviewForm(initial={"start": start})
         start = start.replace(tzinfo=zone)
-        rows = selectors.preview(plan=plan, start=start)
+        status = 200
+        try:
+            rows = selectors.preview(plan=plan, start=start)
+        except OverflowError:  # due times past year 9999 (or a start before year 1 in UTC)
+            rows, status = [], 400
+            form.add_error("start", gettext("This time is out of range for a preview."))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -247,7 +253,7 @@ class SupportPlanAdmin(TenantModelAdmin):
             "rows": rows,
             "zone": plan.calendar.timezone,
         }
-        return TemplateResponse(request, "sla/plan_preview.html", context)
+        return TemplateResponse(request, "sla/plan_preview.html", context, status=status)
 
 
 # --- Organizations get a plan field ---------------------------------------------------------
