@@ -62,6 +62,7 @@ class PlanListView(TenantAPIView):
 
     @extend_schema(parameters=PAGING, responses=PlanOut(many=True))
     def get(self, request, tenant):
+        """Support plans with their calendar and targets (agents)."""
         paginator = EnvelopePagination()
         page = paginator.paginate_queryset(selectors.plans_with_targets(), request, view=self)
         return paginator.get_paginated_response(PlanOut(page, many=True).data)
@@ -156,6 +157,8 @@ class SlaReportView(TenantAPIView):
         responses=SlaReportOut,
     )
     def get(self, request, tenant):
+        """SLA compliance of ticket clocks started in [since, until), overall, by priority and
+        by plan (agents). compliance = met / (met + breached), null when both are 0."""
         params = ReportIn(data=request.query_params.dict())
         params.is_valid(raise_exception=True)
         report = selectors.sla_report(**params.validated_data)

@@ -1,8 +1,10 @@
 """The tickets API (CONTRACT section 4). Thin: parse, call one service or selector, render."""
 
 from django.http import FileResponse
+from django.utils.translation import gettext
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts.doors import STAFF_ROLES, TenantAPIView
@@ -14,8 +16,12 @@ from tickets.serializers import (
     CategoryOut,
     EventOut,
     FeedbackIn,
+    MessageFilesIn,
     MessageIn,
     MessageOut,
+    MessageReplyOut,
+    MessageTextIn,
+    TicketCreateFilesIn,
     TicketCreateIn,
     TicketDetailOut,
     TicketFiltersIn,
@@ -31,6 +37,8 @@ class TicketsAPIView(TenantAPIView):
         if request.content_type.startswith("multipart/"):
             request.data  # noqa: B018  parse now, so an oversized upload is a 413 before anything
             check_upload_size(request)
+            if "files" in request.POST:  # a text part where files belong would be dropped silently
+                raise ValidationError({"files": [gettext("Send each file as a file part.")]})
 
     def context(self) -> dict:
         return {"tenant": self.request.tenant, "request": self.request}
@@ -58,13 +66,23 @@ class TicketListView(TicketsAPIView):
         responses=TicketOut(many=True),
     )
     def get(self, request, tenant):
+        """Tickets, newest first unless `ordering` says otherwise; customers see their own (an
+        organization admin: the organization's). Filters as in the query parameters.
+        """
         filters = TicketFiltersIn(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         tickets = selectors.ticket_list(request.membership, **filters.validated_data)
         return self.paginated(tickets, TicketOut)
 
-    @extend_schema(request=TicketCreateIn, responses={201: TicketDetailOut})
+    @extend_schema(
+        request={"application/json": TicketCreateIn, "multipart/form-data": TicketCreateFilesIn},
+        responses={201: TicketDetailOut},
+    )
     def post(self, request, tenant):
+        """Open a ticket (JSON, or multipart with `files`). Agents may open one for a customer
+        (`requester`). A repeated `Idempotency-Key` returns the first result with `Idempotent-
+        Replayed: true`.
+        """
         data = TicketCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -88,10 +106,15 @@ class TicketListView(TicketsAPIView):
 class TicketDetailView(TicketsAPIView):
     @extend_schema(responses=TicketDetailOut)
     def get(self, request, tenant, number: int):
+        """One ticket with its opening attachments."""
         return Response(TicketDetailOut(self.ticket(number), context=self.context()).data)
 
     @extend_schema(request=TicketPatchIn, responses=TicketDetailOut)
     def patch(self, request, tenant, number: int):
+        """Change status, priority, category, assignee or tier (agents); a customer may only send
+        `{"status": "closed"}`. A transition the lifecycle forbids is a 409 listing the allowed
+        ones.
+        """
         ticket = self.ticket(number)
         data = TicketPatchIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -115,11 +138,18 @@ class TicketDetailView(TicketsAPIView):
 class TicketMessagesView(TicketsAPIView):
     @extend_schema(responses=MessageOut(many=True))
     def get(self, request, tenant, number: int):
+        """The thread, oldest first; customers never see internal notes."""
         ticket = self.ticket(number)
         return self.paginated(selectors.thread(request.membership, ticket), MessageOut)
 
-    @extend_schema(request=MessageIn, responses={201: MessageOut})
+    @extend_schema(
+        request={"application/json": MessageTextIn, "multipart/form-data": MessageFilesIn},
+        responses={201: MessageReplyOut},
+    )
     def post(self, request, tenant, number: int):
+        """Reply (JSON, or multipart with `files`). Agents may write an internal note
+        (`internal`) or change the status in the same transaction (`status`).
+        """
         ticket = self.ticket(number)
         data = MessageIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -153,12 +183,14 @@ class TicketEventsView(TicketsAPIView):
 
     @extend_schema(responses=EventOut(many=True))
     def get(self, request, tenant, number: int):
+        """The audit trail, oldest first (agents)."""
         return self.paginated(selectors.events(self.ticket(number)), EventOut)
 
 
 class TicketFeedbackView(TicketsAPIView):
     @extend_schema(request=FeedbackIn, responses={201: FeedbackIn})
     def post(self, request, tenant, number: int):
+        """The requester rates a closed ticket 1-5, once (409 the second time)."""
         ticket = self.ticket(number)
         data = FeedbackIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -169,8 +201,9 @@ class TicketFeedbackView(TicketsAPIView):
 
 
 class AttachmentView(TicketsAPIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request, tenant, attachment_id: str):
+        """The file, as a download with its own content type, to whoever may see its ticket."""
         attachment = selectors.attachment_for(request.membership, attachment_id)
         response = FileResponse(
             attachment.file.open("rb"),
@@ -186,4 +219,5 @@ class AttachmentView(TicketsAPIView):
 class CategoryListView(TicketsAPIView):
     @extend_schema(responses=CategoryOut(many=True))
     def get(self, request, tenant):
+        """The categories a ticket may be filed under."""
         return self.paginated(selectors.categories(), CategoryOut)
