@@ -156,3 +156,20 @@ def test_the_plan_preview_at_the_ends_of_the_calendar_is_a_form_error(client, de
     response = client.get(url, {"start": start})
     assert response.status_code == 400
     assert "out of range" in response.content.decode()
+
+
+def test_a_multipart_text_field_past_the_body_limit_is_a_json_413(desks, settings):
+    acme, _ = desks
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api_client(acme.customer).post(
+        f"{T}/tickets/", {"subject": "x", "description": "y" * 5000}, format="multipart"
+    )
+    assert "detail" in _json_4xx(response, 413)
+
+
+def test_a_text_part_where_files_belong_is_a_400(desks):
+    acme, _ = desks
+    response = api_client(acme.customer).post(
+        f"{T}/tickets/", {"subject": "x", "description": "y", "files": "oops"}, format="multipart"
+    )
+    assert "files" in _json_4xx(response, 400)
