@@ -1,7 +1,9 @@
 """The tickets API (CONTRACT section 4). Thin: parse, call one service or selector, render."""
 
+import re
+
 from django.http import FileResponse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -30,6 +32,9 @@ from tickets.serializers import (
 )
 from tickets.services.lifecycle import UNSET
 
+IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,128}")  # printable ASCII: NUL breaks PostgreSQL
+IDEMPOTENCY_KEY_RULE = gettext_noop("Up to 128 printable ASCII characters.")
+
 
 class TicketsAPIView(TenantAPIView):
     def initial(self, request, *args, **kwargs):
@@ -51,6 +56,13 @@ class TicketsAPIView(TenantAPIView):
 
     def ticket(self, number: int):
         return selectors.ticket_for(self.request.membership, number)
+
+    def idempotency_key(self) -> str | None:
+        """The `Idempotency-Key` header, checked: it is stored and compared in the database."""
+        key = self.request.headers.get("Idempotency-Key") or None
+        if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+            raise ValidationError({"Idempotency-Key": [gettext(IDEMPOTENCY_KEY_RULE)]})
+        return key
 
     def files(self) -> list:
         return self.request.FILES.getlist("files") if self.request.FILES else []
@@ -76,6 +88,16 @@ class TicketListView(TicketsAPIView):
 
     @extend_schema(
         request={"application/json": TicketCreateIn, "multipart/form-data": TicketCreateFilesIn},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="A retried create with the same key returns the first ticket. "
+                + IDEMPOTENCY_KEY_RULE,
+                pattern=IDEMPOTENCY_KEY.pattern,
+            )
+        ],
         responses={201: TicketDetailOut},
     )
     def post(self, request, tenant):
@@ -95,7 +117,7 @@ class TicketListView(TicketsAPIView):
             channel=Channel.API,
             requester_email=values.get("requester"),
             files=self.files(),
-            idempotency_key=request.headers.get("Idempotency-Key", "")[:128] or None,
+            idempotency_key=self.idempotency_key(),
         )
         response = Response(TicketDetailOut(ticket, context=self.context()).data, status=201)
         if not created:

@@ -173,3 +173,15 @@ def test_a_text_part_where_files_belong_is_a_400(desks):
         f"{T}/tickets/", {"subject": "x", "description": "y", "files": "oops"}, format="multipart"
     )
     assert "files" in _json_4xx(response, 400)
+
+
+@pytest.mark.parametrize("key", ["a\x00b", "k\x01y", "x" * 129])
+def test_an_idempotency_key_with_control_characters_or_too_long_is_a_400(desks, key):
+    acme, _ = desks
+    response = api_client(acme.customer).post(
+        f"{T}/tickets/",
+        {"subject": "x", "description": "y"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+    assert "Idempotency-Key" in _json_4xx(response, 400)
