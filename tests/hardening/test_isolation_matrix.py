@@ -164,6 +164,14 @@ def test_every_tenant_scoped_route_is_in_the_matrix():
     assert not stale, f"ROUTES lists routes the URL configuration no longer has: {stale}"
 
 
+def test_a_route_the_matrix_does_not_know_fails_with_how_to_add_it(settings):
+    settings.ROOT_URLCONF = "tests.hardening.urls"
+    with pytest.raises(AssertionError) as failure:
+        tenant_routes()
+    assert "t/<slug:tenant>/test-only/unlisted/" in str(failure.value)
+    assert "Add each to ROUTES" in str(failure.value)
+
+
 # -- the world ------------------------------------------------------------------------------
 
 

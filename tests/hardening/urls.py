@@ -15,7 +15,12 @@ def plain_form(request):
     return HttpResponse("ok")
 
 
+def unlisted(request, tenant):
+    return HttpResponse("a page nobody added to the isolation matrix")
+
+
 urlpatterns = [
+    path("t/<slug:tenant>/test-only/unlisted/", unlisted),
     path("api/test-only/boom/", boom),
     path("api/test-only/form/", plain_form),
     *real,
