@@ -100,10 +100,14 @@ def test_a_json_body_streamed_past_the_limit_is_a_413(desks, settings):
     assert ok.status_code == 201
 
 
-def test_a_token_of_non_utf8_bytes_is_a_401(desks):
+@pytest.mark.parametrize(
+    "header",
+    [b"Token \xff\xfe\xfa".decode("latin-1"), "Token abc\x00def", "Token " + "\x01" * 64],
+    ids=["non-utf8", "nul", "control"],
+)
+def test_a_malformed_token_is_a_401(desks, header):
     acme, _ = desks
-    client = Client(HTTP_AUTHORIZATION=b"Token \xff\xfe\xfa".decode("latin-1"))
-    response = client.get(f"{T}/tickets/")
+    response = Client(HTTP_AUTHORIZATION=header).get(f"{T}/tickets/")
     assert "detail" in _json_4xx(response, 401)
 
 
