@@ -1,5 +1,8 @@
 """Request hygiene before anything reads the request, and JSON errors under /api/.
 
+Hygiene: PostgreSQL cannot store or compare text holding NUL (psycopg refuses the query: a 500),
+so a NUL never gets past here in the URL's path (404), its query (400) or a cookie (dropped).
+
 First in MIDDLEWARE, so it sees every answer, including those Django gives before or around a
 view: an unmatched URL, a CSRF failure, a DisallowedHost 400, and DEBUG's HTML pages for 404 and
 500. Under /api/ each of them becomes `{"detail": ...}` with the same status (CONTRACT section 4:
@@ -53,6 +56,10 @@ class ApiErrorsMiddleware:
             if api:
                 return json_error(404)
             raise Http404(_("Not found."))
+        cookies = request.META.get("HTTP_COOKIE", "")
+        if "\x00" in cookies:  # the session's key would reach PostgreSQL: such a cookie is none
+            kept = (part for part in cookies.split(";") if "\x00" not in part)
+            request.META["HTTP_COOKIE"] = ";".join(kept)
         query = request.META.get("QUERY_STRING", "")
         if "%00" in query or "\x00" in query:
             detail = _("A query value may not contain NUL characters.")

@@ -189,3 +189,24 @@ def test_an_idempotency_key_with_control_characters_or_too_long_is_a_400(desks, 
         HTTP_IDEMPOTENCY_KEY=key,
     )
     assert "Idempotency-Key" in _json_4xx(response, 400)
+
+
+@pytest.mark.parametrize("path", [f"{T}/tickets/", "/t/acme/portal/", "/accounts/login/"])
+def test_a_session_cookie_with_a_nul_counts_as_no_session(desks, path):
+    client = Client(HTTP_COOKIE="sessionid=abcdefgh\x00ijklmnop; csrftoken=a\x00b")
+    response = client.get(path)
+    if path.startswith("/api/"):
+        assert "detail" in _json_4xx(response, 401)
+    elif path.startswith("/t/"):
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    else:
+        assert response.status_code == 200
+
+
+def test_a_nul_in_one_cookie_keeps_the_others(desks):
+    acme, _ = desks
+    client = Client()
+    login(client, acme.customer)
+    session = client.cookies["sessionid"].value
+    client = Client(HTTP_COOKIE=f"junk=a\x00b; sessionid={session}")
+    assert client.get("/t/acme/portal/").status_code == 200
