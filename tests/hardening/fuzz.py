@@ -1,7 +1,7 @@
 """Drive schemathesis over /api/schema/ in-process, as one person, every operation.
 
 Used by test_fuzz_api.py (CI: a few examples per operation) and `make fuzz` (many). Each case is
-generated from the schema (valid and invalid data), and half of them get real values where the
+generated from the schema (valid and invalid data), and three in four get real values where the
 schema can only say "a string" (the tenant slug, ticket numbers, attachment ids, category
 slugs), so that requests reach the logic behind the 404s.
 """
@@ -34,7 +34,7 @@ CONFIG = SchemathesisConfig.from_dict({"generation": {"allow-extra-parameters": 
 # is refused by business rules the schema cannot state: a wrong password, a reply to a closed
 # ticket, a transition the lifecycle forbids; the checks below still validate those answers);
 # negative_data_rejection (DRF's CharField takes a JSON number as its text, and the real values
-# put into half the cases turn schemathesis's invalid data valid again, so its verdicts would be
+# put into most cases turn schemathesis's invalid data valid again, so its verdicts would be
 # wrong); the stateful checks, which need OpenAPI links between operations. Invalid data is
 # still generated and sent, and must never get a 5xx or an answer outside the schema.
 CHECKS = [
