@@ -210,3 +210,22 @@ def test_a_nul_in_one_cookie_keeps_the_others(desks):
     session = client.cookies["sessionid"].value
     client = Client(HTTP_COOKIE=f"junk=a\x00b; sessionid={session}")
     assert client.get("/t/acme/portal/").status_code == 200
+
+
+@pytest.mark.parametrize("model", ["tickets/category", "accounts/organization", "sla/calendar"])
+def test_an_admin_action_on_ids_that_cannot_exist_is_a_400(client, desks, model):
+    acme, _ = desks
+    login(client, acme.admin)
+    response = client.post(
+        f"/t/acme/admin/{model}/",
+        {"action": "delete_selected", "_selected_action": ["abc", "1"]},
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("query", ["o=abc", "o=99.x", "p=zz", "p=99999999999", "id__gt=abc"])
+def test_garbage_changelist_parameters_are_no_500(client, desks, query):
+    acme, _ = desks
+    login(client, acme.admin)
+    response = client.get(f"/t/acme/admin/tickets/category/?{query}")
+    assert response.status_code in (200, 302, 400, 404)
