@@ -88,3 +88,21 @@ def test_every_operation_documents_every_error_status_as_json(schema):
         assert not missing, (label, missing)
         for status in ERRORS:
             assert "application/json" in responses[status]["content"], (label, status)
+
+
+def test_an_attachment_is_documented_as_a_file_of_any_type(schema):
+    ok = schema["paths"]["/api/v1/t/{tenant}/attachments/{attachment_id}/"]["get"]["responses"]
+    assert ok["200"]["content"]["*/*"]["schema"]["format"] == "binary"
+
+
+def test_a_json_reply_needs_its_text_and_the_idempotency_key_is_documented(schema):
+    messages = schema["paths"]["/api/v1/t/{tenant}/tickets/{number}/messages/"]["post"]
+    json_body = _component(schema, messages["requestBody"]["content"]["application/json"]["schema"])
+    assert "body" in json_body.get("required", [])
+    create = schema["paths"]["/api/v1/t/{tenant}/tickets/"]["post"]
+    headers = {p["name"]: p for p in create["parameters"] if p["in"] == "header"}
+    assert headers["Idempotency-Key"]["schema"]["pattern"]
+    reply = _component(
+        schema, messages["responses"]["201"]["content"]["application/json"]["schema"]
+    )
+    assert "follow_up" in reply["properties"] and "follow_up" not in reply.get("required", [])
