@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts import services
 from accounts.admin_site import platform_admin_site, tenant_admin_site
-from accounts.models import Membership, Organization, Role, Tenant, User
+from accounts.models import AuditEntry, Membership, Organization, Tenant, User
 from core.admin_base import TenantModelAdmin
 
 # --- The platform admin (/admin/, superusers only) ------------------------------------------
@@ -30,10 +32,20 @@ class TenantAdmin(admin.ModelAdmin):
     search_fields = ["slug", "name"]
 
 
-def _customer_needs_organization(form: forms.ModelForm, cleaned: dict) -> None:
-    missing = not cleaned.get("organization") and "organization" not in form.errors
-    if cleaned.get("role") == Role.CUSTOMER and missing:
-        form.add_error("organization", "A customer belongs to one of your organizations.")
+def _check_membership(form: forms.ModelForm, cleaned: dict, tenant) -> None:
+    """The services' membership rules, shown as field errors (fields already in error keep
+    their own message)."""
+    if tenant is None or any(f in form.errors for f in ("role", "tier", "organization")):
+        return
+    problems = services.membership_problems(
+        tenant=tenant,
+        role=cleaned.get("role"),
+        tier=cleaned.get("tier"),
+        organization=cleaned.get("organization"),
+    )
+    for field, messages in problems.items():
+        for message in messages:
+            form.add_error(field, message)
 
 
 @admin.register(Organization, site=platform_admin_site)
@@ -52,11 +64,9 @@ class PlatformMembershipForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        # Outside any scope the raw id field accepts every tenant's organizations.
-        org, tenant = cleaned.get("organization"), cleaned.get("tenant")
-        if org is not None and tenant is not None and org.tenant_id != tenant.pk:
-            self.add_error("organization", "This organization belongs to another tenant.")
-        _customer_needs_organization(self, cleaned)
+        # Outside any scope the raw id field accepts every tenant's organizations: the rules
+        # refuse one of another tenant.
+        _check_membership(self, cleaned, cleaned.get("tenant"))
         return cleaned
 
 
@@ -84,7 +94,7 @@ class OrganizationForm(forms.ModelForm):
         name = self.cleaned_data["name"].strip()
         taken = Organization.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
         if taken.exists():
-            raise forms.ValidationError("An organization with this name already exists.")
+            raise forms.ValidationError(_("An organization with this name already exists."))
         return name
 
 
@@ -98,7 +108,9 @@ class OrganizationAdmin(TenantModelAdmin):
 class InviteForm(forms.ModelForm):
     """Adding a member is inviting a person by email; their account is theirs to manage."""
 
-    email = forms.EmailField(help_text="They get an email with a link to set their password.")
+    email = forms.EmailField(
+        help_text=_lazy("They get an email with a link to set their password.")
+    )
     name = forms.CharField(required=False, max_length=150)
 
     class Meta:
@@ -110,12 +122,12 @@ class InviteForm(forms.ModelForm):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
         if Membership.objects.filter(user__email__iexact=email).exists():
-            raise forms.ValidationError("This person is already a member of this help desk.")
+            raise forms.ValidationError(_("This person is already a member of this help desk."))
         return email
 
     def clean(self):
         cleaned = super().clean()
-        _customer_needs_organization(self, cleaned)
+        _check_membership(self, cleaned, self.instance.tenant)
         return cleaned
 
 
@@ -128,7 +140,7 @@ class MembershipForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        _customer_needs_organization(self, cleaned)
+        _check_membership(self, cleaned, self.instance.tenant)
         return cleaned
 
 
@@ -156,16 +168,45 @@ class MembershipAdmin(TenantModelAdmin):
         return obj.user.name
 
     def save_model(self, request, obj, form, change) -> None:
+        # Through the services, as every door: rules, audit trail, the invitation email.
         if change:
-            return super().save_model(request, obj, form, change)
-        created = services.invite_member(
+            services.membership_update(
+                actor=request.membership,
+                membership=obj,
+                role=obj.role,
+                tier=obj.tier,
+                organization=obj.organization,
+            )
+            return
+        created = services.membership_invite(
+            actor=request.membership,
             tenant=request.tenant,
             email=form.cleaned_data["email"],
             name=form.cleaned_data.get("name", ""),
             role=obj.role,
             tier=obj.tier,
             organization=obj.organization,
-            invited_by=request.user,
         )
         obj.pk, obj.user, obj.tenant = created.pk, created.user, created.tenant
         obj._state.adding = False
+
+
+@admin.register(AuditEntry, site=tenant_admin_site)
+class AuditEntryAdmin(TenantModelAdmin):
+    """The audit trail: read-only, written only by the services."""
+
+    list_display = ["created_at", "actor", "type", "object_repr"]
+    list_filter = ["type"]
+    list_select_related = ["actor"]
+    search_fields = ["object_repr", "actor__email"]
+    fields = ["created_at", "actor", "type", "object_type", "object_repr", "data"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -2,7 +2,9 @@
 
 import functools
 import types
+from importlib import import_module
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import path
 
@@ -48,8 +50,8 @@ def tenant_admin_urlconf(slug: str) -> types.ModuleType:
     of the pattern itself. Built once per tenant (after the membership check) and cached, so the
     resolver Django caches per URLconf is reused.
     """
-    from helpdesk import urls as root
-
+    # The project's URLconf by its setting: accounts names nothing above it (ARCHITECTURE).
+    root = import_module(settings.ROOT_URLCONF)
     module = types.ModuleType(f"tenant_admin_urls_{slug}")
     module.urlpatterns = [path(f"t/{slug}/admin/", tenant_admin_site.urls), *root.urlpatterns]
     for name in ("handler400", "handler403", "handler404", "handler500"):

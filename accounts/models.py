@@ -2,11 +2,11 @@
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, validate_timezone
 
@@ -93,18 +93,10 @@ class Tenant(models.Model):
 
 
 class Organization(TenantOwned):
-    """A customer company of a tenant, on a support plan (empty: the tenant's default plan)."""
+    """A customer company of a tenant. Its support plan is sla's (`sla.PlanAssignment`):
+    accounts is below sla and knows nothing of plans."""
 
     name = models.CharField(max_length=200)
-    # A string reference: accounts is the ground and imports nothing from sla.
-    plan = models.ForeignKey(
-        "sla.SupportPlan",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="organizations",
-        help_text="Empty: the help desk's default plan.",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -115,11 +107,6 @@ class Organization(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        # Outside a tenant scope (the platform admin) every tenant's plans are on offer.
-        if self.plan_id is not None and self.plan.tenant_id != self.tenant_id:
-            raise ValidationError({"plan": "This plan belongs to another tenant."})
 
 
 class Role(models.TextChoices):
@@ -179,3 +166,42 @@ class WsTicket(models.Model):
 
     def __str__(self) -> str:
         return f"ws ticket for {self.user_id} until {self.expires_at:%H:%M:%S}"
+
+
+class AuditType(models.TextChoices):
+    """What a tenant admin (or a service acting for one) changed in the help desk's setup."""
+
+    CALENDAR_CREATED = "calendar_created", _("Calendar created")
+    CALENDAR_CHANGED = "calendar_changed", _("Calendar changed")
+    PLAN_CREATED = "plan_created", _("Plan created")
+    PLAN_CHANGED = "plan_changed", _("Plan changed")
+    PLAN_ASSIGNED = "plan_assigned", _("Organization's plan changed")
+    MEMBER_INVITED = "member_invited", _("Member invited")
+    MEMBER_CHANGED = "member_changed", _("Member changed")
+
+
+class AuditEntry(TenantOwned):
+    """One configuration change, kept for the tenant's admins to read (never edited).
+
+    `object_repr` is what the object was called at the time, so an entry stays readable after
+    the object is renamed or gone; `data` holds what changed.
+    """
+
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    type = models.CharField(max_length=32, choices=AuditType.choices)
+    object_type = models.CharField(max_length=64)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    object_repr = models.CharField(max_length=200)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="audit_tenant_recent")]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()}: {self.object_repr}"

@@ -1,17 +1,29 @@
-"""Writes in accounts: invitations and password-reset emails (through the outbox)."""
+"""Writes in accounts: memberships, the audit trail, password-reset emails (through the outbox)."""
 
 import hashlib
 import secrets
 from datetime import timedelta
 
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Organization, Role, Tenant, User, WsTicket
+from accounts import policy
+from accounts.models import (
+    AuditEntry,
+    AuditType,
+    Membership,
+    Organization,
+    Role,
+    Tenant,
+    User,
+    WsTicket,
+)
 from core.emails import enqueue_email
 
 WS_TICKET_TTL = timedelta(seconds=60)
@@ -35,29 +47,66 @@ def send_password_reset(*, user: User) -> None:
     )
 
 
+def membership_problems(
+    *, tenant: Tenant, role: str, tier: int | None, organization: Organization | None
+) -> dict[str, list[str]]:
+    """Why a membership with these values cannot be saved, by field (empty: it can).
+
+    The one place these rules live: the tenant admin's forms show them as field errors and the
+    services refuse with them.
+    """
+    problems: dict[str, list[str]] = {}
+    if role not in Role.values:
+        problems["role"] = [_("Choose admin, agent or customer.")]
+    if tier is None or not 1 <= tier <= 3:
+        problems["tier"] = [_("The tier is 1, 2 or 3.")]
+    if organization is not None and organization.tenant_id != tenant.pk:
+        problems["organization"] = [_("This organization belongs to another tenant.")]
+    elif role == Role.CUSTOMER and organization is None:
+        problems["organization"] = [_("A customer belongs to one of your organizations.")]
+    elif role in (Role.ADMIN, Role.AGENT) and organization is not None:
+        problems["organization"] = [_("Agents and admins belong to no organization.")]
+    return problems
+
+
+def _check_membership(**values) -> None:
+    problems = membership_problems(**values)
+    if problems:
+        raise ValidationError(problems)
+
+
 @transaction.atomic
-def invite_member(
+def membership_invite(
     *,
+    actor: Membership,
     tenant: Tenant,
     email: str,
     role: str,
     tier: int = 1,
     organization: Organization | None = None,
     name: str = "",
-    invited_by: User | None = None,
 ) -> Membership:
     """Add a person to a tenant, creating their account without a password if needed.
 
     The invitation links to the password-set page (the reset flow); someone who already has a
     password is told to log in instead. Tenant admins never edit User rows themselves.
     """
-    if role not in Role.values:
-        raise ValueError(f"Unknown role {role!r}.")
+    policy.require_tenant_admin(actor, tenant)
+    _check_membership(tenant=tenant, role=role, tier=tier, organization=organization)
+    email = User.objects.normalize_email(email).strip().lower()
     user = User.objects.filter(email__iexact=email).first()
+    if user is not None and Membership.objects.filter(tenant=tenant, user=user).exists():
+        raise ValidationError({"email": [_("This person is already a member of this help desk.")]})
     if user is None:
         user = User.objects.create_user(email=email, password=None, name=name)
     membership = Membership.objects.create(
         tenant=tenant, user=user, role=role, tier=tier, organization=organization
+    )
+    audit_record(
+        actor=actor,
+        type=AuditType.MEMBER_INVITED,
+        obj=membership,
+        data={"email": user.email, **_membership_values(membership)},
     )
     enqueue_email(
         key=f"invitation:{membership.pk}",
@@ -67,11 +116,62 @@ def invite_member(
             "user": _person(user),
             "tenant": {"name": tenant.name, "slug": tenant.slug},
             "role": membership.get_role_display(),
-            "invited_by": _person(invited_by) if invited_by else None,
+            "invited_by": _person(actor.user),
             "path": None if user.has_usable_password() else password_set_path(user),
         },
     )
     return membership
+
+
+@transaction.atomic
+def membership_update(
+    *,
+    actor: Membership,
+    membership: Membership,
+    role: str,
+    tier: int,
+    organization: Organization | None,
+) -> Membership:
+    """Change a member's role, tier or organization (never their account: that is theirs)."""
+    policy.require_tenant_admin(actor, membership.tenant)
+    _check_membership(tenant=membership.tenant, role=role, tier=tier, organization=organization)
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    before = _membership_values(locked)
+    locked.role, locked.tier, locked.organization = role, tier, organization
+    after = _membership_values(locked)
+    if after != before:
+        locked.save(update_fields=["role", "tier", "organization"])
+        changed = {
+            key: [before[key], value] for key, value in after.items() if before[key] != value
+        }
+        audit_record(actor=actor, type=AuditType.MEMBER_CHANGED, obj=locked, data=changed)
+    membership.role, membership.tier, membership.organization = role, tier, organization
+    return locked
+
+
+def _membership_values(membership: Membership) -> dict:
+    org = membership.organization
+    return {
+        "role": membership.role,
+        "tier": membership.tier,
+        "organization": org.name if org is not None else None,
+    }
+
+
+def audit_record(*, actor: Membership | None, type: str, obj, data: dict | None = None) -> None:
+    """One entry of the tenant's audit trail, in the caller's transaction.
+
+    `obj` is the tenant-owned thing that changed; its tenant is the entry's.
+    """
+    AuditEntry.objects.create(
+        tenant_id=obj.tenant_id,
+        actor=actor.user if actor is not None else None,
+        type=type,
+        object_type=obj._meta.label_lower,
+        object_id=obj.pk,
+        object_repr=str(obj)[:200],
+        data=data or {},
+    )
 
 
 def _person(user: User) -> dict[str, str]:

@@ -297,7 +297,7 @@ def fill_tenant(tenant, now: datetime) -> bool:
         if Ticket.objects.filter(subject=BENCH_SUBJECT).exists():
             return False
         members = Membership.objects.filter(role=Role.CUSTOMER).select_related(
-            "user", "organization__plan"
+            "user", "organization"
         )
         customers = [
             (m.user, m.organization, plan_for(tenant=tenant, organization=m.organization))

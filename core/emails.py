@@ -20,12 +20,7 @@ def email_payload(*, to: list[str], template: str, context: dict[str, Any]) -> d
 
 
 def render(payload: dict[str, Any]) -> dict[str, Any]:
-    """Subject, text and HTML from templates/<template>_subject.txt, .txt and .html.
-
-    Payloads written before rendering moved to delivery carry them already.
-    """
-    if "template" not in payload:
-        return payload
+    """Subject, text and HTML from templates/<template>_subject.txt, .txt and .html."""
     template, context = payload["template"], {"site_url": settings.SITE_URL, **payload["context"]}
     return {
         "to": payload["to"],

@@ -3,6 +3,7 @@
 import logging
 
 from asgiref.sync import async_to_sync
+from celery import current_app
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
@@ -25,9 +26,9 @@ def _check_cache() -> None:
 
 
 def _check_broker() -> None:
-    from helpdesk.celery import app
-
-    with app.connection_for_write() as conn:
+    # The project's Celery app (helpdesk.celery, loaded with the settings) is the current one;
+    # core names no app above it.
+    with current_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 

@@ -7,7 +7,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 
-app = Celery("helpdesk", task_cls="core.celery_base:TenantTask")
+app = Celery("helpdesk", task_cls="accounts.tasks_base:TenantTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -188,7 +188,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.relay_outbox",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=10.0),
     },
-    "autoclose-idle": {"task": "tickets.tasks.autoclose_idle_task", "schedule": 60.0},
+    "autoclose-idle": {"task": "helpdesk.tasks.autoclose_idle", "schedule": 60.0},
     "escalate-sla-breaches": {"task": "sla.tasks.escalate_sla_breaches", "schedule": 15.0},
     "compute-sla-deadlines": {"task": "sla.tasks.compute_sla_deadlines", "schedule": 60.0},
 }
@@ -242,7 +242,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [],
-    "DEFAULT_THROTTLE_RATES": {"auth": "20/minute", "ws_ticket": "60/minute"},
+    "DEFAULT_THROTTLE_RATES": {"auth": "20/minute"},
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

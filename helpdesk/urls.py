@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("accounts.api_urls")),
     path("t/<slug:tenant>/", include("tickets.api_urls")),
     path("t/<slug:tenant>/", include("sla.api_urls")),
+    path("t/<slug:tenant>/", include("tickets.report_urls")),
 ]
 
 urlpatterns = [

@@ -1,12 +1,12 @@
-"""The tenant admin for calendars and plans.
+"""The tenant admin for calendars, plans and an organization's plan.
 
-Every save that changes deadlines records the edit (`services.schedule_changed`); the compute
-job then marks the affected running clocks stale and recomputes them.
+Every save goes through the services of `sla.configure` (validation, version bump, audit);
+the forms ask the same checks first so that a refusal is a form error. The compute job then
+marks the affected running clocks stale and recomputes them.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -18,57 +18,62 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import OrganizationAdmin
+from accounts.admin import OrganizationAdmin, OrganizationForm
 from accounts.admin_site import tenant_admin_site
 from accounts.models import Organization
 from core.admin_base import TenantInline, TenantModelAdmin
-from sla import selectors, services
-from sla.models import MIDNIGHT, Calendar, CalendarInterval, Holiday, SupportPlan, Target, Weekday
+from sla import configure, rules, selectors
+from sla.models import (
+    Calendar,
+    CalendarInterval,
+    Holiday,
+    PlanAssignment,
+    SupportPlan,
+    Target,
+)
 from sla.priorities import Priority
-
-
-def _changed(form, formsets) -> bool:
-    return form.has_changed() or any(formset.has_changed() for formset in formsets)
-
+from sla.rules import IntervalSpec, TargetSpec
 
 # --- Calendars ------------------------------------------------------------------------------
 
 
+def _kept(formset) -> list[dict]:
+    """The cleaned rows of an inline formset that are to be kept (not deleted, not blank)."""
+    return [
+        data
+        for form in formset.forms
+        if (data := getattr(form, "cleaned_data", None)) and not data.get("DELETE")
+    ]
+
+
+def _without_saving(formsets) -> None:
+    # The service wrote the rows; the admin's change message reads these lists.
+    for formset in formsets:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
 class IntervalFormSet(BaseInlineFormSet):
+    def specs(self) -> list[IntervalSpec]:
+        return [
+            IntervalSpec(data["weekday"], data["start"], data["end"])
+            for data in _kept(self)
+            if data.get("start") is not None and data.get("end") is not None
+        ]
+
     def clean(self) -> None:
         super().clean()
-        by_day: dict[int, list[tuple]] = defaultdict(list)
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE") or form.errors:
-                continue
-            if data.get("start") is None or data.get("end") is None:
-                continue
-            end_minutes = 24 * 60 if data["end"] == MIDNIGHT else _minutes(data["end"])
-            by_day[data["weekday"]].append((_minutes(data["start"]), end_minutes, data))
-        problems = []
-        for weekday, intervals in sorted(by_day.items()):
-            intervals.sort(key=lambda item: item[0])
-            for (_, prev_end, prev), (start, _, cur) in zip(intervals, intervals[1:], strict=False):
-                if start < prev_end:
-                    problems.append(
-                        f"{Weekday(weekday).label}: {_label(prev)} overlaps {_label(cur)}."
-                    )
+        if any(form.errors for form in self.forms):
+            # A row's own error (an inverted interval) is shown on it; still say when nothing
+            # valid is left, as the service would.
+            if not self.specs():
+                raise ValidationError(_("Add at least one opening interval."))
+            return
+        # The service's own check (sla.configure), so the form says what the save would.
+        problems = configure.calendar_problems(self.instance, self.specs())
         if problems:
             raise ValidationError(problems)
-        if not by_day:
-            raise ValidationError("Add at least one opening interval.")
-
-
-def _minutes(value) -> int:
-    return value.hour * 60 + value.minute
-
-
-def _label(data: dict) -> str:
-    end = "24:00" if data["end"] == MIDNIGHT else data["end"].strftime("%H:%M")
-    return f"{data['start']:%H:%M}–{end}"
 
 
 class IntervalInline(TenantInline):
@@ -80,8 +85,17 @@ class IntervalInline(TenantInline):
         return 5 if obj is None or obj.pk is None else 0
 
 
+class HolidayFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        problems = rules.holiday_problems(len(_kept(self)))
+        if problems:
+            raise ValidationError(problems)
+
+
 class HolidayInline(TenantInline):
     model = Holiday
+    formset = HolidayFormSet
     fields = ["date", "name"]
     ordering = ["date"]
 
@@ -103,36 +117,58 @@ class CalendarAdmin(TenantModelAdmin):
             ]
         return kwargs
 
-    @admin.display(description="Hours")
+    @admin.display(description=_("Hours"))
     def hours(self, calendar: Calendar) -> str:
         return ", ".join(str(interval) for interval in calendar.intervals.all())
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("intervals")
 
-    def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        if change and _changed(form, formsets):  # a new calendar has no clocks yet
-            services.schedule_changed(calendar=form.instance)
+    def save_model(self, request, obj, form, change) -> None:
+        pass  # saved with its hours and holidays by the service, in save_related
 
-    @admin.action(description="Fill public holidays for this year and next")
+    def save_related(self, request, form, formsets, change) -> None:
+        by_model = {formset.model: formset for formset in formsets}
+        data = form.cleaned_data
+        configure.calendar_save(
+            actor=request.membership,
+            calendar=form.instance,
+            name=data["name"],
+            timezone=data["timezone"],
+            holiday_country=data.get("holiday_country", ""),
+            holiday_subdivision=data.get("holiday_subdivision", ""),
+            intervals=by_model[CalendarInterval].specs(),
+            holidays=[(row["date"], row["name"]) for row in _kept(by_model[Holiday])],
+        )
+        _without_saving(formsets)
+
+    @admin.action(description=_("Fill public holidays for this year and next"))
     def fill_public_holidays(self, request, queryset) -> None:
         for calendar in queryset:
             if not calendar.holiday_country:
                 self.message_user(
                     request,
-                    f"{calendar}: set a holiday country (and region) first.",
+                    _("%(calendar)s: set a holiday country (and region) first.")
+                    % {"calendar": calendar},
                     messages.WARNING,
                 )
                 continue
             year = timezone.now().astimezone(ZoneInfo(calendar.timezone)).year
-            added = services.fill_public_holidays(calendar=calendar, years=[year, year + 1])
+            added = configure.calendar_fill_holidays(
+                actor=request.membership, calendar=calendar, years=[year, year + 1]
+            )
             where = calendar.holiday_country + (
                 f"/{calendar.holiday_subdivision}" if calendar.holiday_subdivision else ""
             )
             self.message_user(
                 request,
-                f"{calendar}: added {added} public holidays of {where} for {year}–{year + 1}.",
+                _("%(calendar)s: added %(added)d public holidays of %(where)s for %(years)s.")
+                % {
+                    "calendar": calendar,
+                    "added": added,
+                    "where": where,
+                    "years": f"{year}–{year + 1}",
+                },
             )
 
 
@@ -140,21 +176,27 @@ class CalendarAdmin(TenantModelAdmin):
 
 
 class TargetFormSet(BaseInlineFormSet):
+    def specs(self) -> list[TargetSpec]:
+        return [
+            TargetSpec(
+                priority=data["priority"],
+                first_response_minutes=data["first_response_minutes"],
+                next_response_minutes=data.get("next_response_minutes"),
+                resolution_minutes=data["resolution_minutes"],
+                around_the_clock=bool(data.get("around_the_clock")),
+            )
+            for data in _kept(self)
+            if data.get("priority")
+        ]
+
     def clean(self) -> None:
-        # Before Django's own uniqueness check, whose message names no priority.
-        seen: dict[str, int] = {}
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE") or not data.get("priority"):
-                continue
-            seen[data["priority"]] = seen.get(data["priority"], 0) + 1
-        twice = [Priority(p).label for p, n in seen.items() if n > 1]
-        missing = [p.label for p in Priority if p.value not in seen]
-        problems = []
-        if twice:
-            problems.append(f"One target per priority: {', '.join(twice)} appears twice.")
-        if missing:
-            problems.append(f"Give a target for every priority; missing: {', '.join(missing)}.")
+        if any(form.errors for form in self.forms):
+            return super().clean()
+        # Before Django's own uniqueness check, whose message names no priority; the same
+        # check as the service's (sla.configure).
+        plan = self.instance
+        calendar = plan.calendar if plan.calendar_id else None
+        problems = configure.target_problems_for(calendar, self.specs())
         if problems:
             raise ValidationError(problems)
         super().clean()
@@ -172,7 +214,7 @@ class TargetInline(TenantInline):
     ]
     max_num = len(Priority)
     can_delete = False
-    verbose_name_plural = "Targets (minutes of business time)"
+    verbose_name_plural = _("Targets (minutes of business time)")
 
     def get_extra(self, request, obj=None, **kwargs):
         return len(Priority) if obj is None or obj.pk is None else 0
@@ -183,7 +225,7 @@ class TargetInline(TenantInline):
 
 class PreviewForm(forms.Form):
     start = forms.DateTimeField(
-        label="Ticket opened at",
+        label=_("Ticket opened at"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
@@ -211,17 +253,28 @@ class SupportPlanAdmin(TenantModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.display(description="Preview")
+    @admin.display(description=_("Preview"))
     def preview(self, plan: SupportPlan) -> str:
         if plan.pk is None:
-            return "Save the plan to preview its due times."
+            return _("Save the plan to preview its due times.")
         url = reverse(f"{self.admin_site.name}:sla_supportplan_preview", args=[plan.pk])
         return format_html('<a href="{}">When would tickets be due?</a>', url)
 
+    def save_model(self, request, obj, form, change) -> None:
+        pass  # saved with its targets by the service, in save_related
+
     def save_related(self, request, form, formsets, change) -> None:
-        super().save_related(request, form, formsets, change)
-        if change and _changed(form, formsets):
-            services.schedule_changed(plan=form.instance)
+        data = form.cleaned_data
+        configure.plan_save(
+            actor=request.membership,
+            plan=form.instance,
+            name=data["name"],
+            calendar=data["calendar"],
+            is_default=data.get("is_default", False),
+            chat_first_response_minutes=data["chat_first_response_minutes"],
+            targets=formsets[0].specs(),
+        )
+        _without_saving(formsets)
 
     def preview_view(self, request, object_id: str):
         plan = self.get_object(request, object_id)
@@ -242,11 +295,11 @@ class SupportPlanAdmin(TenantModelAdmin):
             rows = selectors.preview(plan=plan, start=start)
         except OverflowError:  # due times past year 9999 (or a start before year 1 in UTC)
             rows, status = [], 400
-            form.add_error("start", gettext("This time is out of range for a preview."))
+            form.add_error("start", _("This time is out of range for a preview."))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Due times on {plan.name}",
+            "title": _("Due times on %(plan)s") % {"plan": plan.name},
             "plan": plan,
             "form": form,
             "start": start,
@@ -259,14 +312,35 @@ class SupportPlanAdmin(TenantModelAdmin):
 # --- Organizations get a plan field ---------------------------------------------------------
 
 
+class PlannedOrganizationForm(OrganizationForm):
+    plan = forms.ModelChoiceField(
+        queryset=SupportPlan.objects.none(),
+        required=False,
+        empty_label=_("(default plan)"),
+        help_text=_("Empty: the help desk's default plan. Open tickets keep their plan."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per request, inside the tenant's scope: only this tenant's plans are offered.
+        self.fields["plan"].queryset = SupportPlan.objects.order_by("name")
+        if self.instance.pk is not None and "plan" not in self.initial:
+            assigned = PlanAssignment.objects.filter(organization=self.instance).first()
+            self.initial["plan"] = assigned.plan_id if assigned else None
+
+
 class PlannedOrganizationAdmin(OrganizationAdmin):
+    form = PlannedOrganizationForm
     list_display = ["name", "plan_name", "created_at"]
-    list_select_related = ["plan"]
     fields = ["name", "plan"]
 
-    @admin.display(description="Plan", ordering="plan__name")
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("plan_assignment__plan")
+
+    @admin.display(description=_("Plan"), ordering="plan_assignment__plan__name")
     def plan_name(self, organization: Organization) -> str:
-        return organization.plan.name if organization.plan_id else "(default plan)"
+        assignment = getattr(organization, "plan_assignment", None)
+        return assignment.plan.name if assignment is not None else _("(default plan)")
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -274,6 +348,12 @@ class PlannedOrganizationAdmin(OrganizationAdmin):
         if default is not None:
             initial.setdefault("plan", default.pk)
         return initial
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        configure.plan_assign(
+            actor=request.membership, organization=obj, plan=form.cleaned_data.get("plan")
+        )
 
 
 tenant_admin_site.unregister(Organization)

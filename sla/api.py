@@ -1,19 +1,23 @@
-"""Plans and the SLA compliance report (CONTRACT section 4). Agents and admins only."""
+"""Plans and the SLA compliance report's window (CONTRACT section 4). Agents and admins only.
+
+The report's door is tickets/reports.py: the report counts one subject type, and sla knows none
+(ARCHITECTURE); it parses its window with `ReportIn` from here."""
 
 from __future__ import annotations
 
 from datetime import UTC, timedelta
 
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.doors import STAFF_ROLES, TenantAPIView
 from core.api.pagination import EnvelopePagination
 from core.timeparse import parse_aware
-from sla import selectors
+from sla import api_setup, selectors
 from sla.models import SupportPlan
 from sla.priorities import PRIORITY_RANK
 
@@ -34,6 +38,7 @@ class HolidayOut(serializers.Serializer):
 
 
 class CalendarOut(serializers.Serializer):
+    id = serializers.IntegerField()
     timezone = serializers.CharField()
     weekly = serializers.SerializerMethodField()
     holidays = HolidayOut(many=True, source="holidays.all")
@@ -43,6 +48,7 @@ class CalendarOut(serializers.Serializer):
 
 
 class PlanOut(serializers.Serializer):
+    id = serializers.IntegerField()
     name = serializers.CharField()
     is_default = serializers.BooleanField()
     chat_first_response_minutes = serializers.IntegerField()
@@ -66,6 +72,28 @@ class PlanListView(TenantAPIView):
         paginator = EnvelopePagination()
         page = paginator.paginate_queryset(selectors.plans_with_targets(), request, view=self)
         return paginator.get_paginated_response(PlanOut(page, many=True).data)
+
+    @extend_schema(request=api_setup.PlanIn, responses={201: PlanOut})
+    def post(self, request, tenant):
+        """Tenant admins: a new plan with its targets (through `sla.configure.plan_save`)."""
+        plan = api_setup.save_plan(request, SupportPlan(tenant=request.tenant))
+        return Response(_plan_out(plan), status=status.HTTP_201_CREATED)
+
+
+class PlanDetailView(TenantAPIView):
+    allowed_roles = STAFF_ROLES
+
+    @extend_schema(request=api_setup.PlanIn, responses=PlanOut)
+    def put(self, request, tenant, plan_id: int):
+        """Tenant admins: replace the plan and all its targets."""
+        plan = SupportPlan.objects.filter(pk=plan_id).first()
+        if plan is None:
+            raise Http404
+        return Response(_plan_out(api_setup.save_plan(request, plan)))
+
+
+def _plan_out(plan: SupportPlan) -> dict:
+    return PlanOut(selectors.plans_with_targets().get(pk=plan.pk)).data
 
 
 # --- the compliance report ------------------------------------------------------------------
@@ -100,69 +128,3 @@ class ReportIn(serializers.Serializer):
         if since >= until:
             raise serializers.ValidationError({"until": [_("Must be after since.")]})
         return {"since": since, "until": until}
-
-
-class SlaCountsOut(serializers.Serializer):
-    met = serializers.IntegerField()
-    breached = serializers.IntegerField()
-    pending = serializers.IntegerField()
-    compliance = serializers.FloatField(allow_null=True, help_text="met / (met + breached)")
-
-
-class SlaGroupOut(serializers.Serializer):
-    tickets = serializers.IntegerField()
-    first_response = SlaCountsOut()
-    resolution = SlaCountsOut()
-
-
-_COUNTS_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "met": {"type": "integer"},
-        "breached": {"type": "integer"},
-        "pending": {"type": "integer"},
-        "compliance": {"type": "number", "nullable": True},
-    },
-}
-_GROUP_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "tickets": {"type": "integer"},
-        "first_response": _COUNTS_SCHEMA,
-        "resolution": _COUNTS_SCHEMA,
-    },
-}
-
-
-@extend_schema_field({"type": "object", "additionalProperties": _GROUP_SCHEMA})
-class _Groups(serializers.DictField):
-    pass
-
-
-class SlaReportOut(SlaGroupOut):
-    since = serializers.DateTimeField()
-    until = serializers.DateTimeField()
-    by_priority = _Groups()
-    by_plan = _Groups()
-
-
-class SlaReportView(TenantAPIView):
-    allowed_roles = STAFF_ROLES
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("since", str, description="ISO 8601 with offset; default until-30d"),
-            OpenApiParameter("until", str, description="ISO 8601 with offset; default now"),
-        ],
-        responses=SlaReportOut,
-    )
-    def get(self, request, tenant):
-        """SLA compliance of ticket clocks started in [since, until), overall, by priority and
-        by plan (agents). compliance = met / (met + breached), null when both are 0."""
-        params = ReportIn(data=request.query_params.dict())
-        params.is_valid(raise_exception=True)
-        report = selectors.sla_report(**params.validated_data)
-        field = serializers.DateTimeField()
-        report["since"] = field.to_representation(report["since"])
-        report["until"] = field.to_representation(report["until"])
-        return Response(report)

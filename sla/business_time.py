@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import functools
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
@@ -124,27 +124,8 @@ class Schedule:
         """A schedule open at every instant (00:00-24:00 every day, no holidays)."""
         return cls(tz, {day: [(_MIDNIGHT, _MIDNIGHT)] for day in range(7)})
 
-    @classmethod
-    def from_spec(
-        cls,
-        tz: str,
-        weekly: Mapping[str, Sequence[Sequence[str]]],
-        holidays: Iterable[date] = (),
-    ) -> Schedule:
-        """Build from the JSON shape ``{"0": [["09:00", "18:00"]], ...}``.
-
-        An end of ``"24:00"`` means midnight at the end of the day.
-        """
-        parsed: dict[int, list[Interval]] = {}
-        for raw_day, intervals in weekly.items():
-            day = _parse_weekday(raw_day)
-            if day in parsed:
-                raise ValueError(f"weekday {day} is given more than once")
-            parsed[day] = [_parse_interval(interval) for interval in intervals]
-        return cls(tz, parsed, holidays)
-
     def weekly_spec(self) -> dict[str, list[list[str]]]:
-        """The weekly hours in the JSON shape accepted by :meth:`from_spec` (open days only)."""
+        """The weekly hours in the plans API's JSON shape (CONTRACT section 4; open days only)."""
         return {
             str(day): [[_format_clock(start), _format_end(end)] for start, end in intervals]
             for day, intervals in enumerate(self._weekly)
@@ -450,36 +431,6 @@ def _normalize_holidays(holidays: Iterable[date]) -> frozenset[date]:
             raise ValueError(f"holidays must be datetime.date values, got {holiday!r}")
         result.add(holiday)
     return frozenset(result)
-
-
-def _parse_weekday(raw: str) -> int:
-    try:
-        day = int(raw)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"weekday key must be '0' (Monday) .. '6' (Sunday), got {raw!r}") from exc
-    return day
-
-
-def _parse_interval(interval: Sequence[str]) -> Interval:
-    if isinstance(interval, str) or len(interval) != 2:
-        raise ValueError(f"interval must be a [start, end] pair, got {interval!r}")
-    start, end = interval
-    if _is_24(start):
-        raise ValueError("24:00 is only valid as an interval end")
-    return _parse_clock(start), _MIDNIGHT if _is_24(end) else _parse_clock(end)
-
-
-def _is_24(text: str) -> bool:
-    return text in ("24:00", "24:00:00")
-
-
-def _parse_clock(text: str) -> time:
-    if not isinstance(text, str):
-        raise ValueError(f"clock time must be a string 'HH:MM', got {text!r}")
-    try:
-        return time.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(f"invalid clock time {text!r}; expected 'HH:MM'") from exc
 
 
 def _format_clock(value: time) -> str:

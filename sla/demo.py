@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Organization, Tenant
 from accounts.tenancy import tenant_scope
 from sla import services
-from sla.models import Calendar, CalendarInterval, SupportPlan, Target
+from sla.models import Calendar, CalendarInterval, PlanAssignment, SupportPlan, Target
 from sla.priorities import Priority
 
 # slug -> (time zone, open weekdays, opening, closing, holiday country, subdivision)
@@ -50,9 +50,16 @@ def seed_tenant(tenant: Tenant) -> dict[str, SupportPlan]:
     with tenant_scope(tenant):
         calendar = _calendar(tenant)
         plans = {name: _plan(tenant, calendar, name) for name in PLANS}
-        for org in Organization.objects.filter(plan__isnull=True, name__in=ORGANIZATION_PLANS):
-            org.plan = plans[ORGANIZATION_PLANS[org.name]]
-            org.save(update_fields=["plan"])
+        # Only organizations on no plan yet: a plan an admin chose is kept.
+        unassigned = Organization.objects.filter(
+            name__in=ORGANIZATION_PLANS, plan_assignment__isnull=True
+        )
+        PlanAssignment.objects.bulk_create(
+            PlanAssignment(
+                tenant=tenant, organization=org, plan=plans[ORGANIZATION_PLANS[org.name]]
+            )
+            for org in unassigned
+        )
         return plans
 
 

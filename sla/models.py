@@ -20,6 +20,7 @@ from accounts.tenancy import TenantOwned, tenant_key, validate_timezone
 from sla import holiday_sources
 from sla.business_time import Schedule
 from sla.priorities import Priority
+from sla.rules import interval_problem
 
 MIDNIGHT = time(0)
 
@@ -141,12 +142,10 @@ class CalendarInterval(TenantOwned):
 
     def clean(self) -> None:
         if self.start is not None and self.end is not None:
-            if self.end != MIDNIGHT and self.end <= self.start:
-                raise ValidationError(
-                    {"end": "The end must be after the start (use 00:00 for midnight)."}
-                )
-            if self.start.second or self.end.second:
-                raise ValidationError("Use whole minutes (HH:MM).")
+            # The calendar services' own rule (sla.rules), so a form row says what they would.
+            problem = interval_problem(self.start, self.end)
+            if problem:
+                raise ValidationError({"end": problem})
 
 
 class Holiday(TenantOwned):
@@ -200,6 +199,24 @@ class SupportPlan(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PlanAssignment(TenantOwned):
+    """Which plan an organization is on; an organization without one gets the default plan.
+
+    Owned by sla, not by the organization: accounts sits below sla and knows nothing of plans.
+    """
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="plan_assignment"
+    )
+    plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="assignments")
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "plan"], name="sla_assignment_plan")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} on {self.plan_id}"
 
 
 class Target(TenantOwned):
@@ -315,11 +332,3 @@ class Clock(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.subject_type}#{self.subject_id} {self.metric}"
-
-    @property
-    def is_running(self) -> bool:
-        return self.stopped_at is None
-
-    @property
-    def is_paused(self) -> bool:
-        return self.paused_at is not None

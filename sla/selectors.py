@@ -146,18 +146,21 @@ def preview(*, plan: SupportPlan, start: datetime) -> list[PreviewRow]:
 # -- compliance report (CONTRACT section 4) ---------------------------------------------------
 
 REPORTED = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
-TICKET = "ticket"
 
 
-def sla_report(*, since: datetime, until: datetime, now: datetime | None = None) -> dict:
-    """Compliance of ticket clocks started in `[since, until)`, overall, by priority and plan.
+def sla_report(
+    *, subject_type: str, since: datetime, until: datetime, now: datetime | None = None
+) -> dict:
+    """Compliance of one subject type's clocks started in `[since, until)`, overall, by priority
+    and plan; `subjects` counts distinct subjects. sla knows no subject type: the app that owns
+    it asks (tickets/reports.py for CONTRACT section 4's report).
 
     Per clock: breached = a breach was recorded, or it still runs past its due time; met =
     stopped without a breach; pending = running and not breached. Cancelled clocks do not count.
     """
     now = now or timezone.now()
     clocks = Clock.objects.filter(
-        subject_type=TICKET,
+        subject_type=subject_type,
         started_at__gte=since,
         started_at__lt=until,
         cancelled=False,
@@ -176,16 +179,16 @@ def sla_report(*, since: datetime, until: datetime, now: datetime | None = None)
         .annotate(**counts)
         .order_by()
     )
-    tickets = _distinct_subjects(clocks)
+    subjects = _distinct_subjects(clocks)
     report = {
         "since": since,
         "until": until,
-        **_block(tickets[None]),
+        **_block(subjects[None]),
         "by_priority": {},
         "by_plan": {},
     }
     for key, group in (("by_priority", "priority"), ("by_plan", "plan__name")):
-        for value, count in tickets[group].items():
+        for value, count in subjects[group].items():
             report[key][value] = _block(count)
     for row in per_metric:
         for target in (
@@ -208,9 +211,9 @@ def sla_report(*, since: datetime, until: datetime, now: datetime | None = None)
     return report
 
 
-def _block(tickets: int) -> dict:
+def _block(subjects: int) -> dict:
     return {
-        "tickets": tickets,
+        "subjects": subjects,
         **{
             metric: {"met": 0, "breached": 0, "pending": 0, "compliance": None}
             for metric in REPORTED
@@ -219,7 +222,7 @@ def _block(tickets: int) -> dict:
 
 
 def _distinct_subjects(clocks: QuerySet[Clock]) -> dict:
-    """Distinct tickets overall (key None) and per priority / plan."""
+    """Distinct subjects overall (key None) and per priority / plan."""
     result: dict = {
         None: clocks.aggregate(n=Count("subject_id", distinct=True))["n"],
     }

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from django.db import transaction
 from django.db.models import F
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Organization, Tenant
@@ -24,7 +25,6 @@ __all__ = [
     "ClockSummary",
     "fill_public_holidays",
     "mark_changed_schedules",
-    "mark_stale",
     "opening_clocks",
     "plan_and_target",
     "pause_clock",
@@ -55,8 +55,8 @@ def plan_for(*, tenant: Tenant, organization: Organization | None) -> SupportPla
     None only when the tenant has no plan at all (then its tickets run without SLA clocks).
     """
     plans = SupportPlan.objects.filter(tenant=tenant).select_related("calendar")
-    if organization is not None and organization.plan_id is not None:
-        own = plans.filter(pk=organization.plan_id).first()
+    if organization is not None:
+        own = plans.filter(assignments__organization=organization).first()
         if own is not None:
             return own
     return plans.filter(is_default=True).first() or plans.order_by("pk").first()
@@ -70,8 +70,10 @@ def plan_and_target(
     targets = Target.objects.select_related("plan__calendar").filter(
         plan__tenant=tenant, priority=priority
     )
-    if organization is not None and organization.plan_id is not None:
-        found = targets.filter(plan_id=organization.plan_id).first()
+    if organization is not None:
+        # The assignment and the default are subqueries of the one read, not reads of their
+        # own; written as SQL because the ORM's subqueries cost more to build than to run.
+        found = targets.filter(plan_id=_assigned_or_default(tenant, organization)).first()
     else:
         found = targets.filter(plan__is_default=True).first()
     if found is not None:
@@ -79,6 +81,19 @@ def plan_and_target(
     plan = plan_for(tenant=tenant, organization=organization)
     target = None if plan is None else Target.objects.filter(plan=plan, priority=priority).first()
     return plan, target
+
+
+# The organization's plan, else the tenant's default; values are parameters, never formatted.
+_ASSIGNED_OR_DEFAULT = (
+    "COALESCE((SELECT a.plan_id FROM sla_planassignment a"
+    " WHERE a.tenant_id = %s AND a.organization_id = %s),"
+    " (SELECT p.id FROM sla_supportplan p WHERE p.tenant_id = %s AND p.is_default))"
+)
+
+
+def _assigned_or_default(tenant: Tenant, organization: Organization) -> RawSQL:
+    params = (tenant.pk, organization.pk, tenant.pk)
+    return RawSQL(_ASSIGNED_OR_DEFAULT, params)  # noqa: S611 - constant SQL, bound parameters
 
 
 def target_minutes(
@@ -260,21 +275,6 @@ def schedule_changed(*, calendar: Calendar | None = None, plan: SupportPlan | No
         SupportPlan.objects.filter(pk=plan.pk).update(version=F("version") + 1)
 
 
-@_in_transaction
-def mark_stale(*, calendar: Calendar | None = None, plan: SupportPlan | None = None) -> int:
-    """`schedule_changed`, then mark the running clocks that use `calendar` or `plan` stale at
-    once, in the caller's transaction. Returns how many were marked."""
-    schedule_changed(calendar=calendar, plan=plan)
-    marked = 0
-    if calendar is not None:
-        marked += _calendar_clocks(calendar).filter(stale=False).update(stale=True)
-        Calendar.objects.filter(pk=calendar.pk).update(clocks_marked_version=F("version"))
-    if plan is not None:
-        marked += _plan_clocks(plan).filter(stale=False).update(stale=True)
-        SupportPlan.objects.filter(pk=plan.pk).update(clocks_marked_version=F("version"))
-    return marked
-
-
 MARK_BATCH = 20_000
 
 
@@ -316,7 +316,10 @@ def _mark_in_batches(clocks) -> int:
     running, total, last = clocks.order_by("pk"), 0, 0
     while ids := list(running.filter(pk__gt=last).values_list("pk", flat=True)[:MARK_BATCH]):
         with transaction.atomic():
-            total += Clock.objects.filter(pk__in=ids, stale=False).update(stale=True)
+            # A clock stopped since the ids were read (a ticket closed meanwhile) stays fresh.
+            total += Clock.objects.filter(pk__in=ids, stale=False, stopped_at__isnull=True).update(
+                stale=True
+            )
         last = ids[-1]
     return total
 

@@ -5,8 +5,11 @@ class TicketsConfig(AppConfig):
     name = "tickets"
 
     def ready(self) -> None:
+        from core import idle
         from sla import subjects
+        from tickets.jobs import close_idle_tickets
         from tickets.sla_handler import TicketClocks
         from tickets.sla_sync import SUBJECT
 
         subjects.register(SUBJECT, TicketClocks())
+        idle.register("tickets", close_idle_tickets)

@@ -158,9 +158,10 @@ class Ticket(TenantOwned):
                 name="ticket_follow_ups",
                 condition=Q(follow_up_of__isnull=False),
             ),
-            # The auto-close job: tickets waiting on the customer, oldest first.
+            # The idle sweeper (tickets/jobs.py) claims across tenants, oldest first, after the
+            # last row of its previous batch: no tenant leading.
             models.Index(
-                fields=["tenant", "status_changed_at"],
+                fields=["status_changed_at", "id"],
                 name="ticket_awaiting_customer",
                 condition=Q(status="awaiting_customer"),
             ),
@@ -271,9 +272,8 @@ class TicketSettings(TenantOwned):
     autoclose_after_hours = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(1)],
         help_text="Close tickets awaiting the customer after this many hours without a reply "
-        "(empty: the installation default, AUTOCLOSE_AFTER_HOURS).",
+        "(0: never; empty: the installation default, AUTOCLOSE_AFTER_HOURS).",
     )
 
     class Meta:

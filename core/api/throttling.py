@@ -2,7 +2,7 @@
 
 import logging
 
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +23,3 @@ class AddressThrottle(FailOpenMixin, AnonRateThrottle):
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class ScopedThrottle(FailOpenMixin, ScopedRateThrottle):
-    pass
-
-
-class PerUserThrottle(FailOpenMixin, UserRateThrottle):
-    pass

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core import mail
 
-from accounts.models import Membership, Organization, Role, User
+from accounts.models import AuditEntry, AuditType, Membership, Organization, Role, User
 from accounts.tenancy import all_tenants, tenant_scope
 from tests.conftest import login
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
@@ -420,3 +420,45 @@ def test_a_tenant_admin_is_refused_by_the_platform_admin(client, acme, globex):
         assert response["Location"].startswith("/admin/login/")
     refused = client.get("/admin/accounts/membership/", follow=True)
     assert globex.agent.email.encode() not in refused.content
+
+
+# --- Through the services: rules and the audit trail ---------------------------------------
+
+
+def test_an_agent_belongs_to_no_organization(acme_admin, acme):
+    membership = _membership(acme, acme.agent)
+    response = acme_admin.post(
+        f"{ADMIN}/membership/{membership.pk}/change/",
+        {"role": Role.AGENT, "tier": 1, "organization": acme.org.pk},
+    )
+    assert response.status_code == 200
+    assert b"Agents and admins belong to no organization." in response.content
+    membership.refresh_from_db()
+    assert membership.organization_id is None
+
+
+def test_membership_changes_and_invitations_are_in_the_audit_trail(
+    acme_admin, acme, globex, django_capture_on_commit_callbacks
+):
+    membership = _membership(acme, acme.agent)
+    acme_admin.post(f"{ADMIN}/membership/{membership.pk}/change/", {"role": Role.AGENT, "tier": 2})
+    with django_capture_on_commit_callbacks(execute=True):
+        acme_admin.post(
+            f"{ADMIN}/membership/add/",
+            {"email": "new@acme.example", "role": Role.AGENT, "tier": 1},
+        )
+    with tenant_scope(acme.tenant):
+        entries = list(
+            AuditEntry.objects.order_by("pk").values_list("type", "actor__email", "data")
+        )
+    assert entries == [
+        (AuditType.MEMBER_CHANGED, acme.admin.email, {"tier": [1, 2]}),
+        (
+            AuditType.MEMBER_INVITED,
+            acme.admin.email,
+            {"email": "new@acme.example", "role": "agent", "tier": 1, "organization": None},
+        ),
+    ]
+    with tenant_scope(globex.tenant):
+        assert not AuditEntry.objects.exists()
+    assert f"{acme.admin.display_name} added you" in mail.outbox[0].body

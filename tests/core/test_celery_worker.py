@@ -27,6 +27,16 @@ from tests.subprocess_env import free_port
 
 CELERY = [sys.executable, "-m", "celery", "-A", "helpdesk.celery:app"]
 DEADLINE_SECONDS = 30
+RESET_SUBJECT = "Set your help desk password"
+
+
+def email_payload(to: str) -> dict:
+    """An outbox email as the help desk stores it: a template and its context."""
+    return {
+        "to": [to],
+        "template": "accounts/email/password_reset",
+        "context": {"user": {"display_name": "Someone", "email": to}, "path": "/x/"},
+    }
 
 
 @pytest.fixture
@@ -125,7 +135,7 @@ def test_embedded_mode_beat_sweeps_a_pending_email_out_through_the_worker(tmp_pa
         "shell",
         "-c",
         "from core.models import OutboxMessage; OutboxMessage.objects.create(key='sweep:1', "
-        "kind='email', payload={'to': ['a@example.test'], 'subject': 'Hi', 'text': 'Hello'})",
+        f"kind='email', payload={email_payload('a@example.test')!r})",
         env=env,
     )
     logs = tmp_path / "logs"
@@ -144,7 +154,7 @@ def test_embedded_mode_beat_sweeps_a_pending_email_out_through_the_worker(tmp_pa
                 ).fetchone()[0]
 
     assert delivered is not None, logs_of(logs)
-    assert [m["Subject"] for m in inbox.messages] == ["Hi"]
+    assert [m["Subject"] for m in inbox.messages] == [RESET_SUBJECT]
     assert (
         "core.tasks.relay_outbox" in (logs / "proc0.log").read_text()
     )  # beat's tick, in the worker
@@ -175,7 +185,7 @@ def test_a_worker_on_the_redis_broker_delivers_a_nudged_outbox_message(
     OutboxMessage.objects.create(
         key="nudge:1",
         kind="email",
-        payload={"to": ["b@example.test"], "subject": "Nudged", "text": "Hello"},
+        payload=email_payload("b@example.test"),
     )
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -194,7 +204,7 @@ def test_a_worker_on_the_redis_broker_delivers_a_nudged_outbox_message(
 
     assert row.delivered_at is not None, logs_of(logs)
     assert row.attempts == 0
-    assert [m["Subject"] for m in inbox.messages] == ["Nudged"]
+    assert [m["Subject"] for m in inbox.messages] == [RESET_SUBJECT]
     assert [m["X-Helpdesk-Key"] for m in inbox.messages] == ["nudge:1"]
 
 

@@ -48,3 +48,20 @@ def test_with_redis_the_real_broker_cache_and_channel_layer_pass(client, db):
     body = response.json()
     assert body["mode"] == "redis"
     assert body["checks"] == dict.fromkeys(CHECKS, "ok")
+
+
+def test_it_answers_503_naming_the_broker_of_the_projects_celery_app(client, db, monkeypatch):
+    # The check asks the project's own Celery app (the current one): pointing that app at a
+    # dead broker is what makes the page say so.
+    from celery import current_app
+
+    from helpdesk.celery import app
+
+    assert current_app._get_current_object() is app
+    monkeypatch.setitem(app.conf, "broker_url", f"redis://127.0.0.1:{closed_port()}/0")
+    monkeypatch.setitem(app.conf, "broker_write_url", None)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["down"] == ["broker"]
+    assert body["checks"]["broker"].startswith("down")

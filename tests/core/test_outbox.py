@@ -206,23 +206,3 @@ def test_an_email_is_stored_as_template_and_context_and_rendered_when_it_is_deli
     assert "Hello Someone," in email.body
     assert f"{settings.SITE_URL}/x/" in email.body  # rendered with the site's address
     assert f'href="{settings.SITE_URL}/x/"' in email.alternatives[0][0]
-
-
-def test_an_email_queued_before_rendering_moved_to_delivery_is_sent_as_it_was_stored(db):
-    """Rows written by the previous release carry subject, text and HTML already."""
-    old = {
-        "to": ["customer@acme.example"],
-        "subject": "[ACME-7] Your request is now closed: Printer on fire",
-        "text": "Your request is now closed.\n",
-        "html": "<p>Your request is now <strong>closed</strong>.</p>",
-    }
-    with transaction.atomic():
-        outbox.enqueue(key="ticket-status:7", kind="email", payload=old)
-    assert outbox.deliver("ticket-status:7") is True
-    [email] = mail.outbox
-    assert email.to == old["to"]
-    assert email.subject == old["subject"]
-    assert email.body == old["text"]
-    assert email.alternatives[0][0] == old["html"]
-    assert email.extra_headers["X-Helpdesk-Key"] == "ticket-status:7"
-    assert OutboxMessage.objects.get(key="ticket-status:7").delivered_at is not None

@@ -56,6 +56,8 @@ class RealValues:
     attachment_ids: list[str]
     categories: list[str]
     emails: list[str]
+    # Other path parameters that name a row by id (plan_id, calendar_id, ...): real ids.
+    path_ids: dict[str, list] = field(default_factory=dict)
     # Fields this person's role may not send (a customer: internal, status): realistic cases
     # leave them out, the others keep them and get their 403.
     staff_only: tuple[str, ...] = ()
@@ -87,6 +89,9 @@ def _realistic(case, real: RealValues, pick: int) -> None:
         params["tenant"] = real.tenant
     if "number" in params and real.numbers:
         params["number"] = real.numbers[pick % len(real.numbers)]
+    for name, ids in real.path_ids.items():
+        if name in params and ids:
+            params[name] = ids[pick % len(ids)]
     if "attachment_id" in params and real.attachment_ids:
         params["attachment_id"] = real.attachment_ids[pick % len(real.attachment_ids)]
     if isinstance(case.body, dict):

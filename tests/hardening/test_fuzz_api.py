@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from accounts.models import Tenant, User
 from accounts.tenancy import tenant_scope
+from sla.models import Calendar, SupportPlan
 from tests.hardening.fuzz import RealValues, fuzz
 from tests.tickets.helpers import member
 from tickets import services
@@ -40,6 +41,10 @@ def demo(db, settings, tmp_path):
             attachment_ids=list(Attachment.objects.values_list("pk", flat=True)),
             categories=list(Category.objects.values_list("slug", flat=True)),
             emails=["customer@acme.example", "premium@acme.example"],
+            path_ids={
+                "plan_id": list(SupportPlan.objects.values_list("pk", flat=True)),
+                "calendar_id": list(Calendar.objects.values_list("pk", flat=True)),
+            },
         )
 
 

@@ -25,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_scopes import scopes_disabled
 
 from accounts.admin_site import tenant_admin_site
-from accounts.models import Membership, Role
+from accounts.models import AuditEntry, AuditType, Membership, Role
 from helpdesk.routing import websocket_urlpatterns
 from sla import demo as sla_demo
 from sla.models import Calendar, SupportPlan
@@ -48,8 +48,8 @@ PAGE, API, SOCKET = Route("page"), Route("api"), Route("socket")
 STAFF_API, STAFF_SOCKET = Route("api", staff_only=True), Route("socket", staff_only=True)
 ADMIN = Route("admin", staff_only=True)
 
-# Every tenant-scoped route, as the resolver spells it. URL arguments are filled from OBJECTS
-# below by name (`number`: another customer's ticket; `attachment_id`: a file on it).
+# Every tenant-scoped route, as the resolver spells it. URL arguments are filled by name
+# (`number`: another customer's ticket; `attachment_id`: a file on it; OBJECT_IDS below).
 # Add a route here in one line; the tenant admin's standard ModelAdmin pages are derived.
 ROUTES: dict[str, Route] = {
     "t/<slug:tenant>/": PAGE,
@@ -66,6 +66,9 @@ ROUTES: dict[str, Route] = {
     "api/v1/t/<slug:tenant>/attachments/<str:attachment_id>/": API,
     "api/v1/t/<slug:tenant>/categories/": API,
     "api/v1/t/<slug:tenant>/plans/": STAFF_API,
+    "api/v1/t/<slug:tenant>/plans/<int:plan_id>/": STAFF_API,
+    "api/v1/t/<slug:tenant>/calendars/": STAFF_API,
+    "api/v1/t/<slug:tenant>/calendars/<int:calendar_id>/": STAFF_API,
     "api/v1/t/<slug:tenant>/reports/sla/": STAFF_API,
     "ws/t/<slug:tenant>/queue/": STAFF_SOCKET,
     "t/<slug:tenant>/admin/sla/supportplan/<path:object_id>/preview/": ADMIN,
@@ -92,8 +95,13 @@ MODEL_ADMIN_PAGES = {
     "<path:object_id>/change/",
     "<path:object_id>/",
 }
+# URL arguments that name one of acme's rows by id: which row of the world fills them. Another
+# tenant's admin tries them through their own tenant's URL too.
+OBJECT_IDS = {"plan_id": "plan", "calendar_id": "calendar"}
+
 # One object of acme per model of the tenant admin, for its change/delete/history pages.
 ADMIN_OBJECTS = {
+    "accounts.auditentry": lambda w: w["audit"],
     "accounts.membership": lambda w: w["membership"],
     "accounts.organization": lambda w: w["org"],
     "sla.calendar": lambda w: w["calendar"],
@@ -207,6 +215,9 @@ def world(acme, globex):
             "category": Category.objects.create(tenant=acme.tenant, slug="acme-only", name="X"),
             "ticket": victim,
             "settings": settings_row,
+            "audit": AuditEntry.objects.create(
+                tenant=acme.tenant, type=AuditType.values[0], object_type="test", object_repr="x"
+            ),
         }
     return world
 
@@ -219,6 +230,7 @@ def _url(route: str, world, slug: str = "acme", model=None) -> str:
         "content_type_id": "1",
         "object_id": "1",
         "url": "no-such-page/",
+        **{name: str(world[key].pk) for name, key in OBJECT_IDS.items()},
     }
     if model is not None:
         label = model._meta.label_lower
@@ -265,7 +277,7 @@ def test_no_one_gets_in_who_must_not(world, route):
     methods = _methods(target) if spec.kind != "admin" else ["get", "post"]
     names_an_object = any(
         f"<{kind}" in route for kind in ("int:number", "str:attachment_id", "path:object_id")
-    )
+    ) or any(f":{name}>" in route for name in OBJECT_IDS)
     outsider = world["globex"].admin
     customer = world["acme"].customer  # the victim ticket is premium@'s, another organization
 
@@ -333,6 +345,23 @@ def test_another_tenants_admin_cannot_reach_an_object_through_their_own_admin(wo
             assert response["Location"].startswith("/t/globex/admin/"), response["Location"]
     with scopes_disabled():
         assert model.objects.filter(pk=obj.pk).exists()
+
+
+API_OBJECT_ROUTES = [
+    pytest.param(route, id=route)
+    for route, (spec, _) in tenant_routes(strict=False).items()
+    if spec.kind == "api" and any(f":{name}>" in route for name in OBJECT_IDS)
+]
+
+
+@pytest.mark.parametrize("route", API_OBJECT_ROUTES)
+def test_another_tenants_admin_cannot_reach_an_object_through_their_own_tenant(world, route):
+    _, view = tenant_routes()[route]
+    client = api_client(world["globex"].admin)
+    url = _url(route, world, slug="globex")
+    for method in _methods(view):
+        response = _call(client, method, url)
+        assert response.status_code == 404, (method, url, response.status_code)
 
 
 # -- WebSockets -----------------------------------------------------------------------------

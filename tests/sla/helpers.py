@@ -126,3 +126,21 @@ def evidence_keys() -> list[str]:
     return sorted(
         OutboxMessage.objects.filter(key__startswith="sla-test:").values_list("key", flat=True)
     )
+
+
+def edited(*, calendar=None, plan=None) -> int:
+    """What an admin's save does (the version bump of `schedule_changed`), then the compute
+    job's first step (marking the running clocks it moves). Returns how many were marked."""
+    services.schedule_changed(calendar=calendar, plan=plan)
+    with all_tenants():
+        return services.mark_changed_schedules()
+
+
+def put_on_plan(organization, plan: SupportPlan) -> None:
+    """Assign `plan` to `organization` (test data; the admin goes through sla.configure)."""
+    from sla.models import PlanAssignment
+
+    with tenant_scope(plan.tenant):
+        PlanAssignment.objects.update_or_create(
+            organization=organization, defaults={"plan": plan, "tenant": plan.tenant}
+        )

@@ -7,9 +7,9 @@ from datetime import date, datetime
 import pytest
 from django.utils import timezone
 
-from accounts.models import Organization
+from accounts.models import AuditEntry, AuditType, Organization
 from accounts.tenancy import all_tenants, tenant_scope
-from sla import jobs
+from sla import jobs, services
 from sla.models import Calendar, Holiday, SupportPlan, Target
 from sla.priorities import Priority
 from tests.conftest import login
@@ -181,6 +181,13 @@ def test_the_fill_holidays_action_adds_the_region_public_holidays(admin_client, 
     )
     with tenant_scope(acme.tenant):
         assert Holiday.objects.filter(calendar=calendar).count() == len(days)
+        # One audit entry: the second run added nothing.
+        entry = AuditEntry.objects.get()
+    assert (entry.type, entry.actor, entry.data["public_holidays_added"]) == (
+        AuditType.CALENDAR_CHANGED,
+        acme.admin,
+        len(days),
+    )
 
 
 def test_the_outsider_admin_cannot_see_our_calendars(client, acme, globex, plans):
@@ -338,9 +345,63 @@ def test_a_new_organization_gets_the_default_plan(admin_client, acme, plans):
     )
     assert response.status_code == 302
     with tenant_scope(acme.tenant):
-        assert Organization.objects.get(name="New Co").plan == plans["Premium"]
+        organization = Organization.objects.get(name="New Co")
+        assert services.plan_for(tenant=acme.tenant, organization=organization) == plans["Premium"]
 
 
 def test_organizations_offer_only_this_tenant_plans(admin_client, plans, globex_plans):
     content = admin_client.get("/t/acme/admin/accounts/organization/add/").content.decode()
     assert f'value="{globex_plans["Basic"].pk}"' not in content
+
+
+# -- bounds and the audit trail -----------------------------------------------------------------
+
+
+def test_a_too_thin_calendar_is_a_form_error(admin_client, acme):
+    response = admin_client.post(f"{ADMIN}/calendar/add/", calendar_form([(6, "23:30", "00:00")]))
+    assert "A calendar must be open at least 60 minutes a week." in errors_of(response)
+
+
+def test_a_too_large_target_is_a_form_error(admin_client, plans):
+    rows = five_targets(resolution_minutes="140401")  # a year of 45 hours a week is 140,400
+    response = admin_client.post(
+        f"{ADMIN}/supportplan/add/", plan_form(plans["Basic"].calendar, rows)
+    )
+    content = errors_of(response)
+    assert "High: resolution of 140401 minutes is more than a year of this calendar" in content
+    assert "Critical: resolution" not in content  # around the clock: a year is 525,600
+
+
+def test_the_admin_saves_leave_an_audit_trail_the_tenant_admin_can_read(
+    admin_client, acme, globex, plans
+):
+    admin_client.post(
+        f"{ADMIN}/supportplan/add/", plan_form(plans["Basic"].calendar, five_targets())
+    )
+    with tenant_scope(acme.tenant):
+        entries = list(AuditEntry.objects.values_list("type", "actor__email", "object_repr"))
+    assert entries == [(AuditType.PLAN_CREATED, acme.admin.email, "Gold")]
+    listing = admin_client.get("/t/acme/admin/accounts/auditentry/")
+    assert listing.status_code == 200 and "Gold" in listing.content.decode()
+    with tenant_scope(acme.tenant):
+        entry = AuditEntry.objects.get()
+    page = admin_client.get(f"/t/acme/admin/accounts/auditentry/{entry.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()  # read-only
+    assert admin_client.get("/t/acme/admin/accounts/auditentry/add/").status_code == 403
+    login(admin_client, globex.admin)
+    assert admin_client.get("/t/acme/admin/accounts/auditentry/").status_code == 404
+    assert "Gold" not in admin_client.get("/t/globex/admin/accounts/auditentry/").content.decode()
+
+
+def test_an_organizations_plan_is_changed_through_the_service(admin_client, acme, plans):
+    url = f"/t/acme/admin/accounts/organization/{acme.org.pk}/change/"
+    basic = f'<option value="{plans["Basic"].pk}" selected>Basic</option>'  # the demo seed's
+    assert basic in admin_client.get(url).content.decode()
+    response = admin_client.post(url, {"name": acme.org.name, "plan": plans["Regular"].pk})
+    assert response.status_code == 302
+    with tenant_scope(acme.tenant):
+        assert services.plan_for(tenant=acme.tenant, organization=acme.org) == plans["Regular"]
+        entry = AuditEntry.objects.get()
+    assert (entry.type, entry.data) == (AuditType.PLAN_ASSIGNED, {"plan": ["Basic", "Regular"]})
+    listing = admin_client.get("/t/acme/admin/accounts/organization/").content.decode()
+    assert "Regular" in listing

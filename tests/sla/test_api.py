@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant_scope
-from sla import services
+from sla import selectors, services
 from tests.conftest import api_client
 from tests.sla.helpers import BERLIN, start
 
@@ -154,3 +154,186 @@ def test_an_empty_window_has_no_compliance(acme, plans):
 def test_bad_report_bounds_are_a_400(acme, plans, query, field):
     response = api_client(acme.agent).get(REPORT, query)
     assert response.status_code == 400 and field in response.json()
+
+
+def test_the_report_selector_counts_only_the_subject_type_it_is_asked_for(acme, plans):
+    # sla knows no subject type: the caller names it (tickets/reports.py asks for "ticket").
+    _ticket(plans["Basic"], 1)
+    _ticket(plans["Basic"], 2, subject_type="chat")
+    _ticket(plans["Basic"], 3, subject_type="chat")
+    window = {"since": OPENED.replace(day=1), "until": OPENED.replace(day=28)}
+    with tenant_scope(acme.tenant):
+        chats = selectors.sla_report(subject_type="chat", **window)
+        tickets = selectors.sla_report(subject_type="ticket", **window)
+    assert chats["subjects"] == 2 and tickets["subjects"] == 1
+    assert chats["first_response"]["breached"] == 2
+
+
+# -- writing the setup (tenant admins, through sla.configure) ---------------------------------
+
+CALENDARS = "/api/v1/t/acme/calendars/"
+OFFICE = {str(d): [["09:00", "18:00"]] for d in range(5)}
+
+
+def gold(calendar_id: int, minutes: int = 60) -> dict:
+    return {
+        "name": "Gold",
+        "calendar": calendar_id,
+        "chat_first_response_minutes": 3,
+        "targets": [
+            {
+                "priority": p,
+                "first_response_minutes": minutes,
+                "resolution_minutes": minutes,
+                "around_the_clock": p == "critical",
+            }
+            for p in ["critical", "urgent", "high", "normal", "low"]
+        ],
+    }
+
+
+def test_an_admin_creates_a_calendar_and_a_plan_on_it(acme, globex, plans):
+    client = api_client(acme.admin)
+    created = client.post(
+        CALENDARS,
+        {"name": "Late shift", "timezone": "Europe/Berlin", "weekly": {"6": [["20:00", "24:00"]]}},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["weekly"] == {"6": [["20:00", "24:00"]]}
+    plan = client.post(PLANS, gold(created.json()["id"]), format="json")
+    assert plan.status_code == 201, plan.json()
+    body = plan.json()
+    assert body["calendar"]["timezone"] == "Europe/Berlin" and len(body["targets"]) == 5
+    with tenant_scope(acme.tenant):
+        from accounts.models import AuditEntry
+
+        assert list(AuditEntry.objects.order_by("pk").values_list("type", flat=True)) == [
+            "calendar_created",
+            "plan_created",
+        ]
+
+
+def test_a_too_thin_calendar_and_a_too_long_target_are_400s_that_say_why(acme, plans):
+    client = api_client(acme.admin)
+    thin = client.post(
+        CALENDARS,
+        {"name": "Thin", "timezone": "UTC", "weekly": {"0": [["09:00", "09:30"]]}},
+        format="json",
+    )
+    assert thin.status_code == 400
+    assert thin.json() == {"detail": ["A calendar must be open at least 60 minutes a week."]}
+    too_long = client.post(PLANS, gold(plans["Basic"].calendar.pk, 140_401), format="json")
+    assert too_long.status_code == 400
+    assert "more than a year of this calendar's opening hours" in str(too_long.json())
+    with tenant_scope(acme.tenant):
+        from sla.models import Calendar, SupportPlan
+
+        assert not Calendar.objects.filter(name="Thin").exists()
+        assert not SupportPlan.objects.filter(name="Gold").exists()
+
+
+def test_a_calendar_edit_that_leaves_a_plan_too_little_time_is_refused(acme, plans):
+    client = api_client(acme.admin)
+    calendar = plans["Basic"].calendar
+    assert client.post(PLANS, gold(calendar.pk, 4000), format="json").status_code == 201
+    response = client.put(
+        f"{CALENDARS}{calendar.pk}/",
+        {"name": calendar.name, "timezone": "Europe/Berlin", "weekly": {"0": [["09:00", "10:00"]]}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "Plan Gold: Normal: first response of 4000 minutes" in str(response.json()["detail"])
+
+
+def test_an_admin_replaces_a_plans_targets_and_the_clocks_follow(acme, plans, recorder):
+    from sla import jobs
+
+    plan = plans["Regular"]
+    clock = start(plan, 1, datetime(2026, 6, 8, 9, tzinfo=BERLIN), priority="high")
+    jobs.compute()  # settles the seed
+    body = {**gold(plan.calendar.pk, 45), "name": "Regular"}
+    response = api_client(acme.admin).put(f"{PLANS}{plan.pk}/", body, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["targets"][2]["first_response_minutes"] == 45
+    assert jobs.compute().marked == 1
+    with tenant_scope(acme.tenant):
+        from sla.models import Clock
+
+        assert Clock.objects.get(pk=clock.pk).due_at == datetime(2026, 6, 8, 9, 45, tzinfo=BERLIN)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "X", "timezone": "Europe/Berlin", "weekly": {"7": [["09:00", "18:00"]]}},
+        {"name": "X", "timezone": "Europe/Berlin", "weekly": {"0": [["9", "18:00"]]}},
+        {"name": "X", "timezone": "Europe/Berlin", "weekly": {"0": [["09:00"]]}},
+        {"name": "X", "timezone": "Mars/Olympus", "weekly": OFFICE},
+        {"name": "X", "timezone": "Europe/Berlin", "weekly": "all week"},
+        {"name": "X", "timezone": "Europe/Berlin", "weekly": OFFICE, "holiday_country": "QQ"},
+    ],
+)
+def test_bad_calendars_are_400s(acme, body):
+    response = api_client(acme.admin).post(CALENDARS, body, format="json")
+    assert response.status_code == 400 and response.json()
+
+
+def test_agents_may_read_plans_but_not_write_them(acme, plans):
+    client = api_client(acme.agent)
+    assert client.get(PLANS).status_code == 200
+    response = client.post(PLANS, gold(plans["Basic"].calendar.pk), format="json")
+    assert response.status_code == 403 and "admins" in response.json()["detail"]
+    put = client.put(
+        f"{PLANS}{plans['Basic'].pk}/", gold(plans["Basic"].calendar.pk), format="json"
+    )
+    assert put.status_code == 403
+    assert api_client(acme.customer).post(CALENDARS, {}, format="json").status_code == 403
+
+
+def test_an_outsider_cannot_touch_our_setup(acme, globex, plans, globex_plans):
+    outsider = api_client(globex.admin)
+    ours = plans["Basic"]
+    assert (
+        outsider.put(f"{PLANS}{ours.pk}/", gold(ours.calendar.pk), format="json").status_code == 404
+    )
+    # In their own tenant our ids do not exist, and our calendar cannot be borrowed.
+    theirs = "/api/v1/t/globex/plans/"
+    assert (
+        outsider.put(f"{theirs}{ours.pk}/", gold(ours.calendar.pk), format="json").status_code
+        == 404
+    )
+    borrowed = outsider.post(theirs, gold(ours.calendar.pk), format="json")
+    assert borrowed.status_code == 400 and borrowed.json() == {"calendar": ["No such calendar."]}
+    with tenant_scope(acme.tenant):
+        from sla.models import SupportPlan
+
+        assert SupportPlan.objects.get(pk=ours.pk).name == "Basic"
+
+
+def test_out_of_range_ids_are_404s_and_400s_not_500s(acme, plans):
+    client = api_client(acme.admin)
+    huge = 10**30
+    body = gold(plans["Basic"].calendar.pk)
+    assert client.put(f"{PLANS}{huge}/", body, format="json").status_code == 404
+    assert client.put(f"{CALENDARS}{huge}/", {}, format="json").status_code == 404
+    response = client.post(PLANS, {**body, "calendar": huge}, format="json")
+    assert response.status_code == 400
+    targets = [{**t, "resolution_minutes": huge} for t in body["targets"]]
+    assert client.post(PLANS, {**body, "targets": targets}, format="json").status_code == 400
+
+
+def test_two_holidays_on_one_day_are_a_400_and_nothing_is_saved(acme):
+    body = {
+        "name": "Twice",
+        "timezone": "Europe/Berlin",
+        "weekly": OFFICE,
+        "holidays": [{"date": "2026-12-24", "name": "a"}, {"date": "2026-12-24", "name": "b"}],
+    }
+    response = api_client(acme.admin).post(CALENDARS, body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"holidays": ["Two holidays on 2026-12-24."]}
+    with tenant_scope(acme.tenant):
+        from sla.models import Calendar
+
+        assert not Calendar.objects.filter(name="Twice").exists()

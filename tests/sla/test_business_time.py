@@ -224,24 +224,6 @@ def test_always_is_open_round_the_clock_across_dst() -> None:
     assert Schedule.always().tz == "UTC"
 
 
-def test_from_spec_24_00_means_midnight() -> None:
-    spec = {"4": [["09:00", "12:00"], ["20:00", "24:00"]], "5": [["00:00", "24:00"]]}
-    schedule = Schedule.from_spec("Europe/Berlin", spec, [date(2026, 12, 25)])
-    assert schedule.weekly[4] == ((time(9), time(12)), (time(20), time(0)))
-    assert schedule.weekly[5] == ((time(0), time(0)),)
-    assert schedule.weekly_spec() == spec
-    rebuilt = Schedule.from_spec("Europe/Berlin", schedule.weekly_spec(), schedule.holidays)
-    assert rebuilt == schedule
-    friday = local("Europe/Berlin", 2026, 6, 5)
-    assert schedule.elapsed(friday, friday + timedelta(days=2)) == 3 * H + 4 * H + 24 * H
-
-
-def test_from_spec_rejects_bad_input() -> None:
-    for spec in ({"0": [["24:00", "24:00"]]}, {"0": [["9am", "5pm"]]}, {"x": []}, {"0": ["09:00"]}):
-        with pytest.raises(ValueError):
-            Schedule.from_spec("UTC", spec, [])
-
-
 def test_elapsed_is_zero_when_end_not_after_start() -> None:
     at = local("Europe/Berlin", 2026, 6, 1, 10)
     assert office().elapsed(at, at) == timedelta(0)

@@ -19,6 +19,7 @@ from tests.sla.helpers import (
     SUBJECT,
     brute_open_minutes,
     params_of,
+    put_on_plan,
     reload,
     start,
 )
@@ -265,11 +266,28 @@ def test_times_must_be_aware(plans):
 
 
 def test_an_organization_gets_its_plan_or_the_tenant_default(acme, plans):
-    big = OrganizationFactory(tenant=acme.tenant, name="Big Client Ltd", plan=plans["Premium"])
+    big = OrganizationFactory(tenant=acme.tenant, name="Big Client Ltd")
+    put_on_plan(big, plans["Premium"])
     with tenant_scope(acme.tenant):
         assert services.plan_for(tenant=acme.tenant, organization=big) == plans["Premium"]
         assert services.plan_for(tenant=acme.tenant, organization=acme.org) == plans["Basic"]
         assert services.plan_for(tenant=acme.tenant, organization=None) == plans["Basic"]
+
+
+def test_a_new_subject_reads_its_plan_and_target_in_one_query(
+    acme, globex, plans, globex_plans, django_assert_num_queries
+):
+    big = OrganizationFactory(tenant=acme.tenant, name="Big Client Ltd")
+    put_on_plan(big, plans["Premium"])
+    put_on_plan(globex.org, globex_plans["Regular"])  # the outsider's assignment changes nothing
+    with tenant_scope(acme.tenant):
+        for organization, plan in [(big, "Premium"), (acme.org, "Basic"), (None, "Basic")]:
+            with django_assert_num_queries(1):
+                found, target = services.plan_and_target(
+                    tenant=acme.tenant, organization=organization, priority="high"
+                )
+                assert found.calendar.timezone == "Europe/Berlin"  # came with the same read
+            assert (found, target.plan_id, target.priority) == (plans[plan], plans[plan].pk, "high")
 
 
 def test_a_tenant_without_plans_has_none(db):

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
 from django.conf import settings
@@ -17,11 +17,12 @@ from django.db import connection
 
 from accounts.tenancy import all_tenants, tenant_scope
 from sla import jobs, services, subjects, tasks
-from sla.models import Clock, Holiday
+from sla.models import Calendar, CalendarInterval, Clock, Holiday, SupportPlan, Target
 from tests.sla.helpers import (
     BERLIN,
     SUBJECT,
     EvidenceRecorder,
+    edited,
     evidence_keys,
     reload,
     start,
@@ -105,7 +106,7 @@ def test_a_stale_clock_is_recomputed_before_it_can_breach(plans, recorder):
         Holiday.objects.create(
             tenant=calendar.tenant, calendar=calendar, date=at(9).date(), name="Day off"
         )
-        assert services.mark_stale(calendar=calendar) == 1
+        assert edited(calendar=calendar) == 1
     outcome = jobs.escalate(now=at(18))
     assert (outcome.breached, outcome.recomputed) == (0, 1)
     fresh = reload(clock)
@@ -144,7 +145,7 @@ def test_calendar_edits_mark_clocks_stale_and_compute_recomputes_only_those(
         Holiday.objects.create(
             tenant=calendar.tenant, calendar=calendar, date=at(9).date(), name="Day off"
         )
-        assert services.mark_stale(calendar=calendar) == 2
+        assert edited(calendar=calendar) == 2
     outcome = jobs.compute(now=at(10))
     assert (outcome.looked, outcome.recomputed) == (2, 2)
     assert reload(clock).due_at == at(18, day=9) and not reload(clock).stale
@@ -183,7 +184,7 @@ def test_a_holiday_on_the_due_day_moves_the_deadline(plans, recorder):
         Holiday.objects.create(
             tenant=calendar.tenant, calendar=calendar, date=at(9, day=10).date(), name="x"
         )
-        services.mark_stale(calendar=calendar)
+        edited(calendar=calendar)
     jobs.compute(now=at(10))
     assert reload(clock).due_at == at(18, day=11)
     assert recorder.summaries[1].resolution_due == at(18, day=11)
@@ -193,7 +194,7 @@ def test_target_edits_recompute_from_each_clock_own_start(plans, recorder):
     clock = start(plans["Basic"], 1, MONDAY_9)
     with tenant_scope(plans["Basic"].tenant):
         plans["Basic"].targets.filter(priority="normal").update(first_response_minutes=60)
-        services.mark_stale(plan=plans["Basic"])
+        edited(plan=plans["Basic"])
     jobs.compute(now=at(12))
     assert reload(clock).due_at == at(10) and reload(clock).target_minutes == 60
 
@@ -203,7 +204,7 @@ def test_a_recomputed_deadline_keeps_a_recorded_breach(plans, recorder):
     jobs.escalate(now=at(18))
     with tenant_scope(plans["Basic"].tenant):
         plans["Basic"].targets.filter(priority="normal").update(first_response_minutes=2000)
-        services.mark_stale(plan=plans["Basic"])
+        edited(plan=plans["Basic"])
     jobs.compute(now=at(18, 1))
     assert reload(clock).breached_at == at(18) and reload(clock).due_at > at(18, day=10)
 
@@ -365,3 +366,73 @@ def test_a_subscriber_may_take_a_batch_at_once(plans, globex_plans, recorder):
     jobs.escalate(now=at(12, day=30))
     assert sorted(batches) == sorted([sorted(c.pk for c in ours), [theirs.pk]])
     assert recorder.breaches == []
+
+
+# -- one bad clock never stops the others ------------------------------------------------------
+
+
+@pytest.fixture
+def legacy_plan(acme, plans):
+    """A plan on a calendar whose zone the installed tzdata no longer knows (a row from before
+    a tzdata update): computing any deadline on it raises."""
+    tenant = acme.tenant
+    with tenant_scope(tenant):
+        calendar = Calendar.objects.create(tenant=tenant, name="Legacy", timezone="Europe/Berlin")
+        CalendarInterval.objects.create(
+            tenant=tenant, calendar=calendar, weekday=0, start=time(9), end=time(18)
+        )
+        plan = SupportPlan.objects.create(tenant=tenant, name="Legacy", calendar=calendar)
+        Target.objects.create(
+            tenant=tenant,
+            plan=plan,
+            priority="normal",
+            first_response_minutes=60,
+            resolution_minutes=600,
+        )
+    return plan
+
+
+def _break(plan) -> None:
+    with all_tenants():
+        Calendar.objects.filter(pk=plan.calendar_id).update(timezone="Europe/Atlantis")
+        plan.calendar.refresh_from_db()
+
+
+def test_compute_skips_a_clock_it_cannot_compute_and_recomputes_the_rest(
+    plans, legacy_plan, recorder, caplog
+):
+    good = [start(plans["Basic"], n, MONDAY_9) for n in range(1, 4)]
+    bad = start(legacy_plan, 9, MONDAY_9)
+    jobs.compute(now=at(9, 30))  # settles whatever the seeds left pending
+    calendar = plans["Basic"].calendar
+    with tenant_scope(calendar.tenant):
+        Holiday.objects.create(
+            tenant=calendar.tenant, calendar=calendar, date=at(9).date(), name="Day off"
+        )
+        services.schedule_changed(calendar=calendar)
+        _break(legacy_plan)
+        services.schedule_changed(calendar=legacy_plan.calendar)
+    outcome = jobs.compute(now=at(10))
+    assert (outcome.marked, outcome.recomputed, outcome.skipped) == (4, 3, 1)
+    assert [reload(clock).due_at for clock in good] == [at(18, day=9)] * 3
+    assert not any(reload(clock).stale for clock in good)
+    assert reload(bad).stale and reload(bad).due_at == bad.due_at  # left for a later run
+    assert "will be retried on the next run" in caplog.text
+    again = jobs.compute(now=at(10, 1))
+    assert (again.looked, again.recomputed, again.skipped) == (1, 0, 1)  # retried, still bad
+
+
+def test_escalate_skips_a_clock_it_cannot_recompute_and_breaches_the_rest(
+    plans, legacy_plan, recorder
+):
+    good = [start(plans["Basic"], n, MONDAY_9) for n in range(1, 4)]
+    bad = start(legacy_plan, 9, MONDAY_9)  # due 10:00
+    jobs.compute(now=at(9, 30))
+    with tenant_scope(legacy_plan.tenant):
+        _break(legacy_plan)
+        services.schedule_changed(calendar=legacy_plan.calendar)  # its clock must be recomputed
+    outcome = jobs.escalate(now=at(18))
+    assert (outcome.breached, outcome.skipped) == (3, 1)
+    assert sorted(recorder.breaches) == sorted(clock.pk for clock in good)
+    assert reload(bad).breached_at is None  # still pending: retried on the next run
+    assert jobs.escalate(now=at(18, 15)).skipped == 1

@@ -11,9 +11,10 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Organization
 from accounts.tenancy import all_tenants, tenant_scope
-from sla import demo, services
+from sla import configure, demo, services
 from sla.models import Calendar, CalendarInterval, Holiday, SupportPlan, Target
-from tests.sla.helpers import BERLIN
+from tests.sla.helpers import BERLIN, edited
+from tests.tickets.helpers import member
 
 
 def test_a_calendar_refuses_an_unknown_time_zone(acme):
@@ -59,7 +60,7 @@ def test_the_schedule_is_cached_until_an_edit_bumps_the_version(plans):
         Holiday.objects.create(
             tenant=calendar.tenant, calendar=calendar, date=date(2026, 6, 8), name="x"
         )
-        services.mark_stale(calendar=calendar)
+        edited(calendar=calendar)
         assert not calendar.schedule().is_open(monday)
         assert not Calendar.objects.get(pk=calendar.pk).schedule().is_open(monday)
 
@@ -144,7 +145,7 @@ def _snapshot() -> dict:
             ),
             "intervals": CalendarInterval.objects.count(),
             "holidays": Holiday.objects.count(),
-            "orgs": sorted(Organization.objects.values_list("name", "plan__name")),
+            "orgs": sorted(Organization.objects.values_list("name", "plan_assignment__plan__name")),
         }
 
 
@@ -193,13 +194,11 @@ def test_seeding_a_tenant_keeps_what_its_admin_changed(plans):
 
 
 def test_an_organization_cannot_take_another_tenants_plan(acme, plans, globex_plans):
-    with all_tenants():
-        org = Organization.objects.get(pk=acme.org.pk)
-        org.plan = globex_plans["Premium"]
-        with pytest.raises(ValidationError, match="belongs to another tenant"):
-            org.full_clean()
-        org.plan = plans["Premium"]
-        org.full_clean()
+    admin = member(acme, acme.admin)
     with tenant_scope(acme.tenant):
-        org.save()
+        org = Organization.objects.get(pk=acme.org.pk)
+        with pytest.raises(ValidationError, match="belongs to another tenant"):
+            configure.plan_assign(actor=admin, organization=org, plan=globex_plans["Premium"])
+        assert services.plan_for(tenant=acme.tenant, organization=org) == plans["Basic"]
+        configure.plan_assign(actor=admin, organization=org, plan=plans["Premium"])
         assert services.plan_for(tenant=acme.tenant, organization=org) == plans["Premium"]

@@ -7,11 +7,11 @@ import pytest
 import time_machine
 
 from accounts.tenancy import all_tenants, tenant_scope
-from sla import services as sla_services
 from sla.jobs import compute, escalate
 from sla.models import Calendar, Clock, Holiday, SupportPlan
 from sla.priorities import Priority
 from tests.sla.brute_force import ScheduleParams, brute_add
+from tests.sla.helpers import edited, put_on_plan
 from tests.tickets.helpers import member, open_ticket
 from tickets import services
 from tickets.models import Event, Status, Ticket
@@ -64,9 +64,7 @@ def test_due_times_agree_with_the_brute_force_reference(desks, slug):
         params = params_of(plans[0].calendar)
         org = desk.org
     for plan in plans:
-        with tenant_scope(desk.tenant):
-            org.plan = plan
-            org.save(update_fields=["plan"])
+        put_on_plan(org, plan)
         for instant in INSTANTS[slug]:
             start = datetime.fromisoformat(instant)
             for priority in Priority.values:
@@ -156,11 +154,12 @@ def summary(desk, ticket: Ticket) -> dict:
 
 
 def add_holiday(desk, day: date) -> int:
-    """What the admin does: save the holiday, then mark the calendar's clocks stale."""
+    """What the admin does (save the holiday, bump the calendar), then what the compute job
+    does first (mark the calendar's running clocks stale)."""
     with tenant_scope(desk.tenant):
         calendar = SupportPlan.objects.get(is_default=True).calendar
         Holiday.objects.create(tenant=desk.tenant, calendar=calendar, date=day, name="Closed")
-        return sla_services.mark_stale(calendar=calendar)
+        return edited(calendar=calendar)
 
 
 def resolution_due_by_brute_force(desk, ticket: Ticket) -> datetime:

@@ -1,4 +1,5 @@
-"""The base Celery task: one of the four doors that enter a tenant scope.
+"""The base Celery task: one of the four doors that enter a tenant scope (`helpdesk.celery`
+makes it every task's class).
 
 A task bound to one tenant is called with `tenant_id=...` and runs inside that tenant's scope.
 A job that sweeps every tenant says so with `sweeps_all_tenants=True` and enters each tenant's
@@ -20,6 +21,8 @@ class TenantTask(Task):
                 f"{self.name} needs tenant_id=...; a job over every tenant must be declared "
                 "with sweeps_all_tenants=True."
             )
+        # Imported here: Celery builds this class when the app is created, before Django's
+        # app registry is ready.
         from accounts.models import Tenant
         from accounts.tenancy import tenant_scope
 

@@ -1,0 +1,331 @@
+"""The writes of a tenant's SLA setup: calendars, plans with their targets, and which plan an
+organization is on. The tenant admin (and any later API) saves through these, so validation,
+version bumps and the audit trail happen once, the same way for every door.
+
+Each acts for an actor (a membership that must be an admin of the tenant), runs in the
+caller's tenant scope and raises Django's `ValidationError` (field or form errors) or
+`NotAllowed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import policy
+from accounts.models import AuditType, Membership, Organization
+from accounts.services import audit_record
+from sla import rules
+from sla.models import Calendar, CalendarInterval, Holiday, PlanAssignment, SupportPlan, Target
+from sla.rules import IntervalSpec, TargetSpec
+from sla.services import fill_public_holidays, schedule_changed
+
+__all__ = [
+    "calendar_fill_holidays",
+    "calendar_problems",
+    "calendar_save",
+    "plan_assign",
+    "plan_save",
+    "target_problems_for",
+]
+
+_PLAN_FIELDS = ["name", "calendar_id", "is_default", "chat_first_response_minutes"]
+_CALENDAR_FIELDS = ["name", "timezone", "holiday_country", "holiday_subdivision"]
+_SCHEDULE_FIELDS = ["timezone"]
+
+
+# -- validation shared with the admin's forms -------------------------------------------------
+
+
+def calendar_problems(calendar: Calendar, intervals: list[IntervalSpec]) -> list[str]:
+    """Why `calendar` cannot have these weekly hours: the rules of every calendar, and the
+    targets of the plans already on it, which must still fit in a year of the new hours."""
+    problems = rules.interval_problems(intervals)
+    if problems or calendar.pk is None:
+        return problems
+    weekly = rules.weekly_open_minutes(intervals)
+    plans = SupportPlan.objects.filter(calendar=calendar).prefetch_related("targets")
+    for plan in plans.order_by("name"):
+        specs = _specs(plan.targets.all())
+        for problem in rules.target_problems(specs, weekly_minutes=weekly, complete=False):
+            problems.append(_("Plan %(plan)s: %(problem)s") % {"plan": plan, "problem": problem})
+    return problems
+
+
+def target_problems_for(calendar: Calendar | None, targets: list[TargetSpec]) -> list[str]:
+    """Why a plan on `calendar` cannot have these targets (empty: it can)."""
+    # Without a calendar (a form error of its own) only the one-year cap can be checked.
+    weekly = rules.weekly_open_minutes(_interval_specs(calendar)) if calendar else 10**6
+    return rules.target_problems(targets, weekly_minutes=weekly)
+
+
+# -- calendars --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_save(
+    *,
+    actor: Membership,
+    calendar: Calendar,
+    name: str,
+    timezone: str,
+    holiday_country: str = "",
+    holiday_subdivision: str = "",
+    intervals: Iterable[IntervalSpec],
+    holidays: Iterable[tuple[date, str]] | None = None,
+) -> Calendar:
+    """Create (`calendar` unsaved, with its tenant) or update a calendar with its weekly hours
+    and, when given, its complete list of holidays.
+
+    An edit that moves deadlines (zone, hours, holidays) bumps the version: new clocks use it
+    at once and the compute job moves the running ones.
+    """
+    policy.require_tenant_admin(actor, calendar.tenant)
+    intervals = list(intervals)
+    wanted_holidays = None if holidays is None else _holiday_map(holidays)
+    adding = calendar.pk is None
+    if not adding:
+        calendar = Calendar.objects.select_for_update().get(pk=calendar.pk)
+    before = {field: getattr(calendar, field) for field in _CALENDAR_FIELDS}
+    calendar.name, calendar.timezone = name.strip(), timezone
+    calendar.holiday_country, calendar.holiday_subdivision = holiday_country, holiday_subdivision
+    calendar.full_clean()
+    rules.raise_problems(calendar_problems(calendar, intervals))
+    calendar.save()
+    after = {field: getattr(calendar, field) for field in _CALENDAR_FIELDS}
+    changed = {key: [before[key], value] for key, value in after.items() if before[key] != value}
+    hours_changed = _replace_intervals(calendar, intervals)
+    holidays_changed = wanted_holidays is not None and _replace_holidays(calendar, wanted_holidays)
+    if hours_changed:
+        changed["hours"] = calendar.weekly_spec()
+    if holidays_changed:
+        changed["holidays"] = True
+    moved = hours_changed or holidays_changed or any(f in changed for f in _SCHEDULE_FIELDS)
+    if not adding and moved:
+        schedule_changed(calendar=calendar)
+    if adding or changed:
+        audit_record(
+            actor=actor,
+            type=AuditType.CALENDAR_CREATED if adding else AuditType.CALENDAR_CHANGED,
+            obj=calendar,
+            data=_jsonable(changed),
+        )
+    return calendar
+
+
+def _replace_intervals(calendar: Calendar, intervals: list[IntervalSpec]) -> bool:
+    wanted = {(i.weekday, i.start, i.end) for i in intervals}
+    rows = list(CalendarInterval.objects.filter(calendar=calendar))
+    if {(r.weekday, r.start, r.end) for r in rows} == wanted and len(rows) == len(wanted):
+        return False
+    CalendarInterval.objects.filter(calendar=calendar).delete()
+    CalendarInterval.objects.bulk_create(
+        CalendarInterval(tenant_id=calendar.tenant_id, calendar=calendar, weekday=d, start=s, end=e)
+        for d, s, e in sorted(wanted)
+    )
+    return True
+
+
+def _holiday_map(holidays: Iterable[tuple[date, str]]) -> dict[date, str]:
+    wanted: dict[date, str] = {}
+    for day, name in holidays:
+        if day in wanted:
+            raise ValidationError(
+                {"holidays": [_("Two holidays on %(date)s.") % {"date": day.isoformat()}]}
+            )
+        wanted[day] = name.strip()[:200] or _("Holiday")
+    problems = rules.holiday_problems(len(wanted))
+    if problems:
+        raise ValidationError({"holidays": problems})
+    return wanted
+
+
+def _replace_holidays(calendar: Calendar, wanted: dict[date, str]) -> bool:
+    have = {h.date: h for h in Holiday.objects.filter(calendar=calendar)}
+    gone = [h.pk for day, h in have.items() if day not in wanted]
+    renamed = [h for day, h in have.items() if day in wanted and h.name != wanted[day]]
+    new = [
+        Holiday(tenant_id=calendar.tenant_id, calendar=calendar, date=day, name=name)
+        for day, name in wanted.items()
+        if day not in have
+    ]
+    Holiday.objects.filter(pk__in=gone).delete()
+    for holiday in renamed:
+        holiday.name = wanted[holiday.date]
+    Holiday.objects.bulk_update(renamed, ["name"])
+    Holiday.objects.bulk_create(new)
+    # A renamed holiday moves no deadline.
+    return bool(gone or new)
+
+
+@transaction.atomic
+def calendar_fill_holidays(*, actor: Membership, calendar: Calendar, years: list[int]) -> int:
+    """The public holidays of the calendar's region for `years` (the admin's action), with an
+    audit entry when any were new. Returns how many were added."""
+    policy.require_tenant_admin(actor, calendar.tenant)
+    added = fill_public_holidays(calendar=calendar, years=years)
+    if added:
+        audit_record(
+            actor=actor,
+            type=AuditType.CALENDAR_CHANGED,
+            obj=calendar,
+            data={"public_holidays_added": added, "years": years},
+        )
+    return added
+
+
+# -- plans ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_save(
+    *,
+    actor: Membership,
+    plan: SupportPlan,
+    name: str,
+    calendar: Calendar,
+    is_default: bool,
+    chat_first_response_minutes: int,
+    targets: Iterable[TargetSpec],
+) -> SupportPlan:
+    """Create (`plan` unsaved, with its tenant) or update a plan and all its targets.
+
+    Targets are upserted by priority; a priority left out loses its target. An edit that moves
+    deadlines (calendar, targets) bumps the plan's version for the compute job.
+    """
+    policy.require_tenant_admin(actor, plan.tenant)
+    targets = list(targets)
+    adding = plan.pk is None
+    if not adding:
+        plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
+    if calendar.tenant_id != plan.tenant_id:
+        raise ValidationError({"calendar": [_("This calendar belongs to another tenant.")]})
+    before = {field: getattr(plan, field) for field in _PLAN_FIELDS}
+    plan.name, plan.calendar, plan.is_default = name.strip(), calendar, is_default
+    plan.chat_first_response_minutes = chat_first_response_minutes
+    plan.full_clean()
+    rules.raise_problems(target_problems_for(calendar, targets))
+    plan.save()
+    after = {field: getattr(plan, field) for field in _PLAN_FIELDS}
+    changed = {key: [before[key], value] for key, value in after.items() if before[key] != value}
+    targets_changed = _replace_targets(plan, targets)
+    if targets_changed:
+        changed["targets"] = targets_changed
+    if not adding and (targets_changed or "calendar_id" in changed):
+        schedule_changed(plan=plan)
+    if adding or changed:
+        audit_record(
+            actor=actor,
+            type=AuditType.PLAN_CREATED if adding else AuditType.PLAN_CHANGED,
+            obj=plan,
+            data=_jsonable(changed),
+        )
+    return plan
+
+
+_TARGET_FIELDS = [
+    "first_response_minutes",
+    "next_response_minutes",
+    "resolution_minutes",
+    "around_the_clock",
+]
+
+
+def _replace_targets(plan: SupportPlan, targets: list[TargetSpec]) -> dict[str, dict]:
+    """Upsert by priority; returns what changed per priority."""
+    have = {t.priority: t for t in Target.objects.filter(plan=plan)}
+    changed: dict[str, dict] = {}
+    updated: list[Target] = []
+    for spec in targets:
+        values = {**spec.minutes(), "around_the_clock": spec.around_the_clock}
+        row = have.pop(spec.priority, None)
+        if row is None:
+            Target.objects.create(
+                tenant_id=plan.tenant_id, plan=plan, priority=spec.priority, **values
+            )
+            changed[spec.priority] = values
+            continue
+        diff = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
+        if diff:
+            for key, value in values.items():
+                setattr(row, key, value)
+            updated.append(row)
+            changed[spec.priority] = diff
+    Target.objects.bulk_update(updated, _TARGET_FIELDS)
+    for priority, row in have.items():
+        row.delete()
+        changed[priority] = {"removed": True}
+    return changed
+
+
+# -- an organization's plan --------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_assign(*, actor: Membership, organization: Organization, plan: SupportPlan | None) -> None:
+    """Put the organization on `plan` (None: the tenant's default plan). Tickets keep the plan
+    they were opened with; only new tickets use the new one."""
+    policy.require_tenant_admin(actor, organization.tenant)
+    if plan is not None and plan.tenant_id != organization.tenant_id:
+        raise ValidationError({"plan": [_("This plan belongs to another tenant.")]})
+    current = (
+        PlanAssignment.objects.select_for_update()
+        .select_related("plan")
+        .filter(organization=organization)
+        .first()
+    )
+    old = current.plan if current is not None else None
+    if old == plan:
+        return
+    if plan is None:
+        current.delete()
+    elif current is None:
+        PlanAssignment.objects.create(
+            tenant_id=organization.tenant_id, organization=organization, plan=plan
+        )
+    else:
+        current.plan = plan
+        current.save(update_fields=["plan"])
+    audit_record(
+        actor=actor,
+        type=AuditType.PLAN_ASSIGNED,
+        obj=organization,
+        data={"plan": [str(old) if old else None, str(plan) if plan else None]},
+    )
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _interval_specs(calendar: Calendar) -> list[IntervalSpec]:
+    return [
+        IntervalSpec(weekday, start, end)
+        for weekday, start, end in calendar.intervals.values_list("weekday", "start", "end")
+    ]
+
+
+def _specs(targets: Iterable[Target]) -> list[TargetSpec]:
+    return [
+        TargetSpec(
+            priority=t.priority,
+            first_response_minutes=t.first_response_minutes,
+            next_response_minutes=t.next_response_minutes,
+            resolution_minutes=t.resolution_minutes,
+            around_the_clock=t.around_the_clock,
+        )
+        for t in targets
+    ]
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
