@@ -6,14 +6,15 @@ from django.http import FileResponse
 from django.utils.translation import gettext, gettext_noop
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from accounts.actors import Member
 from accounts.doors import STAFF_ROLES, TenantAPIView
 from core.api.pagination import EnvelopePagination
 from core.uploads import check_upload_size
 from tickets import selectors, services
-from tickets.models import Channel, Status
+from tickets.models import Channel
 from tickets.serializers import (
     CategoryOut,
     EventOut,
@@ -45,8 +46,11 @@ class TicketsAPIView(TenantAPIView):
             if "files" in request.POST:  # a text part where files belong would be dropped silently
                 raise ValidationError({"files": [gettext("Send each file as a file part.")]})
 
-    def context(self) -> dict:
-        return {"tenant": self.request.tenant, "request": self.request}
+    def context(self, **extra) -> dict:
+        return {"tenant": self.request.tenant, "request": self.request, **extra}
+
+    def actor(self) -> Member:
+        return Member(self.request.membership)
 
     def paginated(self, queryset, serializer_class):
         paginator = EnvelopePagination()
@@ -108,8 +112,8 @@ class TicketListView(TicketsAPIView):
         data = TicketCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        ticket, created = services.ticket_create(
-            actor=request.membership,
+        result = services.ticket_create(
+            actor=self.actor(),
             subject=values["subject"],
             description=values["description"],
             category=values.get("category"),
@@ -119,8 +123,9 @@ class TicketListView(TicketsAPIView):
             files=self.files(),
             idempotency_key=self.idempotency_key(),
         )
-        response = Response(TicketDetailOut(ticket, context=self.context()).data, status=201)
-        if not created:
+        context = self.context(opening_files=result.files)
+        response = Response(TicketDetailOut(result.ticket, context=context).data, status=201)
+        if not result.created:
             response["Idempotent-Replayed"] = "true"
         return response
 
@@ -141,12 +146,8 @@ class TicketDetailView(TicketsAPIView):
         data = TicketPatchIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        if not request.membership.is_staff_member and (
-            set(request.data) != {"status"} or values.get("status") != Status.CLOSED
-        ):
-            raise PermissionDenied('Customers can only close their ticket: {"status": "closed"}.')
         ticket = services.ticket_change(
-            actor=request.membership,
+            actor=self.actor(),
             ticket=ticket,
             status=values.get("status"),
             priority=values.get("priority"),
@@ -176,27 +177,17 @@ class TicketMessagesView(TicketsAPIView):
         data = MessageIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        staff = request.membership.is_staff_member
-        if not staff and ("internal" in request.data or "status" in request.data):
-            raise PermissionDenied("Customers cannot write internal notes or set a status.")
-        if values["internal"]:
-            if values.get("status"):
-                raise PermissionDenied("An internal note cannot change the status.")
-            message = services.ticket_note(
-                actor=request.membership, ticket=ticket, body=values["body"], files=self.files()
-            )
-        else:
-            message = services.ticket_reply(
-                actor=request.membership,
-                ticket=ticket,
-                body=values["body"],
-                files=self.files(),
-                status=values.get("status"),
-            )
-        body = MessageOut(message, context=self.context()).data
-        follow_up = getattr(message, "follow_up", None)
-        if follow_up is not None:
-            body["follow_up"] = TicketOut(follow_up, context=self.context()).data
+        posted = services.ticket_post(
+            actor=self.actor(),
+            ticket=ticket,
+            body=values["body"],
+            internal=values["internal"],
+            status=values.get("status"),
+            files=self.files(),
+        )
+        body = MessageOut(posted.message, context=self.context()).data
+        if posted.follow_up is not None:
+            body["follow_up"] = TicketOut(posted.follow_up, context=self.context()).data
         return Response(body, status=201)
 
 
@@ -216,9 +207,7 @@ class TicketFeedbackView(TicketsAPIView):
         ticket = self.ticket(number)
         data = FeedbackIn(data=request.data)
         data.is_valid(raise_exception=True)
-        feedback = services.feedback_give(
-            actor=request.membership, ticket=ticket, **data.validated_data
-        )
+        feedback = services.feedback_give(actor=self.actor(), ticket=ticket, **data.validated_data)
         return Response({"rating": feedback.rating, "comment": feedback.comment}, status=201)
 
 

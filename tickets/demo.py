@@ -1,5 +1,6 @@
 """Demo categories and tickets in every status, with threads (CONTRACT section 3). Idempotent."""
 
+from accounts.actors import Member
 from accounts.models import Membership, Tenant
 from accounts.tenancy import tenant_scope
 from tickets import services
@@ -22,12 +23,13 @@ STORIES = [
 ]
 
 
-def _member(tenant: Tenant, local: str) -> Membership | None:
-    return (
+def _member(tenant: Tenant, local: str) -> Member | None:
+    membership = (
         Membership.objects.select_related("user", "tenant", "organization")
         .filter(user__email=f"{local}@{tenant.slug}.example")
         .first()
     )
+    return Member(membership) if membership else None
 
 
 def seed() -> None:
@@ -45,13 +47,13 @@ def _stories(tenant: Tenant) -> None:
         customer = _member(tenant, local)
         if customer is None or agent is None:
             continue
-        ticket, _ = services.ticket_create(
+        ticket = services.ticket_create(
             actor=customer,
             subject=subject,
             description=f"{subject}.\n\nSteps to reproduce: open the app and try it.",
             category=Category.objects.get(slug=category),
             priority=priority,
-        )
+        ).ticket
         if story in ("taken", "asked", "closed"):
             services.ticket_take(actor=agent, ticket=ticket)
         if story in ("asked", "closed"):

@@ -11,14 +11,17 @@ the ticket go back to that tier's queue; at tier 3 the admins are told).
 
 from datetime import datetime
 
+from accounts.actors import system_audit
 from tickets import notify, sla_sync
-from tickets.models import Event, Ticket
-from tickets.notify import Staff
+from tickets.models import Event, EventType, Ticket
+from tickets.selectors import Roster
 
 MAX_TIER = 3
+ALERT_EVENTS = {"warning": EventType.SLA_WARNING, "breached": EventType.SLA_BREACHED}
+ACTOR = system_audit("escalate_sla_breaches")  # the audit's `data.actor` (no user)
 
 
-def apply_tier(ticket: Ticket, tier: int, staff: Staff) -> None:
+def apply_tier(ticket: Ticket, tier: int, staff: Roster) -> None:
     """Set the tier; an assignee who cannot work it hands the ticket back to that tier's queue."""
     ticket.tier = tier
     if ticket.assignee_id and staff.tier_of(ticket.assignee_id) < tier:
@@ -39,13 +42,13 @@ def alert(clocks: list, kind: str, *, escalate: bool) -> None:
     # The job's own time (`--now`), as it recorded it on the clocks it just marked.
     now = max(clock.breached_at if escalate else clock.warned_at for clock in clocks)
     tickets = lock_tickets({clock.subject_id for clock in clocks})
-    staff = Staff()
+    staff = Roster()
     events: list[Event] = []
     alerts = []
     for clock in sorted(clocks, key=lambda c: (c.subject_id, c.pk)):
         ticket = tickets[clock.subject_id]
         data = {"metric": clock.metric, "due": clock.due_at.isoformat()}
-        events.append(_event(ticket, f"sla_{kind}", now, data))
+        events.append(_event(ticket, ALERT_EVENTS[kind], now, data))
         if escalate:
             old = ticket.tier
             apply_tier(ticket, min(old + 1, MAX_TIER), staff)
@@ -54,7 +57,7 @@ def alert(clocks: list, kind: str, *, escalate: bool) -> None:
             events.append(
                 _event(
                     ticket,
-                    "escalated",
+                    EventType.ESCALATED,
                     now,
                     {"old_tier": old, "new_tier": ticket.tier, "reason": reason},
                 )  # fmt: skip
@@ -63,7 +66,7 @@ def alert(clocks: list, kind: str, *, escalate: bool) -> None:
     Event.objects.bulk_create(events)  # sets pks (RETURNING): the outbox keys use them
     rows = [notify.sla_alert_message(ticket, clock, kind, staff) for ticket, clock in alerts]
     for event in events:
-        if event.type == "escalated" and event.data["new_tier"] == MAX_TIER:
+        if event.type == EventType.ESCALATED and event.data["new_tier"] == MAX_TIER:
             rows.append(notify.escalation_message(tickets[event.ticket_id], event, staff))
     rows.append(notify.live_batch([(tickets[event.ticket_id], event) for event in events]))
     notify.send(*rows)
@@ -71,5 +74,6 @@ def alert(clocks: list, kind: str, *, escalate: bool) -> None:
     sla_sync.refresh_many(list(tickets.values()), with_fields=changed)
 
 
-def _event(ticket: Ticket, type_: str, at: datetime, data: dict) -> Event:
+def _event(ticket: Ticket, type_: EventType, at: datetime, data: dict) -> Event:
+    data = {**data, "actor": ACTOR}
     return Event(tenant_id=ticket.tenant_id, ticket=ticket, type=type_, data=data, created_at=at)

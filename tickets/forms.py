@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from sla.priorities import Priority
 from tickets.models import Category
@@ -27,19 +28,19 @@ class MultipleFileField(forms.FileField):
 class TicketForm(forms.Form):
     subject = forms.CharField(max_length=200)
     category = forms.ModelChoiceField(
-        queryset=Category.objects.none(), required=False, empty_label="Choose one (optional)"
+        queryset=Category.objects.none(), required=False, empty_label=_("Choose one (optional)")
     )
     priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=settings.MESSAGE_MAX_CHARS,
-        help_text=(
+        help_text=_(
             "Describe the problem and the steps to reproduce it; add screenshots or logs. "
             "Never paste passwords or full API keys: if you must refer to a key, give only its "
             "first and last few characters."
         ),
     )
-    files = MultipleFileField(label="Attachments")
+    files = MultipleFileField(label=_("Attachments"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,10 +53,10 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=settings.MESSAGE_MAX_CHARS,
         required=False,
-        label="Your reply",
+        label=_("Your reply"),
     )
-    files = MultipleFileField(label="Attachments")
-    internal = forms.BooleanField(required=False, label="Internal note (agents only)")
+    files = MultipleFileField(label=_("Attachments"))
+    internal = forms.BooleanField(required=False, label=_("Internal note (agents only)"))
 
 
 class RatingForm(forms.Form):

@@ -22,9 +22,10 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils.translation import gettext
 
+from accounts.actors import System
 from accounts.tenancy import all_tenants, tenant_scope
 from core.idle import Swept
-from tickets.models import Message, Role, Status, Ticket, TicketSettings
+from tickets.models import AuthorRole, EventType, Message, Status, Ticket, TicketSettings
 from tickets.selectors import LIST_RELATED
 from tickets.services.common import apply_status, record
 
@@ -182,7 +183,7 @@ def _auto_close(ticket: Ticket, now: datetime, idle_since: datetime) -> None:
     Message.objects.create(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
-        role=Role.SYSTEM,
+        role=AuthorRole.SYSTEM,
         body=gettext(
             "We closed this request because we had not heard back from you. If you still need "
             "help, reply within %(days)s days to reopen it."
@@ -190,5 +191,6 @@ def _auto_close(ticket: Ticket, now: datetime, idle_since: datetime) -> None:
         % {"days": settings.REOPEN_WINDOW_DAYS},
         created_at=now,
     )
-    record(ticket, "auto_closed", None, idle_hours=hours)
-    apply_status(ticket, Status.CLOSED, actor=None, now=now)
+    job = System(tenant=ticket.tenant, job="autoclose_idle")
+    record(ticket, EventType.AUTO_CLOSED, job, idle_hours=hours)
+    apply_status(ticket, Status.CLOSED, actor=job, now=now)

@@ -12,26 +12,27 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key
 from sla.priorities import Priority
 
 
 class Status(models.TextChoices):
-    AWAITING_RESPONSE = "awaiting_response", "Awaiting response"
-    IN_PROGRESS = "in_progress", "In progress"
-    AWAITING_CUSTOMER = "awaiting_customer", "Awaiting customer"
-    CLOSED = "closed", "Closed"
+    AWAITING_RESPONSE = "awaiting_response", _("Awaiting response")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_CUSTOMER = "awaiting_customer", _("Awaiting customer")
+    CLOSED = "closed", _("Closed")
 
 
 OPEN_STATUSES = (Status.AWAITING_RESPONSE, Status.IN_PROGRESS, Status.AWAITING_CUSTOMER)
 
 
 class Channel(models.TextChoices):
-    PORTAL = "portal", "Portal"
-    API = "api", "API"
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Chat"
+    PORTAL = "portal", _("Portal")
+    API = "api", _("API")
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat")
 
 
 class Category(TenantOwned):
@@ -95,7 +96,8 @@ class Ticket(TenantOwned):
         max_length=24, choices=Status.choices, default=Status.AWAITING_RESPONSE
     )
     requester = _optional_link(settings.AUTH_USER_MODEL)
-    # Unverified contacts (a chat visitor's typed name and email) when there is no requester.
+    # The requester is a member (`requester`) or, when that is empty, an unverified contact
+    # (a chat visitor's typed name and email, an email sender who is no member).
     contact_name = models.CharField(max_length=150, blank=True)
     contact_email = models.EmailField(blank=True)
     organization = _optional_link("accounts.Organization")
@@ -107,6 +109,9 @@ class Ticket(TenantOwned):
     plan = _optional_link("sla.SupportPlan")
     follow_up_of = _optional_link("self", related_name="follow_ups")
     created_by = _optional_link(settings.AUTH_USER_MODEL)
+    # Who could repeat the creating request ("user:<id>", "mailbox:<id>", "chat:<id>"): a key
+    # is unique per source, so one customer's key never returns another's ticket.
+    idempotency_source = models.CharField(max_length=64, blank=True, default="")
     idempotency_key = models.CharField(max_length=128, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -132,9 +137,9 @@ class Ticket(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="ticket_number_unique"),
             models.UniqueConstraint(
-                fields=["tenant", "created_by", "idempotency_key"],
+                fields=["tenant", "idempotency_source", "idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),
-                name="ticket_idempotency_unique",
+                name="ticket_idempotency_source_unique",
             ),
             models.CheckConstraint(condition=Q(tier__gte=1, tier__lte=3), name="ticket_tier_1_3"),
         ]
@@ -179,10 +184,31 @@ class Ticket(TenantOwned):
         return self.requester.email if self.requester_id else self.contact_email
 
 
-class Role(models.TextChoices):
-    CUSTOMER = "customer", "Customer"
-    AGENT = "agent", "Agent"
-    SYSTEM = "system", "System"
+class AuthorRole(models.TextChoices):
+    """Who wrote a message (not accounts.Role: a contact's message is a customer's too)."""
+
+    CUSTOMER = "customer", _("Customer")
+    AGENT = "agent", _("Agent")
+    SYSTEM = "system", _("System")
+
+
+class EventType(models.TextChoices):
+    """Audit trail and live event types (CONTRACT section 4 "Event JSON", section 6)."""
+
+    CREATED = "created", _("Created")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    PRIORITY_CHANGED = "priority_changed", _("Priority changed")
+    CATEGORY_CHANGED = "category_changed", _("Category changed")
+    ASSIGNED = "assigned", _("Assigned")
+    REPLIED = "replied", _("Replied")
+    INTERNAL_NOTE = "internal_note", _("Internal note")
+    FOLLOWED_UP = "followed_up", _("Followed up")
+    RATED = "rated", _("Rated")
+    TIER_CHANGED = "tier_changed", _("Tier changed")
+    ESCALATED = "escalated", _("Escalated")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    AUTO_CLOSED = "auto_closed", _("Auto-closed")
 
 
 class Message(TenantOwned):
@@ -190,7 +216,7 @@ class Message(TenantOwned):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    role = models.CharField(max_length=16, choices=Role.choices)
+    role = models.CharField(max_length=16, choices=AuthorRole.choices)
     body = models.TextField()
     internal = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -234,7 +260,8 @@ class Event(TenantOwned):
     """The audit trail (CONTRACT section 4 "Event JSON")."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    type = models.CharField(max_length=32)
+    type = models.CharField(max_length=32, choices=EventType.choices)
+    # A member's user; NULL for a contact or the system, whom `data["actor"]` then names.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

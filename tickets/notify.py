@@ -7,39 +7,16 @@ INSERT; the plain functions enqueue them at once.
 
 from datetime import UTC
 
-from accounts.models import Membership, Role
+from django.utils.translation import gettext as _
+
 from core import outbox
 from core.consumers import queue_group
 from core.emails import email_payload
 from tickets.models import Event, Message, Status, Ticket
+from tickets.selectors import Roster
 
 TEMPLATE = "tickets/email/notice"
 Row = tuple[str, str, dict]
-
-
-class Staff:
-    """A tenant's agents and admins, read once (per request, or per batch of the SLA job)."""
-
-    def __init__(self) -> None:
-        self.rows = list(
-            Membership.objects.filter(role__in=[Role.AGENT, Role.ADMIN]).values_list(
-                "user_id", "user__email", "tier", "role"
-            )
-        )
-        self.email = {user_id: email for user_id, email, _, _ in self.rows}
-        self.tier = {user_id: tier for user_id, _, tier, _ in self.rows}
-
-    def tier_of(self, user_id: int) -> int:
-        return self.tier.get(user_id, 0)
-
-    def for_ticket(self, ticket: Ticket) -> list[str]:
-        """The assignee, or when nobody owns the ticket every agent of its tier or above."""
-        if ticket.assignee_id in self.email:
-            return [self.email[ticket.assignee_id]]
-        return [email for _, email, tier, _ in self.rows if tier >= ticket.tier]
-
-    def admins(self) -> list[str]:
-        return [email for _, email, _, role in self.rows if role == Role.ADMIN]
 
 
 def _link(ticket: Ticket) -> str:
@@ -91,16 +68,19 @@ def live_batch(events: list[tuple[Ticket, Event]]) -> Row | None:
     return key, "live", {"group": queue_group(events[0][0].tenant_id), "events": items}
 
 
-def sla_alert_message(ticket: Ticket, clock, kind: str, staff: Staff) -> Row | None:
-    headline = f"SLA {kind}: {clock.metric.replace('_', ' ')}"
+def sla_alert_message(ticket: Ticket, clock, kind: str, staff: Roster) -> Row | None:
+    headline = _("SLA %(kind)s: %(metric)s") % {
+        "kind": kind,
+        "metric": clock.metric.replace("_", " "),
+    }
     due = f"{clock.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-    return email_message(f"sla-{kind}:{clock.pk}", staff.for_ticket(ticket), ticket, headline,
+    return email_message(f"sla-{kind}:{clock.pk}", staff.responsible(ticket), ticket, headline,
                          for_customer=False, due=due)  # fmt: skip
 
 
-def escalation_message(ticket: Ticket, event: Event, staff: Staff) -> Row | None:
+def escalation_message(ticket: Ticket, event: Event, staff: Roster) -> Row | None:
     return email_message(f"ticket-escalated:{event.pk}", staff.admins(), ticket,
-                         "Escalated to tier 3", for_customer=False)  # fmt: skip
+                         _("Escalated to tier 3"), for_customer=False)  # fmt: skip
 
 
 def send(*rows: Row | None) -> None:
@@ -112,39 +92,39 @@ def _to_requester(key: str, ticket: Ticket, headline: str, **context) -> Row | N
                          **context)  # fmt: skip
 
 
-def _to_agents(key: str, ticket: Ticket, headline: str, staff: Staff | None = None,
+def _to_agents(key: str, ticket: Ticket, headline: str, staff: Roster | None = None,
                **context) -> Row | None:  # fmt: skip
-    return email_message(key, (staff or Staff()).for_ticket(ticket), ticket, headline,
+    return email_message(key, (staff or Roster()).responsible(ticket), ticket, headline,
                          for_customer=False, **context)  # fmt: skip
 
 
-def ticket_created(ticket: Ticket, event: Event, staff: Staff | None = None) -> None:
+def ticket_created(ticket: Ticket, event: Event, staff: Roster | None = None) -> None:
     send(
-        _to_requester(f"ticket-received:{ticket.pk}", ticket, "We received your request"),
+        _to_requester(f"ticket-received:{ticket.pk}", ticket, _("We received your request")),
         _to_agents(
-            f"ticket-new:{ticket.pk}", ticket, "New ticket", staff, body=ticket.description
+            f"ticket-new:{ticket.pk}", ticket, _("New ticket"), staff, body=ticket.description
         ),  # fmt: skip
         live_message(ticket, event),
     )
 
 
 def status_changed(ticket: Ticket, *, event: Event, tell_requester: bool = True) -> None:
-    headline = f"Your request is now {Status(ticket.status).label.lower()}"
+    headline = _("Your request is now %(status)s") % {"status": Status(ticket.status).label.lower()}
     email = _to_requester(f"ticket-status:{event.pk}", ticket, headline) if tell_requester else None
     send(email, live_message(ticket, event))
 
 
 def agent_replied(ticket: Ticket, message: Message, event: Event) -> None:
-    send(_to_requester(f"ticket-reply:{message.pk}", ticket, "New reply to your request",
+    send(_to_requester(f"ticket-reply:{message.pk}", ticket, _("New reply to your request"),
                        body=message.body), live_message(ticket, event))  # fmt: skip
 
 
 def customer_replied(ticket: Ticket, message: Message, event: Event) -> None:
-    send(_to_agents(f"ticket-customer-reply:{message.pk}", ticket, "The customer replied",
+    send(_to_agents(f"ticket-customer-reply:{message.pk}", ticket, _("The customer replied"),
                     body=message.body), live_message(ticket, event))  # fmt: skip
 
 
-def admins_escalation(ticket: Ticket, event: Event, staff: Staff) -> None:
+def admins_escalation(ticket: Ticket, event: Event, staff: Roster) -> None:
     send(escalation_message(ticket, event, staff))
 
 

@@ -1,12 +1,19 @@
 """Reads on behalf of a member. Customers see only their own tickets and no internal notes;
-"not yours" and "does not exist" are the same 404."""
+"not yours" and "does not exist" are the same 404.
+
+Routing by tier (CONTRACT section 5): a ticket of tier T is worked by the agents of tier T and
+above (`eligible_agents`), and an agent's queue holds the open tickets of their tier and below
+(`queue_for`); admins see every ticket.
+"""
+
+from typing import NamedTuple
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 
-from accounts.models import Membership
+from accounts.models import Membership, Role
 from sla.priorities import PRIORITY_RANK
-from tickets.models import Attachment, Category, Event, Message, Ticket
+from tickets.models import OPEN_STATUSES, Attachment, Category, Event, Message, Ticket
 
 LIST_RELATED = ("category", "requester", "organization", "assignee", "plan", "follow_up_of")
 
@@ -104,3 +111,56 @@ def events(ticket: Ticket) -> QuerySet[Event]:
 
 def categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).order_by("name")
+
+
+class StaffMember(NamedTuple):
+    user_id: int
+    email: str
+    tier: int
+    role: str
+
+
+class Roster:
+    """A tenant's agents and admins, read once (per request, or per batch of the SLA job), so
+    that routing many tickets costs one query, not one per ticket."""
+
+    def __init__(self) -> None:
+        self.staff = [
+            StaffMember(*row)
+            for row in Membership.objects.filter(role__in=[Role.AGENT, Role.ADMIN]).values_list(
+                "user_id", "user__email", "tier", "role"
+            )
+        ]
+        self._by_user = {member.user_id: member for member in self.staff}
+
+    def tier_of(self, user_id: int | None) -> int:
+        member = self._by_user.get(user_id)
+        return member.tier if member else 0
+
+    def eligible_agents(self, ticket: Ticket) -> list[StaffMember]:
+        return [member for member in self.staff if member.tier >= ticket.tier]
+
+    def responsible(self, ticket: Ticket) -> list[str]:
+        """Who hears about a ticket: its assignee, or when nobody owns it every eligible agent."""
+        if (assignee := self._by_user.get(ticket.assignee_id)) is not None:
+            return [assignee.email]
+        return [member.email for member in self.eligible_agents(ticket)]
+
+    def admins(self) -> list[str]:
+        return [member.email for member in self.staff if member.role == Role.ADMIN]
+
+
+def eligible_agents(ticket: Ticket, roster: Roster | None = None) -> list[StaffMember]:
+    """The agents and admins who may work `ticket` (tier at or above the ticket's)."""
+    return (roster or Roster()).eligible_agents(ticket)
+
+
+def queue_for(member: Membership) -> QuerySet[Ticket]:
+    """The open tickets an agent's views show: their tier and below (admins: all, customers:
+    none). Ordered like the queue, earliest SLA due first."""
+    if not member.is_staff_member:
+        return Ticket.objects.none()
+    tickets = visible_tickets(member).filter(status__in=OPEN_STATUSES)
+    if not member.is_admin:
+        tickets = tickets.filter(tier__lte=member.tier)
+    return tickets.order_by(*ORDERINGS["due"])

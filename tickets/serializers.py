@@ -66,8 +66,8 @@ class TicketDetailOut(TicketOut):
         fields = [*TicketOut.Meta.fields, "attachments"]
 
     def get_attachments(self, ticket: Ticket) -> list[dict]:
-        # A ticket just created carries its files (`ticket_create` sets `opening_files`).
-        files = getattr(ticket, "opening_files", None)
+        # A ticket just created comes with its files (`ticket_create`'s result): no read.
+        files = self.context.get("opening_files")
         if files is None:
             files = opening_attachments(ticket)
         return AttachmentOut(files, many=True, context=self.context).data

@@ -2,12 +2,14 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
 
+from accounts.actors import Member
 from accounts.doors import TenantPageMixin
 from core.errors import ServiceError
 from core.uploads import check_upload_size
-from tickets import selectors, services
+from tickets import policy, selectors, services
 from tickets.forms import RatingForm, ReplyForm, TicketForm
 from tickets.models import Channel, Status
 
@@ -47,16 +49,19 @@ class NewTicketView(UploadFormMixin, TenantPageMixin, FormView):
     form_class = TicketForm
 
     def form_valid(self, form):
-        ticket, _ = services.ticket_create(
-            actor=self.membership,
+        ticket = services.ticket_create(
+            actor=Member(self.membership),
             subject=form.cleaned_data["subject"],
             description=form.cleaned_data["description"],
             category=form.cleaned_data["category"],
             priority=form.cleaned_data["priority"],
             channel=Channel.PORTAL,
             files=form.cleaned_data["files"],
+        ).ticket
+        messages.success(
+            self.request,
+            _("Your request %(reference)s was received.") % {"reference": ticket.reference},
         )
-        messages.success(self.request, f"Your request {ticket.reference} was received.")
         return redirect(_ticket_url(self.tenant, ticket.number))
 
 
@@ -71,7 +76,7 @@ class TicketPageView(UploadFormMixin, TenantPageMixin, FormView):
             ticket=ticket,
             thread=selectors.thread(self.membership, ticket),
             opening_files=selectors.opening_attachments(ticket),
-            is_requester=ticket.requester_id == self.request.user.pk,
+            is_requester=policy.is_requester(Member(self.membership), ticket),
             rating_form=RatingForm(),
             feedback=getattr(ticket, "feedback", None) if not ticket.is_open else None,
             closed=ticket.status == Status.CLOSED,
@@ -81,18 +86,18 @@ class TicketPageView(UploadFormMixin, TenantPageMixin, FormView):
     def form_valid(self, form):
         ticket = selectors.ticket_for(self.membership, self.kwargs["number"])
         data = form.cleaned_data
-        if data["internal"] and self.membership.is_staff_member:
-            services.ticket_note(
-                actor=self.membership, ticket=ticket, body=data["body"], files=data["files"]
-            )
-        else:
-            message = services.ticket_reply(
-                actor=self.membership, ticket=ticket, body=data["body"], files=data["files"]
-            )
-            follow_up = getattr(message, "follow_up", None)
-            if follow_up is not None:
-                messages.info(self.request, f"Your reply opened {follow_up.reference}.")
-                return redirect(_ticket_url(self.tenant, follow_up.number))
+        # The service decides what a post may be (a customer's internal note: refused, 403).
+        posted = services.ticket_post(
+            actor=Member(self.membership),
+            ticket=ticket,
+            body=data["body"],
+            internal=data["internal"],
+            files=data["files"],
+        )
+        if posted.follow_up is not None:
+            opened = _("Your reply opened %(reference)s.")
+            messages.info(self.request, opened % {"reference": posted.follow_up.reference})
+            return redirect(_ticket_url(self.tenant, posted.follow_up.number))
         return redirect(_ticket_url(self.tenant, ticket.number))
 
 
@@ -103,17 +108,17 @@ class TicketActionView(TenantPageMixin, View):
         ticket = selectors.ticket_for(self.membership, number)
         try:
             if action == "close":
-                services.ticket_close(actor=self.membership, ticket=ticket)
-                messages.success(request, "The ticket is closed. How did we do?")
+                services.ticket_close(actor=Member(self.membership), ticket=ticket)
+                messages.success(request, _("The ticket is closed. How did we do?"))
             elif action == "rate":
                 form = RatingForm(request.POST)
                 if not form.is_valid():
-                    messages.error(request, "Pick a rating from 1 to 5.")
+                    messages.error(request, _("Pick a rating from 1 to 5."))
                 else:
                     services.feedback_give(
-                        actor=self.membership, ticket=ticket, **form.cleaned_data
+                        actor=Member(self.membership), ticket=ticket, **form.cleaned_data
                     )
-                    messages.success(request, "Thank you for your feedback.")
+                    messages.success(request, _("Thank you for your feedback."))
         except ServiceError as error:
             messages.error(request, error.detail)
         return redirect(_ticket_url(self.tenant, number))

@@ -13,7 +13,7 @@ from accounts.models import Tenant, User
 from accounts.tenancy import tenant_scope
 from sla.models import Calendar, SupportPlan
 from tests.hardening.fuzz import RealValues, fuzz
-from tests.tickets.helpers import member
+from tests.tickets.helpers import as_actor
 from tickets import services
 from tickets.models import Attachment, Category, Ticket
 
@@ -28,7 +28,7 @@ def demo(db, settings, tmp_path):
     tenant = Tenant.objects.get(slug="acme")
     with tenant_scope(tenant):
         ticket = Ticket.objects.filter(requester=acme).order_by("number").first()
-        actor = member(type("Desk", (), {"tenant": tenant}), acme)
+        actor = as_actor(type("Desk", (), {"tenant": tenant}), acme)
         services.ticket_reply(
             actor=actor,
             ticket=ticket,

@@ -21,7 +21,7 @@ from sla import jobs, services
 from sla.models import Clock, Holiday
 from sla.selectors import summary_for
 from tests.sla.helpers import BERLIN
-from tests.tickets.helpers import member, open_ticket
+from tests.tickets.helpers import as_actor, open_ticket
 from tickets import services as tickets
 from tickets.models import Event, Message, Status, Ticket
 from tickets.sla_sync import SUMMARY_FIELDS, _stored
@@ -74,7 +74,7 @@ def assert_summary_matches_clocks(desk, ticket: Ticket) -> None:
 @pytest.mark.parametrize("delay_ms", [-8, -2, 0, 1, 3, 8])
 def test_a_reply_racing_the_escalate_job_loses_nothing(acme, plans, delay_ms):
     (ticket,) = opened_in_the_past(acme)  # both clocks long past due
-    agent = member(acme, acme.agent)
+    agent = as_actor(acme, acme.agent)
     now = timezone.now()
     outcomes = []
 
@@ -123,7 +123,7 @@ def test_a_calendar_edit_marking_racing_ticket_closes_leaves_every_clock_right(
 ):
     monkeypatch.setattr(services, "MARK_BATCH", 2)  # many short marking transactions
     opened = opened_in_the_past(acme, 6)
-    agent = member(acme, acme.agent)
+    agent = as_actor(acme, acme.agent)
     jobs.compute()  # settles whatever the seeds left pending
     calendar = plans["Basic"].calendar
     with tenant_scope(acme.tenant):

@@ -12,7 +12,7 @@ from accounts.tenancy import all_tenants, tenant_scope
 from core import idle
 from helpdesk import tasks
 from tests.conftest import make_desk
-from tests.tickets.helpers import member, open_ticket
+from tests.tickets.helpers import as_actor, open_ticket
 from tickets import jobs, services
 from tickets.models import Event, Message, Status, Ticket, TicketSettings
 
@@ -25,7 +25,7 @@ def autoclose_idle(*, now) -> str:
 def waiting_on_customer(desk):
     ticket = open_ticket(desk)
     with tenant_scope(desk.tenant):
-        services.ticket_reply(actor=member(desk, desk.agent), ticket=ticket, body="Details?")
+        services.ticket_reply(actor=as_actor(desk, desk.agent), ticket=ticket, body="Details?")
         return Ticket.objects.get(pk=ticket.pk)
 
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from accounts.tenancy import tenant_scope
 from core.errors import Conflict, InvalidInput
-from tests.tickets.helpers import member, open_ticket
+from tests.tickets.helpers import as_actor, open_ticket
 from tickets import services
 from tickets.models import Message, Status, Ticket
 
@@ -17,7 +17,7 @@ def reload(desk, ticket) -> Ticket:
 
 def act(desk, fn, user, **kwargs):
     with tenant_scope(desk.tenant):
-        return fn(actor=member(desk, user), **kwargs)
+        return fn(actor=as_actor(desk, user), **kwargs)
 
 
 def test_an_agent_reply_waits_on_the_customer_and_a_customer_reply_returns_it(desks):
@@ -92,9 +92,10 @@ def closed_past_the_window(acme, settings) -> Ticket:
 def test_a_reply_after_the_window_opens_a_linked_follow_up(desks, settings):
     acme, _ = desks
     ticket = closed_past_the_window(acme, settings)
-    note = act(acme, services.ticket_reply, acme.customer, ticket=ticket, body="New problem")
+    posted = act(acme, services.ticket_reply, acme.customer, ticket=ticket, body="New problem")
     assert reload(acme, ticket).status == Status.CLOSED
-    follow_up = note.follow_up
+    follow_up = posted.follow_up
+    assert posted.message.ticket_id == ticket.pk and posted.message.role == "system"
     assert follow_up.follow_up_of_id == ticket.pk and follow_up.number == 2
     assert follow_up.description == "New problem"
 

@@ -6,7 +6,7 @@ from accounts.tenancy import tenant_scope
 from core import outbox
 from core.models import OutboxMessage
 from core.outbox import relay_pending
-from tests.tickets.helpers import member, open_ticket
+from tests.tickets.helpers import as_actor, open_ticket
 from tickets import services
 from tickets.models import Event, Status, Ticket
 
@@ -30,12 +30,12 @@ def test_a_customer_reply_tells_the_assignee_only(desks):
     acme, _ = desks
     ticket = open_ticket(acme)
     with tenant_scope(acme.tenant):
-        services.ticket_take(actor=member(acme, acme.tier2), ticket=ticket)
-        services.ticket_reply(actor=member(acme, acme.tier2), ticket=ticket, body="Details?")
+        services.ticket_take(actor=as_actor(acme, acme.tier2), ticket=ticket)
+        services.ticket_reply(actor=as_actor(acme, acme.tier2), ticket=ticket, body="Details?")
     relay_pending()
     mail.outbox.clear()
     with tenant_scope(acme.tenant):
-        services.ticket_reply(actor=member(acme, acme.customer), ticket=ticket, body="Here")
+        services.ticket_reply(actor=as_actor(acme, acme.customer), ticket=ticket, body="Here")
     relay_pending()
     assert [m.to for m in mail.outbox if "customer replied" in m.subject] == [[acme.tier2.email]]
     assert "Here" in sent_to(acme.tier2.email)[0].body
@@ -47,7 +47,7 @@ def test_a_reply_with_a_status_change_sends_the_customer_one_email(desks):
     relay_pending()
     mail.outbox.clear()
     with tenant_scope(acme.tenant):
-        services.ticket_reply(actor=member(acme, acme.agent), ticket=ticket, body="Try this")
+        services.ticket_reply(actor=as_actor(acme, acme.agent), ticket=ticket, body="Try this")
     relay_pending()
     [reply] = sent_to(acme.customer.email)
     assert "New reply" in reply.subject and "Awaiting customer" in reply.body
@@ -62,7 +62,7 @@ def test_nothing_is_sent_for_a_change_that_rolled_back(desks, django_capture_on_
         try:
             with tenant_scope(acme.tenant):
                 services.ticket_reply(
-                    actor=member(acme, acme.agent), ticket=ticket, body="x", status="bogus"
+                    actor=as_actor(acme, acme.agent), ticket=ticket, body="x", status="bogus"
                 )
         except Exception:  # noqa: S110  the invalid status rolls the reply back
             pass
@@ -78,7 +78,7 @@ def test_a_status_email_says_the_status_of_its_change_even_if_the_ticket_moved_o
     outsider = open_ticket(globex)
     relay_pending()
     mail.outbox.clear()
-    agent = member(acme, acme.agent)
+    agent = as_actor(acme, acme.agent)
     with django_capture_on_commit_callbacks(execute=False), tenant_scope(acme.tenant):
         services.ticket_change(actor=agent, ticket=ticket, status=Status.AWAITING_CUSTOMER)
         services.ticket_change(actor=agent, ticket=ticket, status=Status.CLOSED)

@@ -6,7 +6,7 @@ from django.db import connection
 
 from accounts.tenancy import tenant_scope
 from core.errors import InvalidInput
-from tests.tickets.helpers import member, open_ticket
+from tests.tickets.helpers import as_actor, open_ticket
 from tickets import services
 from tickets.models import Ticket
 
@@ -56,12 +56,12 @@ def test_twenty_parallel_creations_get_numbers_1_to_20_with_no_gap_or_repeat(acm
     from sla import demo as sla_demo
 
     sla_demo.seed_tenant(acme.tenant)
-    customer = member(acme, acme.customer)
+    customer = as_actor(acme, acme.customer)
 
     def create(i):
         with tenant_scope(acme.tenant):
-            ticket, _ = services.ticket_create(actor=customer, subject=f"#{i}", description="x")
-            return ticket.number
+            created = services.ticket_create(actor=customer, subject=f"#{i}", description="x")
+            return created.ticket.number
 
     numbers = _in_threads(20, create)
     assert sorted(numbers) == list(range(1, 21))
@@ -75,14 +75,14 @@ def test_parallel_retries_with_one_idempotency_key_create_one_ticket(acme, globe
     from sla import demo as sla_demo
 
     sla_demo.seed_tenant(acme.tenant)
-    customer = member(acme, acme.customer)
+    customer = as_actor(acme, acme.customer)
 
     def create(i):
         with tenant_scope(acme.tenant):
-            ticket, _ = services.ticket_create(
+            created = services.ticket_create(
                 actor=customer, subject="same", description="x", idempotency_key="retry-1"
             )
-            return ticket.number
+            return created.ticket.number
 
     assert set(_in_threads(8, create)) == {1}
     with tenant_scope(acme.tenant):

@@ -2,7 +2,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tenancy import tenant_scope
 from tests.conftest import login
-from tests.tickets.helpers import member, open_ticket
+from tests.tickets.helpers import as_actor, open_ticket
 from tests.tickets.test_attachments import PNG
 from tickets import services
 from tickets.models import Category, Ticket
@@ -55,8 +55,8 @@ def test_the_ticket_page_escapes_what_people_type_and_hides_internal_notes(clien
     acme, _ = desks
     ticket = open_ticket(acme, subject=XSS, description=XSS)
     with tenant_scope(acme.tenant):
-        services.ticket_note(actor=member(acme, acme.agent), ticket=ticket, body="internal only")
-        services.ticket_reply(actor=member(acme, acme.agent), ticket=ticket, body=XSS)
+        services.ticket_note(actor=as_actor(acme, acme.agent), ticket=ticket, body="internal only")
+        services.ticket_reply(actor=as_actor(acme, acme.agent), ticket=ticket, body=XSS)
     login(client, acme.customer)
     page = client.get(f"/t/acme/tickets/{ticket.number}/").content.decode()
     assert "<script>" not in page and "<img src=x" not in page
@@ -121,8 +121,10 @@ def test_a_category_changed_in_the_tenant_admin_is_audited_like_any_change(clien
         billing = Category.objects.get(slug="billing")
     login(client, acme.admin)
     inline = {"messages-TOTAL_FORMS": "0", "messages-INITIAL_FORMS": "0"}
+    current = {"status": ticket.status, "priority": ticket.priority, "tier": ticket.tier}
     response = client.post(
-        f"/t/acme/admin/tickets/ticket/{ticket.pk}/change/", {"category": billing.pk, **inline}
+        f"/t/acme/admin/tickets/ticket/{ticket.pk}/change/",
+        {"category": billing.pk, "assignee": "", **current, **inline},
     )
     assert response.status_code == 302
     with tenant_scope(acme.tenant):

@@ -12,7 +12,7 @@ import pytest
 
 from accounts.tenancy import tenant_scope
 from tests.conftest import api_client
-from tests.tickets.helpers import member, open_ticket
+from tests.tickets.helpers import as_actor, open_ticket
 from tickets import services
 from tickets.models import Category
 
@@ -44,7 +44,7 @@ REPLY_ROWS = [2, 30]
 def agent_queue(desk, rows: int) -> list:
     """`rows` tickets showing every related column a row can carry: an assignee, a category,
     a predecessor (follow_up_of)."""
-    tickets, agent = [], member(desk, desk.agent)
+    tickets, agent = [], as_actor(desk, desk.agent)
     with tenant_scope(desk.tenant):
         technical = Category.objects.get(slug="technical")
     for n in range(rows):
@@ -62,7 +62,7 @@ def thread_of(desk, rows: int):
     two rows on it starts with the agent's first response and ends with a customer message
     awaiting the next one, so that replies to it find the same state whatever its length."""
     ticket = open_ticket(desk)
-    agent, customer = member(desk, desk.agent), member(desk, desk.customer)
+    agent, customer = as_actor(desk, desk.agent), as_actor(desk, desk.customer)
     with tenant_scope(desk.tenant):
         for n in range(rows):
             if n == rows - 1 and n > 0:
@@ -79,7 +79,7 @@ def thread_of(desk, rows: int):
 def with_events(desk, rows: int):
     """A ticket with at least `rows` events in its audit trail."""
     ticket = open_ticket(desk)
-    agent = member(desk, desk.agent)
+    agent = as_actor(desk, desk.agent)
     with tenant_scope(desk.tenant):
         for n in range(rows - 1):
             priority = "high" if n % 2 == 0 else "normal"
@@ -168,7 +168,7 @@ def test_a_customer_reply_costs_the_same_on_a_thread_of_2_or_30_messages(
     acme, _ = desks
     ticket = thread_of(acme, rows)
     with tenant_scope(acme.tenant):  # the ticket awaits the customer, who answers
-        services.ticket_reply(actor=member(acme, acme.agent), ticket=ticket, body="Details?")
+        services.ticket_reply(actor=as_actor(acme, acme.agent), ticket=ticket, body="Details?")
     client = api_client(acme.customer)
     with django_assert_num_queries(CUSTOMER_REPLY_QUERIES):
         response = client.post(

@@ -12,7 +12,7 @@ from sla.models import Calendar, Clock, Holiday, SupportPlan
 from sla.priorities import Priority
 from tests.sla.brute_force import ScheduleParams, brute_add
 from tests.sla.helpers import edited, put_on_plan
-from tests.tickets.helpers import member, open_ticket
+from tests.tickets.helpers import as_actor, open_ticket
 from tickets import services
 from tickets.models import Event, Status, Ticket
 from tickets.sla_sync import SUMMARY_FIELDS
@@ -85,11 +85,11 @@ def test_waiting_on_the_customer_pauses_resolution_and_extends_it(desks):
         ticket = open_ticket(acme)
     due_before = ticket.sla_resolution_due
     with time_machine.travel(start + timedelta(hours=1), tick=False), tenant_scope(acme.tenant):
-        services.ticket_reply(actor=member(acme, acme.agent), ticket=ticket, body="Which one?")
+        services.ticket_reply(actor=as_actor(acme, acme.agent), ticket=ticket, body="Which one?")
         paused = Ticket.objects.get(pk=ticket.pk)
     assert paused.sla_paused and paused.sla_resolution_due is None
     with time_machine.travel(start + timedelta(hours=3), tick=False), tenant_scope(acme.tenant):
-        services.ticket_reply(actor=member(acme, acme.customer), ticket=ticket, body="This one")
+        services.ticket_reply(actor=as_actor(acme, acme.customer), ticket=ticket, body="This one")
         resumed = Ticket.objects.get(pk=ticket.pk)
     assert not resumed.sla_paused
     assert resumed.sla_resolution_due == due_before + timedelta(hours=2)
@@ -103,15 +103,18 @@ def test_a_breach_escalates_the_ticket_once_and_returns_it_to_the_tier_queue(des
         ticket = open_ticket(acme, priority="critical")
         outsider = open_ticket(globex, priority="critical")
         with tenant_scope(acme.tenant):
-            services.ticket_take(actor=member(acme, acme.agent), ticket=ticket)
+            services.ticket_take(actor=as_actor(acme, acme.agent), ticket=ticket)
     later = start + timedelta(minutes=20)  # critical: first response due in 15 minutes
     escalate(now=later)
     escalate(now=later + timedelta(seconds=30))  # a second run changes nothing
     with tenant_scope(acme.tenant):
         ticket = Ticket.objects.get(pk=ticket.pk)
-        types = list(Event.objects.filter(ticket=ticket).values_list("type", flat=True))
+        events = list(Event.objects.filter(ticket=ticket).values_list("type", "actor", "data"))
+    types = [type_ for type_, _, _ in events]
     assert types.count("sla_breached") == 1 and types.count("escalated") == 1
     assert "sla_warning" not in types  # already past due when first seen
+    by_job = [(actor, data["actor"]) for type_, actor, data in events if type_ == "escalated"]
+    assert by_job == [(None, {"kind": "system", "job": "escalate_sla_breaches"})]
     assert ticket.tier == 2 and ticket.assignee is None  # the tier-1 agent cannot keep it
     assert ticket.sla_breached and ticket.sla_first_response_breached
     with tenant_scope(globex.tenant):
@@ -180,7 +183,10 @@ def test_compute_after_a_holiday_moves_only_the_deadlines_that_span_it(desks):
     spanning = opened_at(acme, berlin(9, 10))  # Tuesday 10:00: resolution due Friday 10:00
     with time_machine.travel(berlin(9, 11), tick=False), tenant_scope(acme.tenant):
         services.ticket_reply(  # first response met: resolution is what the queue sorts by
-            actor=member(acme, acme.agent), ticket=spanning, body="On it", status=Status.IN_PROGRESS
+            actor=as_actor(acme, acme.agent),
+            ticket=spanning,
+            body="On it",
+            status=Status.IN_PROGRESS,
         )
     before_it = opened_at(acme, berlin(8, 9))  # Monday 09:00: everything due by Wednesday 18:00
     # globex (Sun-Thu 10-18 in New York): resolution due Sunday 13:00, across its own Thursday.
@@ -216,7 +222,7 @@ def test_compute_in_batches_smaller_than_the_stale_clocks_recomputes_every_one(d
     tickets = [opened_at(acme, berlin(9, 10, minute)) for minute in (0, 20, 40)]
     with time_machine.travel(berlin(9, 11), tick=False), tenant_scope(acme.tenant):
         services.ticket_reply(  # one ticket keeps only its resolution clock: 5 clocks, not 6
-            actor=member(acme, acme.agent), ticket=tickets[0], body="On it",
+            actor=as_actor(acme, acme.agent), ticket=tickets[0], body="On it",
             status=Status.IN_PROGRESS,
         )  # fmt: skip
     outsider = opened_at(globex, datetime(2026, 6, 9, 10, tzinfo=NEW_YORK))

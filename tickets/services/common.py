@@ -4,11 +4,12 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts.models import Membership, User
-from core.errors import InvalidInput, NotAllowed
+from accounts.actors import Actor
+from core.errors import InvalidInput
 from tickets import notify, sla_sync
-from tickets.models import Event, Status, Ticket
+from tickets.models import Event, EventType, Status, Ticket
 from tickets.selectors import LIST_RELATED
 
 
@@ -23,14 +24,14 @@ def locked(ticket: Ticket) -> Ticket:
     )
 
 
-def require_staff(actor: Membership) -> None:
-    if not actor.is_staff_member:
-        raise NotAllowed("Only agents can do this.")
-
-
-def record(ticket: Ticket, type_: str, actor: User | None, **data) -> Event:
+def record(ticket: Ticket, type_: EventType, actor: Actor | None, **data) -> Event:
+    """An audit event. A member is the row's user; a contact or a job (no user) is named in
+    `data["actor"]`, so the trail always says who it was."""
+    if actor is not None and (label := actor.audit()) is not None:
+        data["actor"] = label
+    user = actor.user if actor is not None else None
     return Event.objects.create(
-        tenant_id=ticket.tenant_id, ticket=ticket, type=type_, actor=actor, data=data
+        tenant_id=ticket.tenant_id, ticket=ticket, type=type_, actor=user, data=data
     )
 
 
@@ -40,11 +41,16 @@ def touch(ticket: Ticket, now: datetime, *fields: str) -> None:
 
 
 def apply_status(
-    ticket: Ticket, new: str, *, actor: User | None, now: datetime, notify_requester: bool = True
+    ticket: Ticket,
+    new: str,
+    *,
+    actor: Actor | None,
+    now: datetime,
+    notify_requester: bool = True,
 ) -> Event | None:
     """Move a (locked) ticket to `new`, with its clocks, audit event and notifications.
 
-    Callers have checked the transition against `tickets.lifecycle`.
+    Callers have checked the transition with `tickets.policy`.
     """
     old = ticket.status
     if new == old:
@@ -54,7 +60,7 @@ def apply_status(
     ticket.closed_at = now if new == Status.CLOSED else None
     touch(ticket, now, "status", "status_changed_at", "closed_at")
     sla_sync.status_changed(ticket, old=old, new=new, at=now)
-    event = record(ticket, "status_changed", actor, old=old, new=new)
+    event = record(ticket, EventType.STATUS_CHANGED, actor, old=old, new=new)
     notify.status_changed(ticket, event=event, tell_requester=notify_requester)
     return event
 
@@ -63,7 +69,8 @@ def check_body(body: str) -> str:
     body = (body or "").strip()
     if len(body) > settings.MESSAGE_MAX_CHARS:
         raise InvalidInput(
-            f"A message may be at most {settings.MESSAGE_MAX_CHARS:,} characters.",
+            _("A message may be at most %(max)s characters.")
+            % {"max": f"{settings.MESSAGE_MAX_CHARS:,}"},
             max_chars=settings.MESSAGE_MAX_CHARS,
         )
     return body

@@ -1,13 +1,27 @@
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.actors import Actor, Contact, Member, Requester, System
 from accounts.models import Membership, Role
 from core.errors import InvalidInput
-from tickets import attachments, notify, sla_sync
-from tickets.models import Category, Channel, Ticket, TicketSequence
+from tickets import attachments, notify, policy, sla_sync
+from tickets.models import Attachment, Category, Channel, EventType, Ticket, TicketSequence
+from tickets.selectors import Roster
 from tickets.services.common import check_body, record
+
+
+@dataclass(frozen=True)
+class Created:
+    """What `ticket_create` did: the ticket, whether this call created it (False: a repeated
+    idempotency key returned the first one), and its opening files when it did."""
+
+    ticket: Ticket
+    created: bool
+    files: list[Attachment] | None = None  # None: not at hand (a replay), read them
 
 
 def next_number(tenant) -> int:
@@ -27,87 +41,117 @@ def next_number(tenant) -> int:
         return cursor.fetchone()[0]
 
 
-def _requester_membership(actor: Membership, requester_email: str | None) -> Membership | None:
-    if not requester_email:
+def _requester(actor: Actor, requester: Requester | None, email: str | None) -> Requester:
+    """Who the ticket is for: the actor, a given member or contact, or (the API's `requester`)
+    the tenant's customer with that email."""
+    if email:
+        policy.check_open_for(actor, None)  # before the lookup: no probing for customers
+        membership = (
+            Membership.objects.select_related("tenant", "user", "organization")
+            .filter(user__email__iexact=email, role=Role.CUSTOMER)
+            .first()
+        )
+        if membership is None:
+            raise InvalidInput(
+                _("No customer of this help desk has that email."), field="requester"
+            )
+        return Member(membership)
+    if requester is None:
+        if isinstance(actor, System):
+            raise InvalidInput(_("A ticket opened by the system needs a requester."))
         return actor
-    if not actor.is_staff_member:
-        raise InvalidInput("Only agents can open a ticket for someone else.")
-    membership = (
-        Membership.objects.select_related("user", "organization")
-        .filter(user__email__iexact=requester_email, role=Role.CUSTOMER)
-        .first()
-    )
-    if membership is None:
-        raise InvalidInput("No customer of this help desk has that email.", field="requester")
-    return membership
+    policy.check_open_for(actor, requester)
+    return requester
+
+
+def _source(actor: Actor, source: str | None) -> str:
+    """Who could repeat the creating request: an explicit source (a mailbox, a chat), or the
+    member's user (an API `Idempotency-Key` is theirs alone)."""
+    if source:
+        return source[:64]
+    if isinstance(actor, Member):
+        return f"user:{actor.user_id}"
+    raise InvalidInput(_("An idempotency key needs a source for this actor."))
 
 
 @transaction.atomic
 def ticket_create(
     *,
-    actor: Membership,
+    actor: Actor,
     subject: str,
     description: str,
     category: Category | None = None,
     priority: str = "normal",
     channel: str = Channel.PORTAL,
+    requester: Requester | None = None,
     requester_email: str | None = None,
     files: list | None = None,
     idempotency_key: str | None = None,
+    idempotency_source: str | None = None,
     follow_up_of: Ticket | None = None,
-) -> tuple[Ticket, bool]:
-    """Open a ticket. Returns (ticket, created); a retried Idempotency-Key returns the first.
+) -> Created:
+    """Open a ticket for `requester` (default: the actor itself). A repeated idempotency key
+    from the same source returns the first ticket, also when the two race.
 
     The tenant's creations queue on its number lock from `next_number` until they commit, so
     everything that does not need the number (checks, files, plan, clocks, recipients) is
     done before it, and only the inserts follow it.
     """
+    source = _source(actor, idempotency_source) if idempotency_key else ""
     if idempotency_key:
-        first = Ticket.objects.filter(created_by=actor.user, idempotency_key=idempotency_key)
+        first = Ticket.objects.filter(idempotency_source=source, idempotency_key=idempotency_key)
         if (existing := first.first()) is not None:
-            return existing, False
+            return Created(existing, False)
     subject, description = subject.strip(), check_body(description)
     if not subject or not description:
-        raise InvalidInput("A ticket needs a subject and a description.")
-    owner = _requester_membership(actor, requester_email)
+        raise InvalidInput(_("A ticket needs a subject and a description."))
+    owner = _requester(actor, requester, requester_email)
     files = attachments.prepare(tenant_id=actor.tenant_id, files=files) if files else []
     ticket = _unsaved(actor, owner, subject, description, category, priority, channel)
-    ticket.idempotency_key, ticket.follow_up_of = idempotency_key or None, follow_up_of
+    ticket.idempotency_source, ticket.idempotency_key = source, idempotency_key or None
+    ticket.follow_up_of = follow_up_of
     opening = sla_sync.opening(ticket)
-    staff = notify.Staff()
+    staff = Roster()
     try:
-        # A savepoint only when a lost idempotency race is possible: it then rolls back cleanly.
+        # A savepoint only when a lost idempotency race is possible: it then rolls back cleanly
+        # (the number too). The winner has committed when the unique index lets us see it.
         with transaction.atomic() if idempotency_key else nullcontext():
             _number(ticket)
             ticket.save(force_insert=True)
     except IntegrityError:
         if not idempotency_key:
             raise
-        return Ticket.objects.get(created_by=actor.user, idempotency_key=idempotency_key), False
+        first = Ticket.objects.get(idempotency_source=source, idempotency_key=idempotency_key)
+        return Created(first, False)
     sla_sync.opened(ticket, opening)
-    ticket.opening_files = attachments.attach(files, ticket=ticket, message=None)
-    event = record(ticket, "created", actor.user, channel=channel, priority=priority)
+    stored = attachments.attach(files, ticket=ticket, message=None)
+    event = record(ticket, EventType.CREATED, actor, channel=channel, priority=priority)
     notify.ticket_created(ticket, event, staff)
-    return ticket, True
+    return Created(ticket, True, stored)
 
 
-def _unsaved(actor, owner, subject, description, category, priority, channel) -> Ticket:
+def _unsaved(actor, owner: Requester, subject, description, category, priority, channel) -> Ticket:
     now = timezone.now()
-    organization = owner.organization if owner.role == Role.CUSTOMER else None
-    return Ticket(
+    ticket = Ticket(
         tenant=actor.tenant,
         subject=subject[:200],
         description=description,
         category=category,
         priority=priority,
         channel=channel,
-        requester=owner.user,
-        organization=organization,
         created_by=actor.user,
         created_at=now,
         updated_at=now,
         status_changed_at=now,
     )
+    if isinstance(owner, Contact):
+        ticket.contact_name, ticket.contact_email = owner.name[:150], owner.email.strip().lower()
+    else:
+        membership = owner.membership
+        ticket.requester = membership.user
+        if membership.role == Role.CUSTOMER:
+            ticket.organization = membership.organization
+    return ticket
 
 
 def _number(ticket: Ticket) -> None:

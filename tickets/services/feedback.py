@@ -1,26 +1,27 @@
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
-from accounts.models import Membership
-from core.errors import Conflict, InvalidInput, NotAllowed
-from tickets.models import Feedback, Status, Ticket
+from accounts.actors import Actor
+from core.errors import Conflict, InvalidInput
+from tickets import policy
+from tickets.models import EventType, Feedback, Status, Ticket
 from tickets.services.common import record
 
 
 @transaction.atomic
-def feedback_give(*, actor: Membership, ticket: Ticket, rating: int, comment: str = "") -> Feedback:
+def feedback_give(*, actor: Actor, ticket: Ticket, rating: int, comment: str = "") -> Feedback:
     """The requester rates a closed ticket, once."""
-    if ticket.requester_id != actor.user_id:
-        raise NotAllowed("Only the person who opened the ticket can rate it.")
+    policy.check_feedback(actor, ticket)
     if ticket.status != Status.CLOSED:
-        raise Conflict("A ticket can be rated once it is closed.")
+        raise Conflict(_("A ticket can be rated once it is closed."))
     if not 1 <= rating <= 5:
-        raise InvalidInput("The rating is a whole number from 1 to 5.", field="rating")
+        raise InvalidInput(_("The rating is a whole number from 1 to 5."), field="rating")
     try:
         with transaction.atomic():
             feedback = Feedback.objects.create(
                 tenant_id=ticket.tenant_id, ticket=ticket, rating=rating, comment=comment.strip()
             )
     except IntegrityError:
-        raise Conflict("This ticket has been rated already.") from None
-    record(ticket, "rated", actor.user, rating=rating)
+        raise Conflict(_("This ticket has been rated already.")) from None
+    record(ticket, EventType.RATED, actor, rating=rating)
     return feedback

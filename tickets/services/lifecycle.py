@@ -1,18 +1,20 @@
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Role, User
+from accounts.actors import Actor, Member
+from accounts.models import Membership, Role
 from core.errors import InvalidInput, NotAllowed
 from sla.priorities import Priority
-from tickets import lifecycle, notify, sla_sync
+from tickets import notify, policy, sla_sync
 from tickets.escalation import MAX_TIER, apply_tier
-from tickets.models import Category, Status, Ticket
-from tickets.notify import Staff
-from tickets.services.common import apply_status, locked, now, record, require_staff, touch
+from tickets.models import Category, EventType, Status, Ticket
+from tickets.selectors import Roster
+from tickets.services.common import apply_status, locked, now, record, touch
 
 UNSET = object()
 
 
-def _staff_user(email: str | None) -> User | None:
+def _staff_member(email: str | None) -> Membership | None:
     if email is None:
         return None
     membership = (
@@ -21,26 +23,40 @@ def _staff_user(email: str | None) -> User | None:
         .first()
     )
     if membership is None:
-        raise InvalidInput("No agent of this help desk has that email.", field="assignee")
-    return membership.user
+        raise InvalidInput(_("No agent of this help desk has that email."), field="assignee")
+    return membership
 
 
-def _assign(ticket: Ticket, assignee: User | None, *, actor: User | None, at) -> None:
-    if (assignee.pk if assignee else None) == ticket.assignee_id:
+def _assign(ticket: Ticket, assignee: Membership | None, *, actor: Actor, at) -> None:
+    if (assignee.user_id if assignee else None) == ticket.assignee_id:
         return
-    ticket.assignee = assignee
+    policy.check_assign(actor, ticket, assignee)
+    ticket.assignee = assignee.user if assignee else None
     touch(ticket, at, "assignee")
-    event = record(ticket, "assigned", actor, assignee=assignee.email if assignee else None)
-    notify.live(ticket, event)
+    email = assignee.user.email if assignee else None
+    notify.live(ticket, record(ticket, EventType.ASSIGNED, actor, assignee=email))
     # Assignment moves a ticket out of the queue only from awaiting_response.
     if assignee is not None and ticket.status == Status.AWAITING_RESPONSE:
         apply_status(ticket, Status.IN_PROGRESS, actor=actor, now=at)
 
 
+def _requested(status, priority, category, tier, assignee_email) -> dict:
+    changes = {
+        name: value
+        for name, value in (("status", status), ("priority", priority), ("tier", tier))
+        if value is not None
+    }
+    if category is not UNSET:
+        changes["category"] = category
+    if assignee_email is not UNSET:
+        changes["assignee"] = assignee_email
+    return changes
+
+
 @transaction.atomic
 def ticket_change(
     *,
-    actor: Membership,
+    actor: Actor,
     ticket: Ticket,
     status: str | None = None,
     priority: str | None = None,
@@ -48,67 +64,60 @@ def ticket_change(
     tier: int | None = None,
     assignee_email: str | None | object = UNSET,
 ) -> Ticket:
-    """An agent's edit (the API's PATCH); a requester may only close. All or nothing."""
+    """An edit (the API's PATCH, the tenant admin's form): staff change any field, a requester
+    may only close (`tickets.policy`). All or nothing: a refused part stores no part."""
+    policy.check_change(actor, ticket, _requested(status, priority, category, tier, assignee_email))
     ticket = locked(ticket)
     at = now()
-    if not actor.is_staff_member:
-        if ticket.requester_id != actor.user_id:
-            raise NotAllowed("Only the requester or an agent can change this ticket.")
-        if status is None:
-            return ticket
-        lifecycle.check(ticket.status, status, by_agent=False)
-        apply_status(ticket, status, actor=actor.user, now=at)
-        return ticket
     if priority is not None and priority != ticket.priority:
         old = ticket.priority
         ticket.priority = Priority(priority)
         touch(ticket, at, "priority")
         sla_sync.priority_changed(ticket)
-        notify.live(ticket, record(ticket, "priority_changed", actor.user, old=old, new=priority))
+        event = record(ticket, EventType.PRIORITY_CHANGED, actor, old=old, new=priority)
+        notify.live(ticket, event)
     if category is not UNSET and category != ticket.category:
         ticket.category = category
         touch(ticket, at, "category")
-        record(ticket, "category_changed", actor.user, new=category.slug if category else None)
+        slug = category.slug if category else None
+        record(ticket, EventType.CATEGORY_CHANGED, actor, new=slug)
     if tier is not None and tier != ticket.tier:
-        _set_tier(ticket, tier, actor=actor.user, at=at, reason="agent")
+        _set_tier(ticket, tier, actor=actor, at=at, reason="agent")
     if assignee_email is not UNSET:
-        _assign(ticket, _staff_user(assignee_email), actor=actor.user, at=at)
-    if status is not None and status != ticket.status:
-        lifecycle.check(ticket.status, status, by_agent=True)
-        _reopen_or_set(ticket, status, actor=actor.user, at=at)
+        _assign(ticket, _staff_member(assignee_email), actor=actor, at=at)
+    # A requester closing a closed ticket is a 409 (nothing to close); staff asking for the
+    # status a ticket already has is no change.
+    if status is not None and (status != ticket.status or not policy.works_tickets(actor)):
+        policy.check_transition(actor, ticket, status)
+        apply_status(ticket, status, actor=actor, now=at)
     return ticket
 
 
-def _reopen_or_set(ticket: Ticket, status: str, *, actor: User | None, at) -> None:
-    if ticket.status == Status.CLOSED:
-        # Reopened to work: in progress when someone owns it, back to the queue otherwise.
-        status = Status.IN_PROGRESS if ticket.assignee_id else Status.AWAITING_RESPONSE
-    apply_status(ticket, status, actor=actor, now=at)
-
-
-def ticket_close(*, actor: Membership, ticket: Ticket) -> Ticket:
+def ticket_close(*, actor: Actor, ticket: Ticket) -> Ticket:
     return ticket_change(actor=actor, ticket=ticket, status=Status.CLOSED)
 
 
 @transaction.atomic
-def ticket_assign(*, actor: Membership, ticket: Ticket, assignee_email: str | None) -> Ticket:
-    require_staff(actor)
+def ticket_assign(*, actor: Actor, ticket: Ticket, assignee_email: str | None) -> Ticket:
+    policy.require_staff(actor)
     ticket = locked(ticket)
-    _assign(ticket, _staff_user(assignee_email), actor=actor.user, at=now())
+    _assign(ticket, _staff_member(assignee_email), actor=actor, at=now())
     return ticket
 
 
-def ticket_take(*, actor: Membership, ticket: Ticket) -> Ticket:
-    return ticket_assign(actor=actor, ticket=ticket, assignee_email=actor.user.email)
+def ticket_take(*, actor: Actor, ticket: Ticket) -> Ticket:
+    if not isinstance(actor, Member):
+        raise NotAllowed(_("Only agents can do this."))
+    return ticket_assign(actor=actor, ticket=ticket, assignee_email=actor.email)
 
 
-def _set_tier(ticket: Ticket, tier: int, *, actor: User | None, at, reason: str) -> None:
+def _set_tier(ticket: Ticket, tier: int, *, actor: Actor, at, reason: str) -> None:
     if not 1 <= tier <= MAX_TIER:
-        raise InvalidInput("The tier is 1, 2 or 3.", field="tier")
-    old, staff = ticket.tier, Staff()
+        raise InvalidInput(_("The tier is 1, 2 or 3."), field="tier")
+    old, staff = ticket.tier, Roster()
     apply_tier(ticket, tier, staff)
     touch(ticket, at, "tier", "assignee")
-    kind = "escalated" if tier > old else "tier_changed"
+    kind = EventType.ESCALATED if tier > old else EventType.TIER_CHANGED
     event = record(ticket, kind, actor, old_tier=old, new_tier=tier, reason=reason)
     notify.live(ticket, event)
     if tier == MAX_TIER:

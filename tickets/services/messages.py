@@ -1,35 +1,38 @@
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from accounts.models import Membership
-from core.errors import InvalidInput, NotAllowed
-from tickets import attachments, lifecycle, notify, sla_sync
-from tickets.models import Message, Role, Status, Ticket
-from tickets.services.common import (
-    apply_status,
-    check_body,
-    locked,
-    now,
-    record,
-    require_staff,
-    touch,
-)
+from accounts.actors import Actor, System
+from core.errors import InvalidInput
+from tickets import attachments, notify, policy, sla_sync
+from tickets.models import AuthorRole, EventType, Message, Status, Ticket
+from tickets.services.common import apply_status, check_body, locked, now, record, touch
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What a post stored: the message, and the ticket a late requester reply opened instead
+    of reopening (`follow_up`; the message is then the old ticket's pointer to it)."""
+
+    message: Message
+    follow_up: Ticket | None = None
 
 
 def _check_content(body: str, files) -> str:
     body = check_body(body)
     if not body and not files:
-        raise InvalidInput("Write a message or attach a file.")
+        raise InvalidInput(_("Write a message or attach a file."))
     return body
 
 
-def _message(ticket: Ticket, actor: Membership, role: str, body: str, internal: bool, files, at):
+def _message(ticket: Ticket, actor: Actor, role: str, body: str, internal: bool, files, at):
     message = Message.objects.create(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
-        author=actor.user,
+        author=actor.user,  # None for a contact or the system: the role says which
         role=role,
         body=body,
         internal=internal,
@@ -41,105 +44,133 @@ def _message(ticket: Ticket, actor: Membership, role: str, body: str, internal: 
 
 
 @transaction.atomic
+def ticket_post(
+    *,
+    actor: Actor,
+    ticket: Ticket,
+    body: str,
+    internal: bool = False,
+    status: str | None = None,
+    files: list | None = None,
+) -> Posted:
+    """A message on a ticket's thread, for every door: an internal note (staff), or a public
+    reply. Staff may set a status with a reply (one transaction); a requester's reply moves the
+    ticket back to the agents, reopens it within the window, or after it opens a follow-up."""
+    policy.check_post(actor, ticket, internal=internal, status=status)
+    body, files = _check_content(body, files), files or []
+    ticket = locked(ticket)
+    if internal:
+        return Posted(_note(actor, ticket, body, files))
+    if isinstance(actor, System):
+        return Posted(_system_post(actor, ticket, body, files, status))
+    if policy.works_tickets(actor):
+        return Posted(_agent_reply(actor, ticket, body, files, status))
+    return _requester_reply(actor, ticket, body, files)
+
+
 def ticket_reply(
     *,
-    actor: Membership,
+    actor: Actor,
     ticket: Ticket,
     body: str,
     files: list | None = None,
     status: str | None = None,
-) -> Message:
-    """A public reply. An agent's reply (and optional status) happens in one transaction; a
-    requester's reply moves the ticket back to the agents, or reopens it within the window."""
-    body = _check_content(body, files)
-    if actor.is_staff_member:
-        return _agent_reply(actor, locked(ticket), body, files or [], status)
-    if status is not None:
-        raise NotAllowed("Customers cannot set a status with a reply.")
-    return _requester_reply(actor, locked(ticket), body, files or [])
+) -> Posted:
+    return ticket_post(actor=actor, ticket=ticket, body=body, files=files, status=status)
 
 
-def _agent_reply(actor, ticket: Ticket, body, files, status) -> Message:
+def ticket_note(*, actor: Actor, ticket: Ticket, body: str, files: list | None = None) -> Posted:
+    """An internal note: never shown to the customer, never counts for the SLA."""
+    return ticket_post(actor=actor, ticket=ticket, body=body, files=files, internal=True)
+
+
+def _note(actor: Actor, ticket: Ticket, body, files) -> Message:
     at = now()
+    role = AuthorRole.SYSTEM if isinstance(actor, System) else AuthorRole.AGENT
+    message = _message(ticket, actor, role, body, True, files, at)
+    touch(ticket, at)
+    notify.live(ticket, record(ticket, EventType.INTERNAL_NOTE, actor, message=message.pk))
+    return message
+
+
+def _check_status(actor: Actor, ticket: Ticket, status: str | None) -> None:
+    # Before anything is stored: a refused status stores no message either.
     if status is not None and status != ticket.status:
-        lifecycle.check(ticket.status, status, by_agent=True)
-    message = _message(ticket, actor, Role.AGENT, body, False, files, at)
+        policy.check_transition(actor, ticket, status)
+
+
+def _agent_reply(actor: Actor, ticket: Ticket, body, files, status) -> Message:
+    at = now()
+    _check_status(actor, ticket, status)
+    message = _message(ticket, actor, AuthorRole.AGENT, body, False, files, at)
     first = ticket.first_responded_at is None
     ticket.last_agent_public_at = at
     if first:
         ticket.first_responded_at = at
     touch(ticket, at, "last_agent_public_at", "first_responded_at")
     sla_sync.agent_replied(ticket, at=at, first=first)
-    event = record(ticket, "replied", actor.user, message=message.pk, role=Role.AGENT)
+    event = record(ticket, EventType.REPLIED, actor, message=message.pk, role=AuthorRole.AGENT)
     new = status or (Status.AWAITING_CUSTOMER if ticket.is_open else ticket.status)
     # The reply email already tells the customer the new status: one email, not two.
-    apply_status(ticket, new, actor=actor.user, now=at, notify_requester=False)
+    apply_status(ticket, new, actor=actor, now=at, notify_requester=False)
     notify.agent_replied(ticket, message, event)
     return message
 
 
-def _requester_reply(actor, ticket: Ticket, body, files) -> Message:
-    if ticket.requester_id != actor.user_id:
-        raise NotAllowed("Only the person who opened the ticket can reply to it.")
+def _system_post(actor: System, ticket: Ticket, body, files, status) -> Message:
+    """A public message of a job: the customer sees it; it answers nothing for the SLA."""
+    at = now()
+    _check_status(actor, ticket, status)
+    message = _message(ticket, actor, AuthorRole.SYSTEM, body, False, files, at)
+    touch(ticket, at)
+    event = record(ticket, EventType.REPLIED, actor, message=message.pk, role=AuthorRole.SYSTEM)
+    if status is not None:
+        apply_status(ticket, status, actor=actor, now=at, notify_requester=False)
+    notify.agent_replied(ticket, message, event)
+    return message
+
+
+def _requester_reply(actor: Actor, ticket: Ticket, body, files) -> Posted:
     at = now()
     if ticket.status == Status.CLOSED and not _within_reopen_window(ticket, at):
         return _follow_up(actor, ticket, body, files)
-    message = _message(ticket, actor, Role.CUSTOMER, body, False, files, at)
-    event = record(ticket, "replied", actor.user, message=message.pk, role=Role.CUSTOMER)
-    if ticket.status in (Status.AWAITING_CUSTOMER, Status.CLOSED):
-        new = lifecycle.after_customer_reply(assigned=ticket.assignee_id is not None)
-        apply_status(ticket, new, actor=actor.user, now=at)
+    message = _message(ticket, actor, AuthorRole.CUSTOMER, body, False, files, at)
+    role = AuthorRole.CUSTOMER
+    event = record(ticket, EventType.REPLIED, actor, message=message.pk, role=role)
+    if (new := policy.after_requester_reply(ticket)) is not None:
+        apply_status(ticket, new, actor=actor, now=at)
     else:
         touch(ticket, at)
     sla_sync.customer_replied(ticket, at=at)
     notify.customer_replied(ticket, message, event)
-    return message
+    return Posted(message)
 
 
 def _within_reopen_window(ticket: Ticket, at) -> bool:
     return at - ticket.closed_at <= timedelta(days=settings.REOPEN_WINDOW_DAYS)
 
 
-def _follow_up(actor, ticket: Ticket, body, files) -> Message:
-    """Past the reopen window a reply opens a new ticket linked to the old one.
+def _follow_up(actor: Actor, ticket: Ticket, body, files) -> Posted:
+    """Past the reopen window a reply opens a new ticket linked to the old one, for the same
+    requester; the old ticket gets a public system message pointing at the new one."""
+    from tickets.services.create import ticket_create  # create imports this module's peers
 
-    The old ticket gets a public system message pointing at the new one; that message is what
-    the caller gets back, with `follow_up` set to the new ticket.
-    """
-    from tickets.services.create import ticket_create
-
-    follow_up, _ = ticket_create(
+    follow_up = ticket_create(
         actor=actor,
         subject=f"Re: {ticket.subject}"[:200],
-        description=body or "(files attached)",
+        description=body or _("(files attached)"),
         category=ticket.category,
         priority=ticket.priority,
         channel=ticket.channel,
         files=files,
         follow_up_of=ticket,
-    )
+    ).ticket
     note = Message.objects.create(
         tenant_id=ticket.tenant_id,
         ticket=ticket,
-        role=Role.SYSTEM,
-        body=f"This ticket was closed; the reply continues in {follow_up.reference}.",
+        role=AuthorRole.SYSTEM,
+        body=_("This ticket was closed; the reply continues in %(reference)s.")
+        % {"reference": follow_up.reference},
     )
-    record(ticket, "followed_up", actor.user, follow_up=follow_up.number)
-    note.follow_up = follow_up
-    return note
-
-
-@transaction.atomic
-def ticket_note(
-    *, actor: Membership, ticket: Ticket, body: str, files: list | None = None
-) -> Message:
-    """An internal note: agents only, never shown to the customer, never counts for the SLA."""
-    require_staff(actor)
-    body = _check_content(body, files)
-    ticket = locked(ticket)
-    at = now()
-    message = _message(ticket, actor, Role.AGENT, body, True, files or [], at)
-    touch(ticket, at)
-    event = record(ticket, "internal_note", actor.user, message=message.pk)
-    notify.live(ticket, event)
-    return message
+    record(ticket, EventType.FOLLOWED_UP, actor, follow_up=follow_up.number)
+    return Posted(note, follow_up)

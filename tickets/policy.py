@@ -1,0 +1,166 @@
+"""Who may do what to a ticket: the one place the ticket services ask.
+
+Doors (API, pages, the tenant admin, sockets) never decide; they translate `NotAllowed` (403) and
+`Conflict` (409, with `allowed`) into their own answer, so every door gives the same one.
+
+Who is who:
+- staff: a member who is an agent or an admin; the system (a job) may do what staff may;
+- the requester: the member who is the ticket's requester, or the contact with its email;
+- everyone else (another customer, a contact with another email): nothing.
+
+Transitions (CONTRACT section 5; anything else is a 409 listing what is allowed):
+
+    awaiting_response -> in_progress         staff assign, take or set it
+    any open          -> awaiting_customer   staff (a public reply does it by default)
+    awaiting_customer -> in_progress / awaiting_response   a requester reply (assigned / not)
+    any open          -> closed              staff, or the requester
+    closed            -> awaiting_response   staff reopen to the queue
+    closed            -> in_progress         staff reopen to work: only when someone owns it
+
+A reopen is one rule on every door: the requested status is honoured when it is allowed (a PATCH
+and a reply with a status alike); `in_progress` needs an assignee (assigning in the same PATCH
+counts), otherwise it is a 409 that offers `awaiting_response`.
+
+Fields: staff change status, priority, category, tier and assignee; a requester only closes
+(`{"status": "closed"}`), anything else is a 403. Internal notes are staff's, and carry no
+status. Assignment: an agent may be assigned (or take) a ticket whose tier is at or below their
+own tier; a tenant admin may assign anyone, any ticket (others: 403).
+"""
+
+from django.utils.translation import gettext as _
+
+from accounts.actors import Actor, Contact, Member, Requester, System
+from accounts.models import Membership
+from core.errors import Conflict, NotAllowed
+from tickets.models import OPEN_STATUSES, Status, Ticket
+
+_STAFF_MAY_SET = {
+    Status.AWAITING_RESPONSE: {Status.IN_PROGRESS, Status.AWAITING_CUSTOMER, Status.CLOSED},
+    Status.IN_PROGRESS: {Status.AWAITING_CUSTOMER, Status.CLOSED},
+    Status.AWAITING_CUSTOMER: {Status.CLOSED},
+    Status.CLOSED: {Status.AWAITING_RESPONSE, Status.IN_PROGRESS},
+}
+
+
+def _same_tenant(actor: Actor, ticket: Ticket) -> None:
+    # The doors' scopes already keep other tenants' tickets out of reach; a service called
+    # with an actor of another tenant (a job, a bug) is refused here all the same.
+    if actor.tenant_id != ticket.tenant_id:
+        raise NotAllowed(_("This ticket belongs to another help desk."))
+
+
+def works_tickets(actor: Actor) -> bool:
+    """Agents, admins and the system's jobs work tickets; customers and contacts ask."""
+    return isinstance(actor, System) or (isinstance(actor, Member) and actor.is_staff)
+
+
+def is_requester(actor: Actor, ticket: Ticket) -> bool:
+    if isinstance(actor, Member):
+        return ticket.requester_id is not None and ticket.requester_id == actor.user_id
+    if isinstance(actor, Contact):
+        return (
+            ticket.requester_id is None
+            and bool(ticket.contact_email)
+            and ticket.contact_email.lower() == actor.email.lower()
+        )
+    return False
+
+
+def require_staff(actor: Actor) -> None:
+    if not works_tickets(actor):
+        raise NotAllowed(_("Only agents can do this."))
+
+
+# Transitions
+
+
+def allowed_statuses(actor: Actor, ticket: Ticket) -> list[str]:
+    """The statuses `actor` may move `ticket` to now (what a 409 lists)."""
+    if works_tickets(actor):
+        allowed = set(_STAFF_MAY_SET[Status(ticket.status)])
+        if ticket.status == Status.CLOSED and not ticket.assignee_id:
+            allowed.discard(Status.IN_PROGRESS)  # back to work needs someone to do it
+        return sorted(allowed)
+    if is_requester(actor, ticket) and ticket.status in OPEN_STATUSES:
+        return [Status.CLOSED.value]
+    return []
+
+
+def check_transition(actor: Actor, ticket: Ticket, new: str) -> None:
+    _same_tenant(actor, ticket)
+    allowed = allowed_statuses(actor, ticket)
+    if new not in allowed:
+        raise Conflict(
+            _("A ticket that is %(current)s cannot become %(new)s.")
+            % {"current": Status(ticket.status).label.lower(), "new": new},
+            allowed=allowed,
+        )
+
+
+def after_requester_reply(ticket: Ticket) -> str | None:
+    """The status a requester's reply moves the ticket to (None: it stays)."""
+    if ticket.status in (Status.AWAITING_CUSTOMER, Status.CLOSED):
+        return Status.IN_PROGRESS if ticket.assignee_id else Status.AWAITING_RESPONSE
+    return None
+
+
+# Fields and messages
+
+
+def check_change(actor: Actor, ticket: Ticket, changes: dict) -> None:
+    """`changes`: the fields a request asks to set (name -> value), before any is applied."""
+    _same_tenant(actor, ticket)
+    if works_tickets(actor):
+        return
+    if not is_requester(actor, ticket):
+        raise NotAllowed(_("Only the requester or an agent can change this ticket."))
+    if set(changes) != {"status"} or changes["status"] != Status.CLOSED:
+        raise NotAllowed(_('Customers can only close their ticket: {"status": "closed"}.'))
+
+
+def check_post(actor: Actor, ticket: Ticket, *, internal: bool, status: str | None) -> None:
+    """A message on the thread: an internal note, or a public reply (staff: with a status)."""
+    _same_tenant(actor, ticket)
+    if internal:
+        if not works_tickets(actor):
+            raise NotAllowed(_("Customers cannot write internal notes."))
+        if status:
+            raise NotAllowed(_("An internal note cannot change the status."))
+        return
+    if works_tickets(actor):
+        return
+    if status is not None:
+        raise NotAllowed(_("Customers cannot set a status with a reply."))
+    if not is_requester(actor, ticket):
+        raise NotAllowed(_("Only the person who opened the ticket can reply to it."))
+
+
+def check_feedback(actor: Actor, ticket: Ticket) -> None:
+    _same_tenant(actor, ticket)
+    if not is_requester(actor, ticket):
+        raise NotAllowed(_("Only the person who opened the ticket can rate it."))
+
+
+def check_open_for(actor: Actor, requester: Requester | None) -> None:
+    """Opening a ticket for someone other than oneself (None: someone named by an email) is
+    staff's and the system's."""
+    if requester is not None and requester.tenant_id != actor.tenant_id:
+        raise NotAllowed(_("The requester belongs to another help desk."))
+    if works_tickets(actor) or (requester is not None and requester == actor):
+        return
+    raise NotAllowed(_("Only agents can open a ticket for someone else."))
+
+
+def check_assign(actor: Actor, ticket: Ticket, assignee: Membership | None) -> None:
+    """`ticket.tier` is the tier it has when the assignment applies (a PATCH sets tier first)."""
+    _same_tenant(actor, ticket)
+    if isinstance(actor, System):
+        return
+    require_staff(actor)
+    if assignee is None or actor.is_admin:
+        return
+    if assignee.tier < ticket.tier:
+        raise NotAllowed(
+            _("A tier %(tier)s agent cannot work a tier %(ticket_tier)s ticket.")
+            % {"tier": assignee.tier, "ticket_tier": ticket.tier}
+        )
