@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts import services
 from accounts.admin_site import platform_admin_site, tenant_admin_site
 from accounts.models import AuditEntry, Membership, Organization, Tenant, User
+from core.admin import OutboxMessageAdmin
 from core.admin_base import TenantModelAdmin
+from core.models import OutboxMessage
 
 # --- The platform admin (/admin/, superusers only) ------------------------------------------
 
@@ -24,6 +26,9 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [(None, {"fields": ["email", "password1", "password2"]})]
     filter_horizontal: list[str] = []
     list_filter = ["is_active", "is_superuser"]
+
+
+platform_admin_site.register(OutboxMessage, OutboxMessageAdmin)  # core cannot import this site
 
 
 @admin.register(Tenant, site=platform_admin_site)

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core import live
 from core.timeparse import parse_aware
 
 
@@ -17,7 +18,8 @@ class JobCommand(BaseCommand):
             at = parse_aware(now) if now else timezone.now()
         except ValueError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(self.run_job(at))
+        with live.raised_by_job():  # its live events go through the outbox, as the task's
+            self.stdout.write(self.run_job(at))
 
     def run_job(self, now) -> str:
         raise NotImplementedError

@@ -1,8 +1,10 @@
-"""Without Redis, the single ASGI process relays live outbox events to its in-memory layer.
+"""The ASGI process's lifespan: it captures its event loop for live sends, and without Redis it
+relays the outbox's live events to its in-memory layer.
 
-The worker, beat and management commands write live events to the outbox like everyone else;
-they cannot reach this process's sockets, so this process polls the outbox and delivers them.
-Wired in as an ASGI lifespan handler (helpdesk/asgi.py).
+HTTP runs on a2wsgi's threads; a live event sent after a request commits hops onto this loop
+(core/live.py). The worker, beat and management commands write live events to the outbox; they
+cannot reach this process's sockets without Redis, so this process polls the outbox and
+delivers them. Wired in around the whole application (helpdesk/asgi.py).
 """
 
 import asyncio
@@ -12,7 +14,7 @@ import logging
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from core import outbox
+from core import live, outbox
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
@@ -30,13 +32,17 @@ async def _relay_forever() -> None:
 def with_lifespan(app):
     async def application(scope, receive, send):
         if scope["type"] != "lifespan":
+            if scope["type"] == "websocket" and not live.in_asgi_process():
+                # A server run without lifespan events (or a test's communicator): the loop
+                # serving sockets is the one live sends must use.
+                live.attach(asyncio.get_running_loop())
             return await app(scope, receive, send)
         task = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                live.attach(asyncio.get_running_loop())
                 if settings.OUTBOX_RELAY_IN_ASGI:
-                    outbox.LIVE_DELIVERED_HERE = True
                     task = asyncio.create_task(_relay_forever())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":

@@ -2,12 +2,13 @@
 
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.mail import EmailMultiAlternatives
 
+from core import live
 from core.emails import render
 from core.outbox import register
+
+LIVE_CHUNK = 200  # frames per group message
 
 
 @register("email")
@@ -26,8 +27,10 @@ def send_email(payload: dict[str, Any], key: str) -> None:
 
 @register("live")
 def send_live_events(payload: dict[str, Any], key: str) -> None:
-    """One group message per row: `{"group", "event"}` (keyed by the row) or, from a batch,
-    `{"group", "events": [{"key", "event"}, ...]}`; sockets get one frame per event."""
-    events = payload.get("events") or [{"key": key, "event": payload["event"]}]
-    layer = get_channel_layer()
-    async_to_sync(layer.group_send)(payload["group"], {"type": "live.events", "events": events})
+    """One group message per row: `{"group", "events": [frame, ...]}`, or `{"group",
+    "builder", ...}` whose frames the named builder makes now (core/live.py)."""
+    frames = live.build(payload)
+    # A batch of the SLA job has up to 5,000 rows: group messages stay small for the layer.
+    for start in range(0, len(frames), LIVE_CHUNK):
+        chunk = frames[start : start + LIVE_CHUNK]
+        live.send(payload["group"], chunk, wait=True)

@@ -6,6 +6,10 @@ event loop and threads several times per request (a fresh thread each time, the 
 chain bridged twice), which cost more CPU than a simple API request itself: measured with
 uvicorn, 4 workers, 2 cores, GET of the categories list 197 -> 283 requests/s, ticket creates
 about +15%. The request body still streams (an oversized upload is refused at once).
+
+The lifespan wrapper (core/live_relay.py) hands the server's event loop to core/live.py: live
+events a request raises are sent after its commit from a2wsgi's thread by hopping onto that
+loop, which owns the sockets and, without Redis, the in-memory channel layer.
 """
 
 import os

@@ -172,6 +172,15 @@ else:
 OUTBOX_RELAY_IN_ASGI = env.bool("OUTBOX_RELAY_IN_ASGI", default=not REDIS_URL)
 # Nudges to the relay are gathered this long per process and sent as one task (0: at once).
 OUTBOX_NUDGE_DELAY_MS = env.int("OUTBOX_NUDGE_DELAY_MS", default=20)
+# A relay holds the rows it claimed this long (it stops sending at half of it); past it, a row
+# whose relay died between sending and marking is sent again.
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+# Tries before a message is dead-lettered (shown in the platform admin, which can retry it).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+# Delivered rows are kept this long (to look up what was sent), then pruned by the beat sweep.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
+# Seconds a live event may take to reach the channel layer before it is given up.
+LIVE_SEND_TIMEOUT = env.float("LIVE_SEND_TIMEOUT", default=2.0)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_TIMEZONE = "UTC"
@@ -195,6 +204,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Email ----------------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# A hung SMTP server must not hold the relay: the message is retried later.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

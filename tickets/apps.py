@@ -7,6 +7,7 @@ class TicketsConfig(AppConfig):
     def ready(self) -> None:
         from core import idle
         from sla import subjects
+        from tickets import notify  # noqa: F401  (registers the builder of live queue frames)
         from tickets.jobs import close_idle_tickets
         from tickets.sla_handler import TicketClocks
         from tickets.sla_sync import SUBJECT

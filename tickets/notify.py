@@ -1,19 +1,27 @@
-"""Who hears about what, always through the outbox (sent after commit, at least once).
+"""Who hears about what: emails through the outbox (sent after commit, at least once), live
+queue frames after commit by the process that committed (core/live.py).
 
 Keys name the cause, so a retried transition stores one email and receivers can deduplicate.
 Builders (`*_message`) return outbox rows so that batches (the SLA job) write them with one
 INSERT; the plain functions enqueue them at once.
+
+A queue frame (CONTRACT section 6) is `{"type": "ticket", "event", "ticket": <row>}`, the row
+exactly as an item of the ticket list API, so a dashboard never refetches on an event.
 """
 
 from datetime import UTC
+from typing import Any
 
 from django.utils.translation import gettext as _
 
+from accounts.models import Tenant
+from accounts.tenancy import tenant_scope
+from core import live as core_live
 from core import outbox
-from core.consumers import queue_group
 from core.emails import email_payload
 from tickets.models import Event, Message, Status, Ticket
-from tickets.selectors import Roster
+from tickets.selectors import LIST_RELATED, Roster
+from tickets.serializers import queue_row
 
 TEMPLATE = "tickets/email/notice"
 Row = tuple[str, str, dict]
@@ -41,31 +49,41 @@ def email_message(key: str, to: list[str], ticket: Ticket, headline: str, **cont
     return key, "email", email_payload(to=to, template=TEMPLATE, context=context)
 
 
-def _live_event(ticket: Ticket, event: Event) -> dict:
-    return {
-        "key": f"live:ticket-event:{event.pk}",
-        "event": {
-            "type": f"ticket.{event.type}",
-            "ticket": ticket.number,
-            "status": ticket.status,
-            "priority": ticket.priority,
-            "tier": ticket.tier,
-        },
-    }
+QUEUE_FRAMES = "tickets.queue"  # the builder of worker-raised frames, made at delivery
 
 
-def live_message(ticket: Ticket, event: Event) -> Row:
-    item = _live_event(ticket, event)
-    return item["key"], "live", {"group": queue_group(ticket.tenant_id), "event": item["event"]}
+def queue_frame(ticket: Ticket, event_type: str) -> dict[str, Any]:
+    return {"type": "ticket", "event": str(event_type), "ticket": queue_row(ticket)}
 
 
 def live_batch(events: list[tuple[Ticket, Event]]) -> Row | None:
-    """Many events of one tenant as one outbox row (one group message); frames keep their keys."""
+    """Events of one tenant raised by a worker or a command, as one outbox row (one group
+    message). It carries ids only: the rows are read and serialized when it is delivered, in
+    one query, outside the transaction of its cause (an SLA batch has up to 5,000)."""
     if not events:
         return None
-    items = [_live_event(ticket, event) for ticket, event in events]
-    key = f"live:ticket-events:{events[0][1].pk}+{len(items)}"  # event ids are unique
-    return key, "live", {"group": queue_group(events[0][0].tenant_id), "events": items}
+    tenant_id = events[0][0].tenant_id
+    key = f"live:ticket-events:{events[0][1].pk}+{len(events)}"  # event ids are unique
+    payload = {
+        "group": core_live.queue_group(tenant_id),
+        "builder": QUEUE_FRAMES,
+        "tenant_id": tenant_id,
+        "items": [[ticket.pk, str(event.type)] for ticket, event in events],
+    }
+    return key, "live", payload
+
+
+@core_live.register_builder(QUEUE_FRAMES)
+def build_queue_frames(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    with tenant_scope(Tenant(pk=payload["tenant_id"])):
+        ids = {ticket_id for ticket_id, _ in payload["items"]}
+        tickets = Ticket.objects.select_related(*LIST_RELATED).in_bulk(ids)
+        rows = {pk: queue_row(ticket) for pk, ticket in tickets.items()}
+    return [
+        {"type": "ticket", "event": event_type, "ticket": rows[ticket_id]}
+        for ticket_id, event_type in payload["items"]
+        if ticket_id in rows  # a ticket deleted since has nothing to show
+    ]
 
 
 def sla_alert_message(ticket: Ticket, clock, kind: str, staff: Roster) -> Row | None:
@@ -104,24 +122,27 @@ def ticket_created(ticket: Ticket, event: Event, staff: Roster | None = None) ->
         _to_agents(
             f"ticket-new:{ticket.pk}", ticket, _("New ticket"), staff, body=ticket.description
         ),  # fmt: skip
-        live_message(ticket, event),
     )
+    live(ticket, event)
 
 
 def status_changed(ticket: Ticket, *, event: Event, tell_requester: bool = True) -> None:
     headline = _("Your request is now %(status)s") % {"status": Status(ticket.status).label.lower()}
     email = _to_requester(f"ticket-status:{event.pk}", ticket, headline) if tell_requester else None
-    send(email, live_message(ticket, event))
+    send(email)
+    live(ticket, event)
 
 
 def agent_replied(ticket: Ticket, message: Message, event: Event) -> None:
     send(_to_requester(f"ticket-reply:{message.pk}", ticket, _("New reply to your request"),
-                       body=message.body), live_message(ticket, event))  # fmt: skip
+                       body=message.body))  # fmt: skip
+    live(ticket, event)
 
 
 def customer_replied(ticket: Ticket, message: Message, event: Event) -> None:
     send(_to_agents(f"ticket-customer-reply:{message.pk}", ticket, _("The customer replied"),
-                    body=message.body), live_message(ticket, event))  # fmt: skip
+                    body=message.body))  # fmt: skip
+    live(ticket, event)
 
 
 def admins_escalation(ticket: Ticket, event: Event, staff: Roster) -> None:
@@ -129,4 +150,17 @@ def admins_escalation(ticket: Ticket, event: Event, staff: Roster) -> None:
 
 
 def live(ticket: Ticket, event: Event) -> None:
-    send(live_message(ticket, event))
+    """The tenant's agents see the ticket's row as committed, with this event's type.
+
+    Sent after commit by the process that committed a web request; raised by a job (or where
+    the sockets are out of reach) through the outbox, delivered at least once by a relay.
+    """
+    if not core_live.sent_directly():
+        send(live_batch([(ticket, event)]))
+        return
+    event_type = event.type
+    # Built at commit from this (locked, updated) instance: every later change of the same
+    # transaction is in it, and reading it costs no query.
+    core_live.send_on_commit(
+        core_live.queue_group(ticket.tenant_id), lambda: [queue_frame(ticket, event_type)]
+    )

@@ -42,7 +42,14 @@ _STAFF_MAY_SET = {
 }
 
 
+def require_actor(actor: Actor) -> None:
+    if not isinstance(actor, Member | Contact | System):
+        # A bare Membership would match no rule and be refused as a stranger: say why instead.
+        raise TypeError(f"A ticket service acts for an accounts.actors actor, not a {type(actor)}.")
+
+
 def _same_tenant(actor: Actor, ticket: Ticket) -> None:
+    require_actor(actor)
     # The doors' scopes already keep other tenants' tickets out of reach; a service called
     # with an actor of another tenant (a job, a bug) is refused here all the same.
     if actor.tenant_id != ticket.tenant_id:
@@ -144,6 +151,7 @@ def check_feedback(actor: Actor, ticket: Ticket) -> None:
 def check_open_for(actor: Actor, requester: Requester | None) -> None:
     """Opening a ticket for someone other than oneself (None: someone named by an email) is
     staff's and the system's."""
+    require_actor(actor)
     if requester is not None and requester.tenant_id != actor.tenant_id:
         raise NotAllowed(_("The requester belongs to another help desk."))
     if works_tickets(actor) or (requester is not None and requester == actor):

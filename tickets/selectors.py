@@ -164,3 +164,10 @@ def queue_for(member: Membership) -> QuerySet[Ticket]:
     if not member.is_admin:
         tickets = tickets.filter(tier__lte=member.tier)
     return tickets.order_by(*ORDERINGS["due"])
+
+
+def changed_since(member: Membership, since, *, limit: int) -> list[Ticket]:
+    """The tickets this member sees that changed at or after `since`, oldest change first (a
+    queue socket's catch-up); at most `limit`."""
+    changed = visible_tickets(member).filter(updated_at__gte=since)
+    return list(changed.order_by("updated_at", "number")[:limit])

@@ -1,3 +1,5 @@
+import threading
+
 from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
@@ -41,6 +43,9 @@ class SlaOut(serializers.Serializer):
 
 
 class TicketOut(serializers.ModelSerializer):
+    """A ticket as an item of the list API, and as the row of a live queue frame (`queue_row`):
+    values only (no translated labels, nothing per viewer), so one row serves every agent."""
+
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     requester = serializers.CharField(source="requester_email")
     organization = serializers.CharField(source="organization.name", default=None, allow_null=True)
@@ -57,6 +62,21 @@ class TicketOut(serializers.ModelSerializer):
             "requester", "organization", "assignee", "tier", "channel", "created_at",
             "updated_at", "first_responded_at", "closed_at", "follow_up_of", "sla",
         ]  # fmt: skip
+
+
+_rows = threading.local()
+
+
+def queue_row(ticket: Ticket) -> dict:
+    """The list API's item for a ticket (plain JSON types: it crosses the channel layer)."""
+    # Building a ModelSerializer's fields costs more than using them (~1 ms against ~0.1 ms per
+    # row): one bound instance per thread serves every row after a commit.
+    serializer = getattr(_rows, "serializer", None)
+    if serializer is None:
+        serializer = _rows.serializer = TicketOut()
+    row = dict(serializer.to_representation(ticket))
+    row["sla"] = dict(row["sla"])
+    return row
 
 
 class TicketDetailOut(TicketOut):

@@ -2,7 +2,10 @@
 being down (CONTRACT section 5)."""
 
 import re
+import socket
+import threading
 import time
+from datetime import timedelta
 from email import message_from_bytes
 from urllib.parse import urlsplit
 
@@ -10,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -18,7 +21,7 @@ from accounts import services
 from core import outbox
 from core.emails import enqueue_email
 from core.models import OutboxMessage
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 from tests.subprocess_env import free_port
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
@@ -206,3 +209,194 @@ def test_an_email_is_stored_as_template_and_context_and_rendered_when_it_is_deli
     assert "Hello Someone," in email.body
     assert f"{settings.SITE_URL}/x/" in email.body  # rendered with the site's address
     assert f'href="{settings.SITE_URL}/x/"' in email.alternatives[0][0]
+
+
+# --- Delivery under lease, dead letters, pruning ---------------------------------------------
+
+
+class Recorder:
+    """A handler of a test kind: records each send; may die or fail on demand."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.lock = threading.Lock()
+        self.die_once = False
+        self.fail = False
+        self.delay = 0.0
+
+    def __call__(self, payload: dict, key: str) -> None:
+        time.sleep(self.delay)  # the I/O: sockets, SMTP
+        with self.lock:
+            self.sent.append(key)
+        if self.die_once:
+            self.die_once = False
+            raise SystemExit("the relay process died after sending, before marking")
+        if self.fail:
+            raise ConnectionError("the receiver is down")
+
+
+@pytest.fixture
+def recorder():
+    handler = Recorder()
+    outbox.register("test")(handler)
+    try:
+        yield handler
+    finally:
+        outbox._handlers.pop("test", None)
+
+
+def pending_rows(*keys: str) -> None:
+    """Rows as a cause writes them, whose nudge was lost: only a relay's sweep sends them."""
+    OutboxMessage.objects.bulk_create(
+        [OutboxMessage(key=key, kind="test", payload={"n": i}) for i, key in enumerate(keys)]
+    )
+
+
+def test_a_relay_that_dies_between_sending_and_marking_sends_again_once_the_lease_expires(
+    db, recorder
+):
+    pending_rows("crash:1")
+    recorder.die_once = True
+    with override_settings(OUTBOX_LEASE_SECONDS=1), pytest.raises(SystemExit):
+        outbox.deliver("crash:1")
+    row = OutboxMessage.objects.get(key="crash:1")
+    assert recorder.sent == ["crash:1"] and row.delivered_at is None and row.leased_until
+
+    assert outbox.deliver("crash:1") is False  # leased: no second relay sends it meanwhile
+    assert outbox.relay_pending(kinds=["test"]) == (0, 0)
+    time.sleep(1.1)
+    assert outbox.relay_pending(kinds=["test"]) == (1, 1)  # the lease expired: sent again
+    assert recorder.sent == ["crash:1", "crash:1"]  # at least once
+    row.refresh_from_db()
+    assert row.delivered_at is not None and row.leased_until is None and row.attempts == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_four_relays_at_once_send_every_row_exactly_once(recorder):
+    keys = [f"race:{i}" for i in range(120)]
+    pending_rows(*keys)
+    recorder.delay = 0.002
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def relay() -> None:
+        try:
+            connection.ensure_connection()
+            barrier.wait(timeout=10)
+            outbox.relay_pending(kinds=["test"])
+        except Exception as exc:  # surfaced below; a thread's exception is otherwise lost
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=relay) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert sorted(recorder.sent) == sorted(keys)  # each once: never two relays on one row
+    assert not OutboxMessage.objects.filter(kind="test", delivered_at__isnull=True).exists()
+
+
+def test_after_the_last_attempt_a_message_is_dead_and_the_admin_can_retry_it(
+    db, recorder, client, django_capture_on_commit_callbacks
+):
+    recorder.fail = True
+    with override_settings(OUTBOX_MAX_ATTEMPTS=3):
+        pending_rows("dead:1")
+        assert outbox.deliver("dead:1") is False  # attempt 1
+        assert outbox.deliver("dead:1") is False  # attempt 2
+        row = OutboxMessage.objects.get(key="dead:1")
+        assert row.dead_at is None and row.attempts == 2
+        assert outbox.deliver("dead:1") is False  # attempt 3: the last
+        row.refresh_from_db()
+        assert row.dead_at is not None and "receiver is down" in row.last_error
+        assert outbox.deliver("dead:1") is False
+        OutboxMessage.objects.filter(key="dead:1").update(available_at=timezone.now())
+        assert outbox.relay_pending(kinds=["test"]) == (0, 0)  # the sweep leaves it alone
+    assert recorder.sent == ["dead:1"] * 3
+
+    root = UserFactory(email="root@platform.example", is_staff=True, is_superuser=True)
+    client.force_login(root, backend="django.contrib.auth.backends.ModelBackend")
+    listing = client.get("/admin/core/outboxmessage/?state=dead")
+    assert listing.status_code == 200
+    assert "dead:1" in listing.content.decode()
+    assert "dead:1" not in client.get("/admin/core/outboxmessage/?state=pending").content.decode()
+
+    recorder.fail = False
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/core/outboxmessage/",
+            {"action": "retry", "_selected_action": [row.pk]},
+        )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.delivered_at is not None and row.dead_at is None  # sent by the retry's nudge
+    assert recorder.sent == ["dead:1"] * 4
+
+
+def test_the_platform_admin_cannot_edit_or_add_outbox_rows(db, client):
+    with transaction.atomic():
+        queue_email("ro:1")
+    row = OutboxMessage.objects.get(key="ro:1")
+    root = UserFactory(email="root@platform.example", is_staff=True, is_superuser=True)
+    client.force_login(root, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/admin/core/outboxmessage/add/").status_code == 403
+    before = row.payload
+    client.post(f"/admin/core/outboxmessage/{row.pk}/change/", {"key": "changed"})
+    row.refresh_from_db()
+    assert row.key == "ro:1" and row.payload == before
+
+
+def test_pruning_removes_only_delivered_rows_past_the_retention_period(db):
+    now = timezone.now()
+    with transaction.atomic():
+        for key in ("old-delivered", "recent-delivered", "old-pending", "old-dead"):
+            queue_email(key)
+    OutboxMessage.objects.update(created_at=now - timedelta(days=30))
+    OutboxMessage.objects.filter(key="old-delivered").update(delivered_at=now - timedelta(days=8))
+    OutboxMessage.objects.filter(key="recent-delivered").update(
+        delivered_at=now - timedelta(days=6)
+    )
+    OutboxMessage.objects.filter(key="old-pending").update(delivered_at=None)
+    OutboxMessage.objects.filter(key="old-dead").update(
+        delivered_at=None, dead_at=now - timedelta(days=20)
+    )
+
+    with override_settings(OUTBOX_RETENTION_DAYS=7):
+        assert outbox.prune() == 1
+    assert sorted(OutboxMessage.objects.values_list("key", flat=True)) == [
+        "old-dead",
+        "old-pending",
+        "recent-delivered",
+    ]
+
+
+@pytest.fixture
+def silent_smtp():
+    """A server that accepts connections and never says a word."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+
+
+def test_a_hung_smtp_server_costs_the_relay_email_timeout_not_forever(db, silent_smtp):
+    with transaction.atomic():
+        queue_email("hung:1")
+    OutboxMessage.objects.filter(key="hung:1").update(delivered_at=None, attempts=0)
+    with override_settings(
+        EMAIL_BACKEND=SMTP, EMAIL_HOST="127.0.0.1", EMAIL_PORT=silent_smtp, EMAIL_TIMEOUT=1
+    ):
+        started = time.monotonic()
+        assert outbox.deliver("hung:1") is False
+        assert time.monotonic() - started < 5
+    row = OutboxMessage.objects.get(key="hung:1")
+    assert row.delivered_at is None and row.leased_until is None
+    assert "timed out" in row.last_error.lower() or "timeout" in row.last_error.lower()

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("tickets", "0002_lean_indexes")]
+BEFORE = [("tickets", "0003_idle_sweeper_index")]
 
 
 def _migrate(targets=None):

@@ -124,3 +124,8 @@ def test_assignment_by_tier(actor, assignee_tier, ticket_tier, refused):
             policy.check_assign(actor, ticket(tier=ticket_tier), assignee)
     else:
         policy.check_assign(actor, ticket(tier=ticket_tier), assignee)
+
+
+def test_a_bare_membership_is_no_actor():
+    with pytest.raises(TypeError):
+        policy.check_post(CUSTOMER.membership, ticket(), internal=False, status=None)

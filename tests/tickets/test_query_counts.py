@@ -31,7 +31,8 @@ EVENTS_QUERIES = 6
 # POST /tickets/ (a customer opens a ticket through the API: number, clocks, audit, outbox).
 CREATE_QUERIES = 13
 # POST /tickets/<n>/messages/ (an agent's public reply: lock, message, clocks, status, outbox).
-AGENT_REPLY_QUERIES = 23
+# The status change sends its live frame after commit: no outbox row of its own.
+AGENT_REPLY_QUERIES = 22
 # POST /tickets/<n>/messages/ (the requester answers a ticket awaiting them).
 CUSTOMER_REPLY_QUERIES = 25
 

@@ -97,6 +97,7 @@ def ticket_create(
     everything that does not need the number (checks, files, plan, clocks, recipients) is
     done before it, and only the inserts follow it.
     """
+    policy.require_actor(actor)
     source = _source(actor, idempotency_source) if idempotency_key else ""
     if idempotency_key:
         first = Ticket.objects.filter(idempotency_source=source, idempotency_key=idempotency_key)

@@ -1,0 +1,43 @@
+"""core/live.py outside the ASGI process: a worker's sends reach the Redis layer from one
+long-lived loop of its own (a new loop per send would open a Redis connection per send)."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from core import live
+
+
+async def receive(layer, channel: str, count: int) -> list[dict]:
+    return [await layer.receive(channel) for _ in range(count)]
+
+
+@pytest.mark.redis
+def test_a_send_from_a_plain_thread_reaches_a_listener_of_the_group():
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)("live-test", channel)
+    try:
+        assert not live.in_asgi_process()
+        for n in range(3):
+            live.send("live-test", [{"type": "ticket", "n": n}], wait=True)
+        received = async_to_sync(receive)(layer, channel, 3)
+    finally:
+        async_to_sync(layer.group_discard)("live-test", channel)
+    assert received == [
+        {"type": live.MESSAGE_TYPE, "events": [{"type": "ticket", "n": n}]} for n in range(3)
+    ]
+    first = live._background_loop()
+    live.send("live-test", [{"type": "ticket"}], wait=True)
+    assert live._background_loop() is first  # one loop serves every send of the process
+
+
+def test_waiting_on_the_loop_that_would_send_is_refused():
+    async def inside_the_loop() -> None:
+        live.attach(asyncio.get_running_loop())
+        with pytest.raises(RuntimeError, match="would block"):
+            live.send("live-test", [{"type": "ticket"}], wait=True)
+
+    asyncio.run(inside_the_loop())
