@@ -8,7 +8,7 @@ PORT ?= 8000
 RUN_DIR := $(abspath $(or $(HELPDESK_RUN_DIR),.run))
 export HELPDESK_RUN_DIR := $(RUN_DIR)
 
-.PHONY: run test install lint format migrate seed bench clean
+.PHONY: run test fuzz install lint format migrate seed bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ run: install $(RUN_DIR)/dev_secret_key
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# schemathesis over every API operation as a customer, an agent and an admin (tests/hardening).
+# CI runs it with few examples per operation, derandomized; this runs many, with a new seed.
+FUZZ_EXAMPLES ?= 200
+FUZZ_RANDOM ?= 1
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=$(FUZZ_RANDOM) \
+		$(PY) -m pytest tests/hardening/test_fuzz_api.py -m fuzz $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -35,6 +35,9 @@ class TokenView(APIView):
 
     @extend_schema(request=Credentials, responses={200: TokenOut})
     def post(self, request):
+        """Exchange email and password for an API token (valid 30 days). Repeated failures are
+        locked out (429).
+        """
         credentials = Credentials(data=request.data)
         credentials.is_valid(raise_exception=True)
         user = authenticate(
@@ -51,6 +54,7 @@ class TokenView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request):
+        """Revoke the token sent in the Authorization header."""
         if not isinstance(request.auth, AuthToken):
             raise ValidationError(
                 {"detail": "Send the token to revoke in the Authorization header."}
@@ -65,6 +69,7 @@ class WsTicketView(APIView):
         responses={201: inline_serializer("WsTicket", {"ticket": serializers.CharField()})},
     )
     def post(self, request):
+        """A single-use ticket, valid 60 s, for opening an agent WebSocket (`?ticket=`)."""
         return Response({"ticket": services.ws_ticket_issue(user=request.user)}, status=201)
 
 
@@ -87,6 +92,7 @@ class MeOut(serializers.Serializer):
 class MeView(APIView):
     @extend_schema(responses=MeOut)
     def get(self, request):
+        """Who you are and your memberships (tenant, role, tier, organization)."""
         user = request.user
         return Response(
             MeOut(

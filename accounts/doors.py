@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.models import Membership, Role
 from accounts.selectors import membership_in, tenant_by_slug
 from accounts.tenancy import tenant_scope
+from core.api.pagination import EnvelopePagination
 
 STAFF_ROLES = (Role.ADMIN, Role.AGENT)
 
@@ -64,6 +65,8 @@ class TenantAPIView(APIView):
 
     permission_classes = [IsTenantMember]
     allowed_roles: Iterable[str] | None = None
+    # Lists answer the envelope: this tells the schema so (views paginate explicitly).
+    pagination_class = EnvelopePagination
 
     def dispatch(self, request, *args, **kwargs):
         tenant = self.door_tenant = tenant_by_slug(kwargs.get("tenant", ""))

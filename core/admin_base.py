@@ -9,6 +9,9 @@ let the database raise).
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.core.exceptions import BadRequest, ValidationError
+from django.utils.translation import gettext
 
 
 def tenant_bound(form_class: type[forms.ModelForm], tenant) -> type[forms.ModelForm]:
@@ -57,6 +60,17 @@ class TenantModelAdmin(TenantPermissionsMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         obj.tenant = request.tenant
         super().save_model(request, obj, form, change)
+
+    def response_action(self, request, queryset):
+        # Django filters by the selected ids as sent: one that is no id at all ("abc" for an
+        # integer key) raises ValueError inside the admin (a 500).
+        key = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                key.to_python(value)
+        except ValidationError:
+            raise BadRequest(gettext("The selection names items that cannot exist.")) from None
+        return super().response_action(request, queryset)
 
 
 class TenantInline(TenantPermissionsMixin, admin.TabularInline):

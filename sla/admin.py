@@ -290,7 +290,12 @@ class SupportPlanAdmin(TenantModelAdmin):
             if not request.GET:
                 form = PreviewForm(initial={"start": start})
         start = start.replace(tzinfo=zone)
-        rows = selectors.preview(plan=plan, start=start)
+        status = 200
+        try:
+            rows = selectors.preview(plan=plan, start=start)
+        except OverflowError:  # due times past year 9999 (or a start before year 1 in UTC)
+            rows, status = [], 400
+            form.add_error("start", _("This time is out of range for a preview."))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -301,7 +306,7 @@ class SupportPlanAdmin(TenantModelAdmin):
             "rows": rows,
             "zone": plan.calendar.timezone,
         }
-        return TemplateResponse(request, "sla/plan_preview.html", context)
+        return TemplateResponse(request, "sla/plan_preview.html", context, status=status)
 
 
 # --- Organizations get a plan field ---------------------------------------------------------

@@ -5,10 +5,11 @@ The report's door is tickets/reports.py: the report counts one subject type, and
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -67,6 +68,7 @@ class PlanListView(TenantAPIView):
 
     @extend_schema(parameters=PAGING, responses=PlanOut(many=True))
     def get(self, request, tenant):
+        """Support plans with their calendar and targets (agents)."""
         paginator = EnvelopePagination()
         page = paginator.paginate_queryset(selectors.plans_with_targets(), request, view=self)
         return paginator.get_paginated_response(PlanOut(page, many=True).data)
@@ -103,9 +105,13 @@ class ReportIn(serializers.Serializer):
 
     def _aware(self, value: str):
         try:
-            return parse_aware(value)
+            # In UTC now, so that an instant Python cannot hold (year 1 at +14:00) is refused
+            # here rather than where the report computes with it.
+            return parse_aware(value).astimezone(UTC)
         except ValueError as error:
             raise serializers.ValidationError(str(error)) from None
+        except OverflowError:
+            raise serializers.ValidationError(_("Out of range.")) from None
 
     def validate_since(self, value: str):
         return self._aware(value)
@@ -115,7 +121,10 @@ class ReportIn(serializers.Serializer):
 
     def validate(self, data):
         until = data.get("until") or timezone.now()
-        since = data.get("since") or until - timedelta(days=30)
+        try:
+            since = data.get("since") or until - timedelta(days=30)
+        except OverflowError:
+            raise serializers.ValidationError({"until": [_("Out of range.")]}) from None
         if since >= until:
-            raise serializers.ValidationError({"until": ["Must be after since."]})
+            raise serializers.ValidationError({"until": [_("Must be after since.")]})
         return {"since": since, "until": until}

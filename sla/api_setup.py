@@ -167,6 +167,7 @@ class CalendarListView(TenantAPIView):
 
     @extend_schema(request=CalendarIn, responses={201: CalendarSaved})
     def post(self, request, tenant):
+        """Tenant admins: a new calendar with its weekly hours and holidays."""
         calendar = save_calendar(request, Calendar(tenant=request.tenant))
         return Response(CalendarSaved(calendar).data, status=status.HTTP_201_CREATED)
 

@@ -1,7 +1,12 @@
 """The tickets API (CONTRACT section 4). Thin: parse, call one service or selector, render."""
 
+import re
+
 from django.http import FileResponse
+from django.utils.translation import gettext, gettext_noop
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from accounts.actors import Member
@@ -14,8 +19,12 @@ from tickets.serializers import (
     CategoryOut,
     EventOut,
     FeedbackIn,
+    MessageFilesIn,
     MessageIn,
     MessageOut,
+    MessageReplyOut,
+    MessageTextIn,
+    TicketCreateFilesIn,
     TicketCreateIn,
     TicketDetailOut,
     TicketFiltersIn,
@@ -24,6 +33,9 @@ from tickets.serializers import (
 )
 from tickets.services.lifecycle import UNSET
 
+IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,128}")  # printable ASCII: NUL breaks PostgreSQL
+IDEMPOTENCY_KEY_RULE = gettext_noop("Up to 128 printable ASCII characters.")
+
 
 class TicketsAPIView(TenantAPIView):
     def initial(self, request, *args, **kwargs):
@@ -31,6 +43,8 @@ class TicketsAPIView(TenantAPIView):
         if request.content_type.startswith("multipart/"):
             request.data  # noqa: B018  parse now, so an oversized upload is a 413 before anything
             check_upload_size(request)
+            if "files" in request.POST:  # a text part where files belong would be dropped silently
+                raise ValidationError({"files": [gettext("Send each file as a file part.")]})
 
     def context(self, **extra) -> dict:
         return {"tenant": self.request.tenant, "request": self.request, **extra}
@@ -47,6 +61,13 @@ class TicketsAPIView(TenantAPIView):
     def ticket(self, number: int):
         return selectors.ticket_for(self.request.membership, number)
 
+    def idempotency_key(self) -> str | None:
+        """The `Idempotency-Key` header, checked: it is stored and compared in the database."""
+        key = self.request.headers.get("Idempotency-Key") or None
+        if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+            raise ValidationError({"Idempotency-Key": [gettext(IDEMPOTENCY_KEY_RULE)]})
+        return key
+
     def files(self) -> list:
         return self.request.FILES.getlist("files") if self.request.FILES else []
 
@@ -61,13 +82,33 @@ class TicketListView(TicketsAPIView):
         responses=TicketOut(many=True),
     )
     def get(self, request, tenant):
+        """Tickets, newest first unless `ordering` says otherwise; customers see their own (an
+        organization admin: the organization's). Filters as in the query parameters.
+        """
         filters = TicketFiltersIn(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         tickets = selectors.ticket_list(request.membership, **filters.validated_data)
         return self.paginated(tickets, TicketOut)
 
-    @extend_schema(request=TicketCreateIn, responses={201: TicketDetailOut})
+    @extend_schema(
+        request={"application/json": TicketCreateIn, "multipart/form-data": TicketCreateFilesIn},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="A retried create with the same key returns the first ticket. "
+                + IDEMPOTENCY_KEY_RULE,
+                pattern=IDEMPOTENCY_KEY.pattern,
+            )
+        ],
+        responses={201: TicketDetailOut},
+    )
     def post(self, request, tenant):
+        """Open a ticket (JSON, or multipart with `files`). Agents may open one for a customer
+        (`requester`). A repeated `Idempotency-Key` returns the first result with `Idempotent-
+        Replayed: true`.
+        """
         data = TicketCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -80,7 +121,7 @@ class TicketListView(TicketsAPIView):
             channel=Channel.API,
             requester_email=values.get("requester"),
             files=self.files(),
-            idempotency_key=request.headers.get("Idempotency-Key", "")[:128] or None,
+            idempotency_key=self.idempotency_key(),
         )
         context = self.context(opening_files=result.files)
         response = Response(TicketDetailOut(result.ticket, context=context).data, status=201)
@@ -92,10 +133,15 @@ class TicketListView(TicketsAPIView):
 class TicketDetailView(TicketsAPIView):
     @extend_schema(responses=TicketDetailOut)
     def get(self, request, tenant, number: int):
+        """One ticket with its opening attachments."""
         return Response(TicketDetailOut(self.ticket(number), context=self.context()).data)
 
     @extend_schema(request=TicketPatchIn, responses=TicketDetailOut)
     def patch(self, request, tenant, number: int):
+        """Change status, priority, category, assignee or tier (agents); a customer may only send
+        `{"status": "closed"}`. A transition the lifecycle forbids is a 409 listing the allowed
+        ones.
+        """
         ticket = self.ticket(number)
         data = TicketPatchIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -115,11 +161,18 @@ class TicketDetailView(TicketsAPIView):
 class TicketMessagesView(TicketsAPIView):
     @extend_schema(responses=MessageOut(many=True))
     def get(self, request, tenant, number: int):
+        """The thread, oldest first; customers never see internal notes."""
         ticket = self.ticket(number)
         return self.paginated(selectors.thread(request.membership, ticket), MessageOut)
 
-    @extend_schema(request=MessageIn, responses={201: MessageOut})
+    @extend_schema(
+        request={"application/json": MessageTextIn, "multipart/form-data": MessageFilesIn},
+        responses={201: MessageReplyOut},
+    )
     def post(self, request, tenant, number: int):
+        """Reply (JSON, or multipart with `files`). Agents may write an internal note
+        (`internal`) or change the status in the same transaction (`status`).
+        """
         ticket = self.ticket(number)
         data = MessageIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -143,12 +196,14 @@ class TicketEventsView(TicketsAPIView):
 
     @extend_schema(responses=EventOut(many=True))
     def get(self, request, tenant, number: int):
+        """The audit trail, oldest first (agents)."""
         return self.paginated(selectors.events(self.ticket(number)), EventOut)
 
 
 class TicketFeedbackView(TicketsAPIView):
     @extend_schema(request=FeedbackIn, responses={201: FeedbackIn})
     def post(self, request, tenant, number: int):
+        """The requester rates a closed ticket 1-5, once (409 the second time)."""
         ticket = self.ticket(number)
         data = FeedbackIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -157,8 +212,9 @@ class TicketFeedbackView(TicketsAPIView):
 
 
 class AttachmentView(TicketsAPIView):
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     def get(self, request, tenant, attachment_id: str):
+        """The file, as a download with its own content type, to whoever may see its ticket."""
         attachment = selectors.attachment_for(request.membership, attachment_id)
         response = FileResponse(
             attachment.file.open("rb"),
@@ -174,4 +230,5 @@ class AttachmentView(TicketsAPIView):
 class CategoryListView(TicketsAPIView):
     @extend_schema(responses=CategoryOut(many=True))
     def get(self, request, tenant):
+        """The categories a ticket may be filed under."""
         return self.paginated(selectors.categories(), CategoryOut)

@@ -75,7 +75,7 @@ def ticket_list(
         tickets = tickets.filter(sla_breached=breached)
     if q:
         match = Q(subject__icontains=q) | Q(reference__iexact=q)
-        if q.isdigit():
+        if q.isascii() and q.isdigit():  # isdigit alone accepts "²", which int() refuses
             match |= Q(number=int(q))
         tickets = tickets.filter(match)
     return tickets.order_by(*ORDERINGS[ordering])

@@ -43,10 +43,10 @@ class AttachmentOut(serializers.ModelSerializer):
 
 
 class SlaOut(serializers.Serializer):
-    plan = serializers.CharField(source="plan.name", default=None)
-    first_response_due = serializers.DateTimeField(source="sla_first_response_due")
-    next_response_due = serializers.DateTimeField(source="sla_next_response_due")
-    resolution_due = serializers.DateTimeField(source="sla_resolution_due")
+    plan = serializers.CharField(source="plan.name", default=None, allow_null=True)
+    first_response_due = serializers.DateTimeField(source="sla_first_response_due", allow_null=True)
+    next_response_due = serializers.DateTimeField(source="sla_next_response_due", allow_null=True)
+    resolution_due = serializers.DateTimeField(source="sla_resolution_due", allow_null=True)
     first_response_breached = serializers.BooleanField(source="sla_first_response_breached")
     next_response_breached = serializers.BooleanField(source="sla_next_response_breached")
     resolution_breached = serializers.BooleanField(source="sla_resolution_breached")
@@ -57,11 +57,13 @@ class TicketOut(serializers.ModelSerializer):
     """A ticket as an item of the list API, and as the row of a live queue frame (`queue_row`):
     values only (no translated labels, nothing per viewer), so one row serves every agent."""
 
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     requester = serializers.CharField(source="requester_email")
-    organization = serializers.CharField(source="organization.name", default=None)
-    assignee = serializers.EmailField(source="assignee.email", default=None)
-    follow_up_of = serializers.IntegerField(source="follow_up_of.number", default=None)
+    organization = serializers.CharField(source="organization.name", default=None, allow_null=True)
+    assignee = serializers.EmailField(source="assignee.email", default=None, allow_null=True)
+    follow_up_of = serializers.IntegerField(
+        source="follow_up_of.number", default=None, allow_null=True
+    )
     sla = SlaOut(source="*")
 
     class Meta:
@@ -145,7 +147,7 @@ class TicketPatchIn(serializers.Serializer):
 
 
 class MessageOut(serializers.ModelSerializer):
-    author = serializers.EmailField(source="author.email", default=None)
+    author = serializers.EmailField(source="author.email", default=None, allow_null=True)
     attachments = AttachmentOut(many=True, read_only=True)
     masked_secrets = masked_secrets_field()
 
@@ -170,7 +172,7 @@ class MessageIn(serializers.Serializer):
 
 
 class EventOut(serializers.ModelSerializer):
-    actor = serializers.EmailField(source="actor.email", default=None)
+    actor = serializers.EmailField(source="actor.email", default=None, allow_null=True)
 
     class Meta:
         model = Event
@@ -204,3 +206,31 @@ class TicketFiltersIn(serializers.Serializer):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+
+
+# -- schema only: what multipart requests carry besides the JSON fields ----------------------
+
+
+class TicketCreateFilesIn(TicketCreateIn):
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class MessageTextIn(MessageIn):
+    """As JSON a reply needs its text (files come only with multipart)."""
+
+    body = serializers.CharField(max_length=settings.MESSAGE_MAX_CHARS)
+
+
+class MessageFilesIn(MessageIn):
+    """As multipart a reply needs text, files or both."""
+
+    files = serializers.ListField(child=serializers.FileField(), required=False)
+
+
+class MessageReplyOut(MessageOut):
+    """A reply past the reopen window opened a new ticket: it comes as `follow_up`."""
+
+    follow_up = TicketOut(required=False)
+
+    class Meta(MessageOut.Meta):
+        fields = [*MessageOut.Meta.fields, "follow_up"]

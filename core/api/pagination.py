@@ -19,3 +19,11 @@ class EnvelopePagination(PageNumberPagination):
         if size < 1:
             raise ValidationError({"page_size": ["A whole number from 1 to 100."]})
         return min(size, self.max_page_size)
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        envelope = super().get_paginated_response_schema(schema)
+        envelope["properties"]["count_exact"] = {
+            "type": "boolean",
+            "description": "false when `count` is an estimate (above 10,000)",
+        }
+        return envelope
