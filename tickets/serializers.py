@@ -3,6 +3,7 @@ import threading
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sla.priorities import Priority
@@ -20,14 +21,18 @@ def choice(choices, name: str) -> serializers.ChoiceField:
     )
 
 
-def masked_secrets_field() -> serializers.DictField:
-    # Set by the services on what a write returns (tickets.redaction.record): in the response
-    # to a create or a message, absent from reads (a missing attribute skips the field).
-    return serializers.DictField(
-        child=serializers.IntegerField(),
-        read_only=True,
-        help_text=gettext_lazy("On a write: how many secrets of each kind were masked."),
+class MaskedSecretsOut(serializers.Serializer):
+    """The answer to a write says how many secrets of each kind it masked before saving
+    (tickets.redaction: the services set it on what they return); `{}` when none, on an
+    idempotent replay and on reads (what was masked is in the audit trail)."""
+
+    masked_secrets = serializers.SerializerMethodField(
+        help_text=gettext_lazy("How many secrets of each kind were masked before saving.")
     )
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_masked_secrets(self, obj) -> dict[str, int]:
+        return getattr(obj, "masked_secrets", {})
 
 
 class AttachmentOut(serializers.ModelSerializer):
@@ -90,9 +95,8 @@ def queue_row(ticket: Ticket) -> dict:
     return row
 
 
-class TicketDetailOut(TicketOut):
+class TicketDetailOut(MaskedSecretsOut, TicketOut):
     attachments = serializers.SerializerMethodField()
-    masked_secrets = masked_secrets_field()
 
     class Meta(TicketOut.Meta):
         fields = [*TicketOut.Meta.fields, "attachments", "masked_secrets"]
@@ -146,10 +150,9 @@ class TicketPatchIn(serializers.Serializer):
         return category_or_error(slug)
 
 
-class MessageOut(serializers.ModelSerializer):
+class MessageOut(MaskedSecretsOut, serializers.ModelSerializer):
     author = serializers.EmailField(source="author.email", default=None, allow_null=True)
     attachments = AttachmentOut(many=True, read_only=True)
-    masked_secrets = masked_secrets_field()
 
     class Meta:
         model = Message
