@@ -31,7 +31,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from celery.signals import task_postrun, task_prerun
-from channels.layers import get_channel_layer
+from channels import DEFAULT_CHANNEL_LAYER
+from channels.layers import channel_layers, get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
@@ -44,6 +45,9 @@ MESSAGE_TYPE = "live.events"  # the consumers' `live_events` handler
 _server_loop: asyncio.AbstractEventLoop | None = None
 _own_loop: asyncio.AbstractEventLoop | None = None
 _own_loop_pid = 0  # a forked child (Celery's prefork pool) must start its own thread
+# The background loop's own layer: a channels-redis layer keeps locks and pools bound to the loop
+# that first used them, so two loops of one process must not share one layer instance.
+_own_layer: Any = None
 _own_loop_lock = threading.Lock()
 _builders: dict[str, Builder] = {}
 _job = threading.local()  # set while a Celery task or a job command runs in this thread
@@ -141,10 +145,13 @@ def send(group: str, frames: list[Frame], *, wait: bool = False) -> None:
     """
     message = {"type": MESSAGE_TYPE, "events": frames}
     timeout = settings.LIVE_SEND_TIMEOUT
-    loop = _server_loop if in_asgi_process() else _background_loop()
+    if in_asgi_process():
+        loop, layer = _server_loop, get_channel_layer()
+    else:
+        loop, layer = _background_loop()
     if wait and _running_loop() is loop:
         raise RuntimeError("live.send(wait=True) would block the loop it waits for.")
-    coroutine = asyncio.wait_for(get_channel_layer().group_send(group, message), timeout)
+    coroutine = asyncio.wait_for(layer.group_send(group, message), timeout)
     try:
         future = asyncio.run_coroutine_threadsafe(coroutine, loop)
     except RuntimeError as error:  # the loop just stopped (shutdown)
@@ -178,8 +185,8 @@ def _log_failure(future: Future, group: str) -> None:
         log.warning("Live event for %s not sent: %r", group, error)
 
 
-def _background_loop() -> asyncio.AbstractEventLoop:
-    global _own_loop, _own_loop_pid
+def _background_loop() -> tuple[asyncio.AbstractEventLoop, Any]:
+    global _own_loop, _own_loop_pid, _own_layer
     with _own_loop_lock:
         if _own_loop is None or _own_loop_pid != os.getpid() or not _own_loop.is_running():
             loop = asyncio.new_event_loop()
@@ -190,4 +197,5 @@ def _background_loop() -> asyncio.AbstractEventLoop:
             ).start()  # fmt: skip
             started.wait(5)
             _own_loop, _own_loop_pid = loop, os.getpid()
-        return _own_loop
+            _own_layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+        return _own_loop, _own_layer

@@ -29,9 +29,11 @@ def test_a_send_from_a_plain_thread_reaches_a_listener_of_the_group():
     assert received == [
         {"type": live.MESSAGE_TYPE, "events": [{"type": "ticket", "n": n}]} for n in range(3)
     ]
-    first = live._background_loop()
+    first_loop, first_layer = live._background_loop()
     live.send("live-test", [{"type": "ticket"}], wait=True)
-    assert live._background_loop() is first  # one loop serves every send of the process
+    loop, own_layer = live._background_loop()
+    assert loop is first_loop and own_layer is first_layer  # one loop serves every send
+    assert own_layer is not layer  # never the layer another loop of the process uses
 
 
 def test_waiting_on_the_loop_that_would_send_is_refused():
