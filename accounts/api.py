@@ -13,7 +13,7 @@ from accounts import services
 from accounts.auth import TokenAuthentication
 from accounts.selectors import memberships_of
 from accounts.throttle import LOCKOUT_MESSAGE
-from core.api.throttling import AddressThrottle
+from core.api.throttling import AddressThrottle, WsTicketThrottle
 
 
 class Credentials(serializers.Serializer):
@@ -64,6 +64,8 @@ class TokenView(APIView):
 
 
 class WsTicketView(APIView):
+    throttle_classes = [WsTicketThrottle]
+
     @extend_schema(
         request=None,
         responses={201: inline_serializer("WsTicket", {"ticket": serializers.CharField()})},

@@ -9,12 +9,36 @@ from django.views.generic import TemplateView
 from accounts.doors import TenantPageMixin
 from accounts.forms import EmailLoginForm, OutboxPasswordResetForm
 from accounts.selectors import memberships_of
+from accounts.throttle import RATE_MESSAGE
+from core.api.throttling import page_rate_wait
 
 
-class LoginView(auth_views.LoginView):
+class PageThrottleMixin:
+    """Counts each POST per client address (scope `throttle_scope`); past the rate, the page
+    comes back with a form error, status 429 and Retry-After, and nothing is done."""
+
+    throttle_scope: str
+
+    def post(self, request, *args, **kwargs):
+        wait = page_rate_wait(request, self.throttle_scope)
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        kwargs = self.get_form_kwargs()
+        kwargs.pop("data", None)  # the page as it was, with the one error above the form
+        kwargs.pop("files", None)
+        form = self.get_form_class()(**kwargs)
+        response = self.render_to_response(
+            self.get_context_data(form=form, rate_message=RATE_MESSAGE), status=429
+        )
+        response["Retry-After"] = str(wait)
+        return response
+
+
+class LoginView(PageThrottleMixin, auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailLoginForm
     redirect_authenticated_user = True
+    throttle_scope = "login_page"
 
 
 @login_required
@@ -30,10 +54,11 @@ class TenantHomeView(TenantPageMixin, TemplateView):
     template_name = "accounts/tenant_home.html"
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(PageThrottleMixin, auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
     form_class = OutboxPasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
+    throttle_scope = "password_reset"
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

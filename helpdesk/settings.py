@@ -236,6 +236,23 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
 AXES_VERBOSE = False
 
+# --- Login hardening (issue 15 hole 1, branch harden-auth) ----------------------------------
+# Axes counts the email as the account (lowercased, stripped), takes the address from
+# REMOTE_ADDR only (uvicorn rewrites it from X-Forwarded-For for FORWARDED_ALLOW_IPS alone),
+# and locks an account after this many failures from any addresses within the cool-off.
+AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
+AXES_HANDLER = "accounts.throttle.AccountLimitHandler"
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=20)
+# Per-address and per-person request rates (DRF's format), also used by the login and
+# password-reset pages (core.api.throttling.page_rate_wait).
+THROTTLE_RATES = {
+    "auth": "20/minute",
+    "login_page": "20/minute",
+    "password_reset": "5/minute",
+    "ws_ticket": "30/minute",
+}
+
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -253,7 +270,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [],
-    "DEFAULT_THROTTLE_RATES": {"auth": "20/minute"},
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # Throttles key on REMOTE_ADDR, never on a raw X-Forwarded-For (see THROTTLE_RATES).
+    "NUM_PROXIES": 0,
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

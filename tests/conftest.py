@@ -86,3 +86,17 @@ def api_client(user: User | None = None) -> APIClient:
         _, token = AuthToken.objects.create(user)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with empty throttle buckets (they live in the cache, per address).
+
+    Only the in-memory cache is cleared: a Redis cache may be shared with other processes.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+    yield

@@ -29,8 +29,9 @@ def rate(scope: str) -> int:
 def test_a_forged_forwarded_for_header_does_not_give_a_fresh_api_bucket(db):
     client = api_client()
     codes = [
-        post_token(client, f"nobody{i}@x.example", "guess", HTTP_X_FORWARDED_FOR=f"10.0.{i}.1")
-        .status_code
+        post_token(
+            client, f"nobody{i}@x.example", "guess", HTTP_X_FORWARDED_FOR=f"10.0.{i}.1"
+        ).status_code
         for i in range(rate("auth") + 1)
     ]
     assert codes[-1] == 429
