@@ -19,6 +19,7 @@ from accounts.models import Membership
 from accounts.selectors import membership_in
 from accounts.services import ws_ticket_redeem
 from accounts.tenancy import tenant_scope
+from core import live
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -61,7 +62,30 @@ class TenantSocket(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=code)
             return
+        # Every socket of the person listens for the end of their access (accounts.services.
+        # access_changed): a removed or demoted member is closed within seconds, not at the
+        # next connect.
+        self.user_group = live.user_group(self.membership.user_id)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
         await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message) -> None:
+        if self.membership is not None:
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
+        await super().websocket_disconnect(message)
+
+    async def access_changed(self, message) -> None:
+        for change in message["events"]:
+            if change["tenant"] is None:
+                await self.close(code=CLOSE_UNAUTHENTICATED)  # credentials revoked
+                return
+            if change["tenant"] != self.tenant.pk:
+                continue
+            role = change["role"]
+            if role is None or (self.allowed_roles is not None and role not in self.allowed_roles):
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
+            self.membership.role = role
 
     def origin_allowed(self, origin: str) -> bool:
         return own_origin(origin)

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends a browser session idle for SESSION_IDLE_MINUTES (harden-auth, accounts/auth.py).
+    "accounts.auth.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.AdminDoorMiddleware",
@@ -203,6 +205,11 @@ CELERY_BEAT_SCHEDULE = {
     "autoclose-idle": {"task": "helpdesk.tasks.autoclose_idle", "schedule": 60.0},
     "escalate-sla-breaches": {"task": "sla.tasks.escalate_sla_breaches", "schedule": 15.0},
     "compute-sla-deadlines": {"task": "sla.tasks.compute_sla_deadlines", "schedule": 60.0},
+    # Expired API tokens and ws-tickets (harden-auth, accounts/tasks.py).
+    "purge-expired-credentials": {
+        "task": "accounts.tasks.purge_expired_credentials",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------
@@ -226,6 +233,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: its password_changed hook revokes tokens and sockets (accounts/auth.py).
+    {"NAME": "accounts.auth.RevokeCredentialsOnPasswordChange"},
 ]
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # invitations use the reset flow: give people 3 days
 
@@ -238,6 +247,12 @@ AXES_USERNAME_FORM_FIELD = "username"  # what authenticate() is called with, log
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
 AXES_VERBOSE = False
+
+# --- Sessions and credentials (issue 15 hole 6, branch harden-auth) -------------------------
+# A browser session ends after this long without a request, and in any case after
+# SESSION_MAX_HOURS (the cookie's age); a password change ends the others (session hash).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = env.int("SESSION_MAX_HOURS", default=12) * 3600
 
 # --- Login hardening (issue 15 hole 1, branch harden-auth) ----------------------------------
 # Axes counts the email as the account (lowercased, stripped), takes the address from
