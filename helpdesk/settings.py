@@ -269,7 +269,13 @@ THROTTLE_RATES = {
     "login_page": "20/minute",
     "password_reset": "5/minute",
     "ws_ticket": "30/minute",
+    # Per member (hole 7): a person types far slower; a script is stopped with a 429.
+    "ticket_create": env.str("TICKET_CREATE_RATE", default="30/minute") or None,
+    "ticket_reply": env.str("TICKET_REPLY_RATE", default="60/minute") or None,
 }
+# Emails to one tenant's agents per minute (tickets.notify, core.outbox): the excess waits for
+# the next minute, nothing is dropped. 0 turns the cap off.
+AGENT_EMAILS_PER_MINUTE = env.int("AGENT_EMAILS_PER_MINUTE", default=60)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

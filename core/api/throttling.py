@@ -8,9 +8,12 @@ when, and only when, the request came through the proxy it trusts (`--forwarded-
 import logging
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 log = logging.getLogger(__name__)
+
+RATE_MESSAGE = gettext_lazy("Too many requests. Try again in a few minutes.")
 
 
 class FailOpenMixin:
@@ -49,6 +52,45 @@ class WsTicketThrottle(MemberThrottle):
     scope = "ws_ticket"
 
 
+class MembershipWriteThrottle(FailOpenMixin, SimpleRateThrottle):
+    """Per member of a tenant (their membership), on POST only: reads are never counted.
+
+    Runs after the door's permission has set `request.membership` (DRF checks permissions,
+    then throttles). Subclasses name the scope; a rate of None in settings turns it off.
+    """
+
+    def allow_request(self, request, view) -> bool:
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        membership = getattr(request, "membership", None)
+        if membership is None:
+            return None
+        return member_cache_key(self.scope, membership.pk)
+
+
+class TicketCreateThrottle(MembershipWriteThrottle):
+    scope = "ticket_create"
+
+
+class TicketReplyThrottle(MembershipWriteThrottle):
+    scope = "ticket_reply"
+
+
+def member_cache_key(scope: str, membership_id: int) -> str:
+    return f"throttle_{scope}_member_{membership_id}"
+
+
+def member_rate_wait(request: HttpRequest, scope: str) -> int | None:
+    """`page_rate_wait` for a page behind a tenant door: per `request.membership`."""
+    throttle = _PageThrottle(scope, member=True)
+    if throttle.allow_request(request, None):
+        return None
+    return max(1, int(throttle.wait() or 1))
+
+
 def page_rate_wait(request: HttpRequest, scope: str) -> int | None:
     """For plain Django views: count this request against `scope` per address.
 
@@ -61,9 +103,11 @@ def page_rate_wait(request: HttpRequest, scope: str) -> int | None:
 
 
 class _PageThrottle(FailOpenMixin, SimpleRateThrottle):
-    def __init__(self, scope: str):
-        self.scope = scope
+    def __init__(self, scope: str, *, member: bool = False):
+        self.scope, self.member = scope, member
         super().__init__()
 
     def get_cache_key(self, request, view):
+        if self.member:  # the same bucket as the API's: one limit, whichever door is used
+            return member_cache_key(self.scope, request.membership.pk)
         return self.cache_format % {"scope": self.scope, "ident": peer_address(request)}
