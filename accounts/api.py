@@ -1,15 +1,16 @@
 """Authentication and identity endpoints (CONTRACT section 4)."""
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox.models import AuthToken
 from rest_framework import serializers, status
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import services, twofactor
 from accounts.auth import TokenAuthentication
 from accounts.selectors import memberships_of
 from accounts.throttle import LOCKOUT_MESSAGE
@@ -19,6 +20,12 @@ from core.api.throttling import AddressThrottle, WsTicketThrottle
 class Credentials(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, max_length=512)
+    otp = serializers.CharField(
+        required=False,
+        max_length=16,
+        help_text="The authenticator app's current code: superusers, and admins and agents of "
+        "a tenant that requires a second factor.",
+    )
 
 
 TokenOut = inline_serializer("Token", {"token": serializers.CharField()})
@@ -49,7 +56,14 @@ class TokenView(APIView):
             if getattr(request._request, "axes_locked_out", False):
                 raise Throttled(detail=LOCKOUT_MESSAGE)
             raise ValidationError({"detail": "Wrong email or password."})
-        _, token = AuthToken.objects.create(user)
+        if twofactor.required_anywhere(user) and not twofactor.token_code_valid(
+            user, credentials.validated_data.get("otp")
+        ):
+            raise PermissionDenied(
+                _("Send the current code of your authenticator app as otp (set one up at %s).")
+                % "/accounts/2fa/"
+            )
+        _instance, token = AuthToken.objects.create(user)
         return Response({"token": token})
 
     @extend_schema(request=None, responses={204: None})

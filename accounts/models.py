@@ -83,6 +83,12 @@ class Tenant(models.Model):
         validators=[RegexValidator(r"^[A-Z][A-Z0-9]*$", "Uppercase letters and digits.")],
         help_text="Ticket references look like PREFIX-42. Frozen once the first ticket exists.",
     )
+    # Set by the tenant's admins (accounts.services.tenant_security_update): its admins and
+    # agents then need a TOTP second factor on its pages (accounts/twofactor.py).
+    require_staff_2fa = models.BooleanField(
+        default=False,
+        help_text="Admins and agents must confirm their login with an authenticator app.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -178,6 +184,7 @@ class AuditType(models.TextChoices):
     PLAN_ASSIGNED = "plan_assigned", _("Organization's plan changed")
     MEMBER_INVITED = "member_invited", _("Member invited")
     MEMBER_CHANGED = "member_changed", _("Member changed")
+    SECURITY_CHANGED = "security_changed", _("Security settings changed")
 
 
 class AuditEntry(TenantOwned):

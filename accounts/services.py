@@ -168,6 +168,28 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
     access_changed(user_id=membership.user_id, tenant_id=membership.tenant_id, role=None)
 
 
+@transaction.atomic
+def tenant_security_update(*, actor: Membership, tenant: Tenant, require_staff_2fa: bool) -> Tenant:
+    """A tenant admin requires (or stops requiring) a second factor of its admins and agents."""
+    policy.require_tenant_admin(actor, tenant)
+    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if locked.require_staff_2fa != require_staff_2fa:
+        before = locked.require_staff_2fa
+        locked.require_staff_2fa = require_staff_2fa
+        locked.save(update_fields=["require_staff_2fa"])
+        AuditEntry.objects.create(
+            tenant_id=locked.pk,
+            actor=actor.user,
+            type=AuditType.SECURITY_CHANGED,
+            object_type=locked._meta.label_lower,
+            object_id=locked.pk,
+            object_repr=str(locked)[:200],
+            data={"require_staff_2fa": [before, require_staff_2fa]},
+        )
+    tenant.require_staff_2fa = require_staff_2fa
+    return locked
+
+
 ACCESS_CHANGED = "access.changed"  # the sockets' `access_changed` handler (accounts/sockets.py)
 
 

@@ -1,13 +1,19 @@
 """Pages: login, the tenant picker, a tenant's home, password set/reset."""
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.generic import TemplateView
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView
 
+from accounts import services
 from accounts.doors import TenantPageMixin
 from accounts.forms import EmailLoginForm, OutboxPasswordResetForm
+from accounts.models import Role
 from accounts.selectors import memberships_of
 from accounts.throttle import RATE_MESSAGE
 from core.api.throttling import page_rate_wait
@@ -72,3 +78,30 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+class SecurityForm(forms.Form):
+    require_staff_2fa = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Admins and agents confirm their login with an authenticator app"),
+    )
+
+
+class TenantSecurityView(TenantPageMixin, FormView):
+    """The tenant's own security settings (its admins only): require 2FA of its staff."""
+
+    template_name = "accounts/tenant_security.html"
+    form_class = SecurityForm
+    allowed_roles = (Role.ADMIN,)
+
+    def get_initial(self):
+        return {"require_staff_2fa": self.tenant.require_staff_2fa}
+
+    def form_valid(self, form):
+        services.tenant_security_update(
+            actor=self.membership,
+            tenant=self.tenant,
+            require_staff_2fa=form.cleaned_data["require_staff_2fa"],
+        )
+        messages.success(self.request, _("Security settings saved."))
+        return redirect("accounts:tenant_security", tenant=self.tenant.slug)

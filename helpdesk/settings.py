@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "axes",
+    # TOTP second factor (issue 15 hole 1, harden-auth: accounts/twofactor.py)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "core",
     "sla",
@@ -73,6 +76,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Ends a browser session idle for SESSION_IDLE_MINUTES (harden-auth, accounts/auth.py).
     "accounts.auth.IdleSessionMiddleware",
+    # request.user.is_verified(), then the second factor where it is required (harden-auth).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.twofactor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.AdminDoorMiddleware",
@@ -254,6 +260,11 @@ AXES_VERBOSE = False
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = env.int("SESSION_MAX_HOURS", default=12) * 3600
 
+# --- Second factor (issue 15 hole 1, branch harden-auth; accounts/twofactor.py) ------------
+# Superusers always need a TOTP device at /admin/; a tenant's admins and agents on its pages
+# when the tenant requires it. The QR code is drawn on the server (segno), no third party.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Help desk")
+
 # --- Login hardening (issue 15 hole 1, branch harden-auth) ----------------------------------
 # Axes counts the email as the account (lowercased, stripped), takes the address from
 # REMOTE_ADDR only (uvicorn rewrites it from X-Forwarded-For for FORWARDED_ALLOW_IPS alone),
@@ -269,6 +280,7 @@ THROTTLE_RATES = {
     "login_page": "20/minute",
     "password_reset": "5/minute",
     "ws_ticket": "30/minute",
+    "second_factor": "10/minute",  # per person: codes tried on /accounts/2fa/
     # Per member (hole 7): a person types far slower; a script is stopped with a 429.
     "ticket_create": env.str("TICKET_CREATE_RATE", default="30/minute") or None,
     "ticket_reply": env.str("TICKET_REPLY_RATE", default="60/minute") or None,

@@ -91,23 +91,25 @@ def member_rate_wait(request: HttpRequest, scope: str) -> int | None:
     return max(1, int(throttle.wait() or 1))
 
 
-def page_rate_wait(request: HttpRequest, scope: str) -> int | None:
-    """For plain Django views: count this request against `scope` per address.
+def page_rate_wait(request: HttpRequest, scope: str, *, ident: str | None = None) -> int | None:
+    """For plain Django views: count this request against `scope` per address (or `ident`).
 
     Returns None when it may go on, else the seconds to wait (for Retry-After).
     """
-    throttle = _PageThrottle(scope)
+    throttle = _PageThrottle(scope, ident=ident)
     if throttle.allow_request(request, None):
         return None
     return max(1, int(throttle.wait() or 1))
 
 
 class _PageThrottle(FailOpenMixin, SimpleRateThrottle):
-    def __init__(self, scope: str, *, member: bool = False):
-        self.scope, self.member = scope, member
+    def __init__(self, scope: str, *, member: bool = False, ident: str | None = None):
+        self.scope, self.member, self.ident = scope, member, ident
         super().__init__()
 
     def get_cache_key(self, request, view):
+        if self.ident is not None:
+            return self.cache_format % {"scope": self.scope, "ident": self.ident}
         if self.member:  # the same bucket as the API's: one limit, whichever door is used
             return member_cache_key(self.scope, request.membership.pk)
         return self.cache_format % {"scope": self.scope, "ident": peer_address(request)}
