@@ -85,8 +85,11 @@ class Tenant(models.Model):
     )
     # Set by the tenant's admins (accounts.services.tenant_security_update): its admins and
     # agents then need a TOTP second factor on its pages (accounts/twofactor.py).
+    # db_default: rows written by code that predates the column (older migrations' states, a
+    # rolling deploy) still insert.
     require_staff_2fa = models.BooleanField(
         default=False,
+        db_default=False,
         help_text="Admins and agents must confirm their login with an authenticator app.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
