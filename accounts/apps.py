@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts and tenancy"
+
+    def ready(self) -> None:
+        # The secret patterns' tenant admin lives in its own module (accounts.admin belongs to
+        # the members and organizations); Django's autodiscovery only imports `admin`.
+        from accounts import admin_secrets  # noqa: F401
