@@ -86,6 +86,11 @@ class WsTicketView(APIView):
     )
     def post(self, request):
         """A single-use ticket, valid 60 s, for opening an agent WebSocket (`?ticket=`)."""
+        # A browser session that still owes its second factor gets no way around it here (a
+        # token was only issued with the code).
+        verified = getattr(request.user, "is_verified", None)
+        if verified is not None and not verified() and twofactor.required_anywhere(request.user):
+            raise PermissionDenied(twofactor.NEEDED)
         return Response({"ticket": services.ws_ticket_issue(user=request.user)}, status=201)
 
 

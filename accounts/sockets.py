@@ -108,8 +108,22 @@ class TenantSocket(AsyncJsonWebsocketConsumer):
             return CLOSE_NOT_FOUND
         if self.allowed_roles is not None and membership.role not in self.allowed_roles:
             return CLOSE_FORBIDDEN
+        if not ticket and not await self.session_verified(membership):
+            return CLOSE_UNAUTHENTICATED  # the session still owes its second factor
         self.membership, self.tenant = membership, membership.tenant
         return None
+
+    async def session_verified(self, membership: Membership) -> bool:
+        """A session socket of staff whose tenant requires 2FA needs a verified session (a
+        ws-ticket is only issued to one)."""
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        if not (membership.tenant.require_staff_2fa and membership.is_staff_member):
+            return True
+        session = self.scope.get("session")
+        if session is None:
+            return False
+        return bool(await database_sync_to_async(session.get)(DEVICE_ID_SESSION_KEY))
 
     async def db(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
         tenant = self.tenant

@@ -4,6 +4,7 @@ when a tenant says so, of that tenant's admins and agents."""
 import re
 from datetime import timedelta
 
+import pytest
 from django.test import Client
 from django.utils import timezone
 from django_otp.oath import totp
@@ -128,3 +129,41 @@ def test_the_api_token_login_asks_for_the_code_of_whoever_needs_it(acme, globex,
     assert token(acme.agent, otp=f"{totp(device.bin_key):06d}").status_code == 200
     assert token(acme.customer).status_code == 200  # customers are not asked
     assert token(globex.agent).status_code == 200  # nor another tenant's staff
+
+
+def test_a_session_owing_the_second_factor_gets_no_ws_ticket(acme):
+    acme.tenant.require_staff_2fa = True
+    acme.tenant.save()
+    agent = Client()
+    login(agent, acme.agent)
+    refused = agent.post("/api/v1/auth/ws-ticket/")
+    assert refused.status_code == 403
+    login(agent, acme.agent, verified=True)
+    assert agent.post("/api/v1/auth/ws-ticket/").status_code == 201
+    customer = Client()
+    login(customer, acme.customer)
+    assert customer.post("/api/v1/auth/ws-ticket/").status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_session_owing_the_second_factor_cannot_open_the_queue_socket(acme):
+    from channels.db import database_sync_to_async
+
+    from tests.tickets.test_queue_socket import close_code, open_queue
+
+    @database_sync_to_async
+    def require_and_cookies() -> tuple[str, str]:
+        acme.tenant.require_staff_2fa = True
+        acme.tenant.save()
+        unverified, verified = Client(), Client()
+        login(unverified, acme.agent)
+        login(verified, acme.tier2, verified=True)
+        return unverified.cookies["sessionid"].value, verified.cookies["sessionid"].value
+
+    owing, passed = await require_and_cookies()
+    socket, connected = await open_queue("acme", cookie=owing)
+    assert connected and await close_code(socket) == 4401
+    await socket.disconnect()
+    socket, connected = await open_queue("acme", cookie=passed)
+    assert connected and await close_code(socket) is None
+    await socket.disconnect()
