@@ -1,3 +1,4 @@
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -104,11 +105,11 @@ def api_client(user: User | None = None) -> APIClient:
 def _fresh_rate_limits():
     """Each test starts with empty throttle buckets (they live in the cache, per address).
 
-    Only the in-memory cache is cleared: a Redis cache may be shared with other processes.
+    With REDIS_URL the cache is the test run's own Redis database (N+1, flushed by .ci/run
+    before the run), so clearing it touches nothing but this run's buckets.
     """
     from django.core.cache import caches
-    from django.core.cache.backends.locmem import LocMemCache
 
-    if isinstance(caches["default"], LocMemCache):
+    with contextlib.suppress(Exception):  # Redis down: the fault tests run without a cache
         caches["default"].clear()
     yield
