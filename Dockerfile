@@ -27,7 +27,7 @@ COPY . .
 # one build command: it is not an ENV, so it is not in the image's runtime environment, and the
 # containers refuse to start without their own SECRET_KEY.
 RUN SECRET_KEY=build-time-only-collectstatic-key-never-used-at-run-time-0123456789 \
-    ALLOWED_HOSTS=build.invalid \
+    ALLOWED_HOSTS=build.invalid EMAIL_URL=smtp://build.invalid \
     python manage.py collectstatic --noinput \
  && mkdir -p /data/media \
  && chown helpdesk:helpdesk /data/media

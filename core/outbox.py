@@ -76,6 +76,12 @@ def enqueue_many(messages: list[tuple[str, str, dict[str, Any]]]) -> None:
         transaction.on_commit(lambda: _nudge(keys))
 
 
+def count_since(*, key_prefix: str, since: datetime) -> int:
+    """How many messages whose key starts with `key_prefix` were written since `since` (limits
+    on how often a cause may send: delivered rows stay OUTBOX_RETENTION_DAYS)."""
+    return OutboxMessage.objects.filter(key__startswith=key_prefix, created_at__gte=since).count()
+
+
 def _relayed_by_asgi(kind: str) -> bool:
     # Without Redis the ASGI process polls for live events: the worker cannot reach its sockets.
     return kind == OutboxMessage.Kind.LIVE and settings.OUTBOX_RELAY_IN_ASGI

@@ -203,7 +203,29 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Email ----------------------------------------------------------------------------------
+# [harden-ops] A console or in-memory backend in production would print password-set links
+# into the logs, or drop every email: with DEBUG off a real EMAIL_URL is required.
+_NOT_DELIVERING = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+if not DEBUG and env.str("EMAIL_URL", default="") == "":
+    raise ImproperlyConfigured(
+        "EMAIL_URL must be set when DEBUG is off (e.g. smtp+tls://user:pass@host:587)."
+    )
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if not DEBUG and EMAIL_BACKEND in _NOT_DELIVERING:  # noqa: F821 (set by the line above)
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name a server that delivers (smtp://, smtp+tls://, smtp+ssl://) "
+        "when DEBUG is off: console, memory and file backends print or lose emails."
+    )
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821
+    # One line per email in the logs; full bodies (reset links) only when asked (core/mail.py).
+    EMAIL_BACKEND = "core.mail.EmailBackend"
+EMAIL_CONSOLE_BODIES = env.bool("EMAIL_CONSOLE_BODIES", default=False)
+# [/harden-ops]
 # A hung SMTP server must not hold the relay: the message is retried later.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
@@ -225,6 +247,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # invitations use the reset flow: give people 3 days
+# [harden-ops] Password-reset emails per address per hour; beyond it none is sent, and the
+# page says the same either way (an inbox cannot be flooded through our form).
+PASSWORD_RESET_EMAILS_PER_HOUR = env.int("PASSWORD_RESET_EMAILS_PER_HOUR", default=3)
 
 # Failed-login throttle (django-axes): per address and email together, stored in the database
 # so it holds without Redis.
