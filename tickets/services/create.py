@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, Contact, Member, Requester, System
-from accounts.models import Membership, Role
+from accounts.models import Membership, Role, Tenant
 from core.errors import InvalidInput
 from tickets import attachments, notify, policy, sla_sync
 from tickets.models import Attachment, Category, Channel, EventType, Ticket, TicketSequence
@@ -157,4 +157,12 @@ def _unsaved(actor, owner: Requester, subject, description, category, priority, 
 
 def _number(ticket: Ticket) -> None:
     ticket.number = next_number(ticket.tenant)
+    if ticket.number == 1:
+        # The first ticket freezes the prefix: one that its admin changed while this creation
+        # waited on the numbering row (services/settings.py) is read again, after that lock.
+        ticket.tenant.reference_prefix = (
+            Tenant.objects.filter(pk=ticket.tenant_id)
+            .values_list("reference_prefix", flat=True)
+            .get()
+        )
     ticket.reference = f"{ticket.tenant.reference_prefix}-{ticket.number}"
