@@ -181,6 +181,9 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
 # Seconds a live event may take to reach the channel layer before it is given up.
 LIVE_SEND_TIMEOUT = env.float("LIVE_SEND_TIMEOUT", default=2.0)
+# [harden-ops] /healthz waits this long for all its checks (run side by side) before it
+# answers 503 naming the ones that did not answer.
+HEALTHZ_CHECK_TIMEOUT = env.float("HEALTHZ_CHECK_TIMEOUT", default=2.0)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_TIMEZONE = "UTC"
