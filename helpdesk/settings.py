@@ -98,6 +98,25 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# [harden-ops] PostgreSQL connection totals (README, "Configuration"). Every process keeps its
+# own pool, so at most
+#   (WEB_CONCURRENCY + CELERY_WORKER_CONCURRENCY + 2)
+#     x (DATABASE_POOL_SIZE + DATABASE_POOL_OVERFLOW)
+# connections are open (+2: beat and one management command such as migrate), and that must fit
+# DATABASE_MAX_CONNECTIONS less PostgreSQL's 3 superuser-reserved ones. The pool's defaults take
+# one process's share; `manage.py check` warns (helpdesk.W001, helpdesk/checks.py) when the
+# configured pool exceeds it.
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=1)  # uvicorn reads it too
+# Celery's worker processes (its own default is one per CPU, which the total cannot foresee).
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=2)
+DATABASE_MAX_CONNECTIONS = env.int("DATABASE_MAX_CONNECTIONS", default=100)
+DATABASE_PROCESSES = WEB_CONCURRENCY + CELERY_WORKER_CONCURRENCY + 2
+DATABASE_PROCESS_SHARE = max(1, (DATABASE_MAX_CONNECTIONS - 3) // DATABASE_PROCESSES)
+_pool_size = env.int("DATABASE_POOL_SIZE", default=min(WEB_THREADS, DATABASE_PROCESS_SHARE))
+_pool_overflow = env.int(
+    "DATABASE_POOL_OVERFLOW", default=max(0, DATABASE_PROCESS_SHARE - _pool_size)
+)
+# [/harden-ops]
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process, worker and beat read while one writes; IMMEDIATE transactions
@@ -116,13 +135,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # per request before it moved to a2wsgi): it leaked until PostgreSQL refused clients.
     # Measured with bench/tickets.py: creates 42 -> 78/s, list p95 62 -> 32 ms (a new backend
     # costs ~3 ms plus cold catalog caches). The pool keeps WEB_THREADS connections; the
-    # overflow is only a cap, reached by parallel work such as the numbering test's 20.
+    # overflow is only a cap (the rest of the process's share, above), reached by parallel work.
     DATABASES["default"]["ENGINE"] = "dj_db_conn_pool.backends.postgresql"
     DATABASES["default"]["POOL_OPTIONS"] = {
-        "POOL_SIZE": env.int("DATABASE_POOL_SIZE", default=WEB_THREADS),
-        "MAX_OVERFLOW": env.int("DATABASE_POOL_OVERFLOW", default=25),
+        "POOL_SIZE": _pool_size,
+        "MAX_OVERFLOW": _pool_overflow,
         "RECYCLE": 15 * 60,
     }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -133,8 +153,22 @@ def _redis_db_url(url: str, offset: int) -> str:
     return urlunsplit(parts._replace(path=f"/{base_db + offset}"))
 
 
+# [harden-ops] The channel layer lands on N+2: Redis has databases 0-15, so N is at most 13 (a
+# larger N failed only at the first live event, far from its cause).
+def _check_redis_url(url: str) -> None:
+    number = urlsplit(url).path.strip("/") or "0"
+    if not number.isdecimal() or not 0 <= int(number) <= 13:
+        raise ImproperlyConfigured(
+            f"REDIS_URL must end in a database number from 0 to 13, not {number!r}: the broker "
+            "uses N, the cache N+1 and the channel layer N+2 (Redis has databases 0-15)."
+        )
+
+
+# [/harden-ops]
+
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    _check_redis_url(REDIS_URL)
     CELERY_BROKER_URL = _redis_db_url(REDIS_URL, 0)
     CACHES = {
         "default": {
