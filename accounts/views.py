@@ -1,5 +1,6 @@
 """Pages: login, the tenant picker, a tenant's home, password set/reset."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -8,6 +9,7 @@ from django.views.generic import TemplateView
 
 from accounts.doors import TenantPageMixin
 from accounts.forms import EmailLoginForm, OutboxPasswordResetForm
+from accounts.models import Role
 from accounts.selectors import memberships_of
 
 
@@ -28,6 +30,13 @@ def home(request):
 
 class TenantHomeView(TenantPageMixin, TemplateView):
     template_name = "accounts/tenant_home.html"
+
+    def get(self, request, *args, **kwargs):
+        # A customer comes for their requests: straight there (the page is named by the
+        # project's settings, so accounts names no app above it).
+        if self.membership.role == Role.CUSTOMER:
+            return redirect(settings.CUSTOMER_HOME_URL, tenant=self.tenant.slug)
+        return super().get(request, *args, **kwargs)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -14,7 +14,8 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views import defaults
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,12 @@ def healthz(request) -> JsonResponse:
     body = {"status": "ok" if not down else "degraded", "checks": results, "down": down}
     body["mode"] = "redis" if settings.REDIS_URL else "embedded"
     return JsonResponse(body, status=503 if down else 200)
+
+
+def favicon(request) -> HttpResponseRedirect:
+    # Resolved per request: the hashed name comes from the static manifest, which exists only
+    # after collectstatic (the URL configuration is loaded before, by `check --deploy`).
+    return HttpResponseRedirect(static("favicon.svg"))
 
 
 def _wants_json(request) -> bool:

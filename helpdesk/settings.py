@@ -15,6 +15,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+# [harden-ops] `make run` writes a local .env (git- and docker-ignored) with the development
+# DEBUG, SECRET_KEY and SITE_URL, so that `python manage.py <command>` from the README works as
+# written. What the environment says wins over it. The tests and CI ignore it
+# (HELPDESK_DOTENV="": tests/settings.py, .ci/run); a production process has none.
+DOTENV = env.str("HELPDESK_DOTENV", default=str(BASE_DIR / ".env"))
+if DOTENV and Path(DOTENV).is_file():
+    environ.Env.read_env(DOTENV)  # only sets what the environment does not
+# [/harden-ops]
+
 # Runtime state of the embedded (no PostgreSQL/Redis) mode: the filesystem broker's folders.
 # Configurable so that a second installation (or a test) does not share the developer's queue.
 RUN_DIR = Path(env.str("HELPDESK_RUN_DIR", default=str(BASE_DIR / ".run")))
@@ -31,11 +40,14 @@ _DEV_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_DEV_HOSTS if DEBUG else [])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list(
     "CSRF_TRUSTED_ORIGINS",
-    default=["http://127.0.0.1:8000", "http://localhost:8000"] if DEBUG else [],
+    # [harden-ops] SITE_URL too: `PORT=8001 make run` moves it
+    default=list(dict.fromkeys(["http://127.0.0.1:8000", "http://localhost:8000", SITE_URL]))
+    if DEBUG
+    else [],
 )
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -277,6 +289,8 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# [harden-ops] Where a customer lands in a tenant (the tenant home redirects there).
+CUSTOMER_HOME_URL = "tickets:portal"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

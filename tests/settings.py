@@ -5,6 +5,9 @@ DATABASE_URL / REDIS_URL from the environment decide whether PostgreSQL and Redi
 
 import os
 
+# A developer's .env (written by `make run`) must not change what the tests see, here or in the
+# processes they start (they inherit this).
+os.environ.setdefault("HELPDESK_DOTENV", "")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "k" * 40)
 

@@ -39,6 +39,7 @@ INTERPOLATED = re.compile(r"^\$\{[A-Z_]+(:?[-?][^}]*)?\}$")
 def clean_env(**extra: str) -> dict[str, str]:
     """A bare environment, as a container would have: nothing from the test run leaks in."""
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
+    env["HELPDESK_DOTENV"] = ""  # a developer's .env (make run) is not the container's
     env.update(extra)
     return env
 
