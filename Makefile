@@ -8,12 +8,16 @@ PORT ?= 8000
 RUN_DIR := $(abspath $(or $(HELPDESK_RUN_DIR),.run))
 export HELPDESK_RUN_DIR := $(RUN_DIR)
 
-.PHONY: run dotenv test fuzz install lint format migrate seed bench clean
+.PHONY: run dotenv test fuzz install lock lint format migrate seed bench clean
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency comes from the hashed lock (pip refuses anything unpinned, unhashed or altered),
+# then the project itself without dependencies (pip allows no editable install under
+# --require-hashes; the code runs from this folder). `make lock` refreshes the locks.
+$(VENV)/.installed: pyproject.toml requirements/dev-lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev-lock.txt
+	$(PY) -m pip install --quiet --no-deps .
 	touch $@
 
 install: $(VENV)/.installed
@@ -72,6 +76,15 @@ format: install
 bench: install
 	$(PY) bench/sla.py
 	$(PY) bench/tickets.py
+
+# The hashed locks: requirements/dev-lock.txt (everything, for make install and CI) and
+# requirements/lock.txt (the runtime part, for the Docker image), from pyproject.toml. Existing pins
+# are kept; LOCK_ARGS=--upgrade moves everything, LOCK_ARGS="--upgrade-package Django" one package.
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" --quiet
+lock: install
+	$(UV_COMPILE) --extra dev -o requirements/dev-lock.txt $(LOCK_ARGS)
+	$(UV_COMPILE) -c requirements/dev-lock.txt -o requirements/lock.txt
 
 clean:
 	rm -rf $(RUN_DIR) db.sqlite3 db.sqlite3-wal db.sqlite3-shm $(DOTENV)

@@ -166,7 +166,7 @@ def _claim(*, keys: list[str] | None = None, kinds: list[str], limit: int) -> li
     skip_locked = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     # Only the table name and placeholders are formatted in; every value is a parameter.
     sql = (
-        f"UPDATE {table} SET leased_until = %s, attempts = attempts + 1 "  # noqa: S608
+        f"UPDATE {table} SET leased_until = %s, attempts = attempts + 1 "  # noqa: S608 - model identifiers only, values bound  # nosec B608
         f"WHERE id IN (SELECT id FROM {table} WHERE {free} AND kind IN ({kinds_in}) AND {which} "
         f"ORDER BY available_at LIMIT %s{skip_locked}) AND {free} "
         "RETURNING id, key, kind, payload, attempts"

@@ -33,7 +33,7 @@ def next_number(tenant) -> int:
     table = connection.ops.quote_name(TicketSequence._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (tenant_id, last_number) VALUES (%s, 1) "  # noqa: S608
+            f"INSERT INTO {table} (tenant_id, last_number) VALUES (%s, 1) "  # noqa: S608 - model identifiers only, values bound  # nosec B608
             f"ON CONFLICT (tenant_id) DO UPDATE SET last_number = {table}.last_number + 1 "
             "RETURNING last_number",
             [tenant.pk],

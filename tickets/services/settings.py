@@ -16,11 +16,11 @@ def _lock_sequence(tenant: Tenant) -> int:
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (tenant_id, last_number) VALUES (%s, 0) "  # noqa: S608
+            f"INSERT INTO {table} (tenant_id, last_number) VALUES (%s, 0) "  # noqa: S608 - model identifiers only, values bound  # nosec B608
             "ON CONFLICT (tenant_id) DO NOTHING",
             [tenant.pk],
         )
-        cursor.execute(f"SELECT last_number FROM {table} WHERE tenant_id = %s{lock}", [tenant.pk])  # noqa: S608
+        cursor.execute(f"SELECT last_number FROM {table} WHERE tenant_id = %s{lock}", [tenant.pk])  # noqa: S608 - model identifiers only, values bound  # nosec B608
         return cursor.fetchone()[0]
 
 
