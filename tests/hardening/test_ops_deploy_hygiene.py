@@ -20,7 +20,8 @@ def _pins(name: str) -> dict[str, str]:
 
 
 def _names(requirements: list[str]) -> set[str]:
-    return {re.sub(r"[-_.]+", "-", re.split(r"[<>=!\[ ;]", r, maxsplit=1)[0]).lower() for r in requirements}
+    names = (re.split(r"[<>=!\[ ;]", r, maxsplit=1)[0] for r in requirements)
+    return {re.sub(r"[-_.]+", "-", name).lower() for name in names}
 
 
 def test_every_declared_dependency_is_pinned_with_hashes_in_the_locks():
