@@ -54,12 +54,10 @@ class Member:
 
 
 @dataclass(frozen=True)
-class Contact:
-    """An unverified name and email: a chat visitor, an email sender who is no member."""
+class _WithoutUser:
+    """An actor of one tenant that is no user: it holds no membership, role or tier."""
 
     tenant: Tenant
-    name: str
-    email: str
 
     user = None
     user_id = None
@@ -69,26 +67,24 @@ class Contact:
     @property
     def tenant_id(self) -> int:
         return self.tenant.pk
+
+
+@dataclass(frozen=True)
+class Contact(_WithoutUser):
+    """An unverified name and email: a chat visitor, an email sender who is no member."""
+
+    name: str
+    email: str
 
     def audit(self) -> dict | None:
         return {"kind": "contact", "name": self.name, "email": self.email}
 
 
 @dataclass(frozen=True)
-class System:
+class System(_WithoutUser):
     """A job of the help desk itself (auto-close, the email poller, ...), by name."""
 
-    tenant: Tenant
     job: str
-
-    user = None
-    user_id = None
-    is_staff = False
-    is_admin = False
-
-    @property
-    def tenant_id(self) -> int:
-        return self.tenant.pk
 
     def audit(self) -> dict | None:
         return system_audit(self.job)

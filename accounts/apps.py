@@ -6,4 +6,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and tenancy"
 
     def ready(self) -> None:
-        from accounts import emails  # noqa: F401  (registers the builders of password-set links)
+        # The secret patterns' tenant admin lives in its own module (accounts.admin belongs to
+        # the members and organizations); Django's autodiscovery only imports `admin`. The email
+        # builders make password-set links at delivery (accounts/emails.py).
+        from accounts import admin_secrets, emails  # noqa: F401

@@ -84,9 +84,48 @@ class Tenant(models.Model):
         help_text="Ticket references look like PREFIX-42. Frozen once the first ticket exists.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Changes with every change of the tenant's secret patterns (accounts.redaction): maskers
+    # are cached per process by (tenant, stamp), so the tenant row that every door reads tells
+    # whether the cached one is current. Empty: no patterns, nothing to read. The database
+    # default lets code that predates the column (a rolling deploy) still insert tenants.
+    secret_patterns_stamp = models.CharField(
+        max_length=32, blank=True, editable=False, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SecretPattern(TenantOwned):
+    """A tenant's own secret format (its product's key prefix, say), masked like the built-in
+    ones. Written through `accounts.redaction` (validated for RE2, capped, stamp bumped)."""
+
+    name = models.SlugField(
+        _("kind"),
+        max_length=40,
+        help_text=_("Shown to the author and in the audit trail, e.g. acme_license_key."),
+    )
+    pattern = models.CharField(
+        _("pattern"),
+        max_length=200,
+        help_text=_(
+            "An RE2 regular expression, e.g. ACME-[A-Z0-9]{24}. With a group, only the group "
+            "is masked: licen[cs]e: (\\S+)."
+        ),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("secret pattern")
+        verbose_name_plural = _("secret patterns")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="secret_pattern_name_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -178,6 +217,8 @@ class AuditType(models.TextChoices):
     PLAN_ASSIGNED = "plan_assigned", _("Organization's plan changed")
     MEMBER_INVITED = "member_invited", _("Member invited")
     MEMBER_CHANGED = "member_changed", _("Member changed")
+    SECRET_PATTERN_SAVED = "secret_pattern_saved", _("Secret pattern saved")
+    SECRET_PATTERN_DELETED = "secret_pattern_deleted", _("Secret pattern deleted")
 
 
 class AuditEntry(TenantOwned):

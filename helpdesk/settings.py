@@ -408,7 +408,11 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Secrets a person pasted never reach a log line (core/redaction_reports.py).
+    "formatters": {"masked": {"()": "core.redaction_reports.MaskingFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "masked"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+# ...nor an error report (the debug page, admin error emails).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.redaction_reports.MaskingExceptionReporterFilter"

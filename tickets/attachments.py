@@ -2,7 +2,7 @@
 
 import filetype
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 
 from core.errors import InvalidInput
 from core.files import delete_on_rollback
@@ -93,3 +93,31 @@ def attach(
     for attachment in prepared:
         attachment.ticket, attachment.message = ticket, message
     return Attachment.objects.bulk_create(prepared)
+
+
+def mask_text_files(files: list[UploadedFile], mask) -> tuple[list[UploadedFile], list[dict]]:
+    """Text files (logs, CSV, JSON… anything accepted as plain text) with their secrets masked
+    before they are stored. `mask(text) -> Masked`. Returns the files, a masked copy in place of
+    each one that had a secret, and what was masked in each."""
+    out, masked_files = [], []
+    for upload in files:
+        upload.seek(0)
+        head = upload.read(8192)
+        upload.seek(0)
+        if upload.size > settings.ATTACHMENT_MAX_BYTES or not _is_text(head):
+            out.append(upload)  # validation refuses it, or it is not text
+            continue
+        text = upload.read().decode("utf-8", "surrogateescape")
+        upload.seek(0)
+        masked = mask(text)
+        if not masked:
+            out.append(upload)
+            continue
+        data = masked.text.encode("utf-8", "surrogateescape")
+        out.append(SimpleUploadedFile(upload.name, data, getattr(upload, "content_type", None)))
+        masked_files.append({"name": upload.name, "findings": masked.findings})
+    return out, masked_files
+
+
+def _is_text(head: bytes) -> bool:
+    return filetype.guess(head) is None and _looks_like_plain_text(head)

@@ -209,6 +209,7 @@ class EventType(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     AUTO_CLOSED = "auto_closed", _("Auto-closed")
+    SECRETS_MASKED = "secrets_masked", _("Secrets masked")
 
 
 class Message(TenantOwned):

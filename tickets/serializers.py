@@ -2,6 +2,8 @@ import threading
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sla.priorities import Priority
@@ -17,6 +19,20 @@ def choice(choices, name: str) -> serializers.ChoiceField:
             "invalid_choice": f'"{{input}}" is not a valid {name}. Use one of: {valid}.'
         },
     )
+
+
+class MaskedSecretsOut(serializers.Serializer):
+    """The answer to a write says how many secrets of each kind it masked before saving
+    (tickets.redaction: the services set it on what they return); `{}` when none, on an
+    idempotent replay and on reads (what was masked is in the audit trail)."""
+
+    masked_secrets = serializers.SerializerMethodField(
+        help_text=gettext_lazy("How many secrets of each kind were masked before saving.")
+    )
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_masked_secrets(self, obj) -> dict[str, int]:
+        return getattr(obj, "masked_secrets", {})
 
 
 class AttachmentOut(serializers.ModelSerializer):
@@ -79,11 +95,11 @@ def queue_row(ticket: Ticket) -> dict:
     return row
 
 
-class TicketDetailOut(TicketOut):
+class TicketDetailOut(MaskedSecretsOut, TicketOut):
     attachments = serializers.SerializerMethodField()
 
     class Meta(TicketOut.Meta):
-        fields = [*TicketOut.Meta.fields, "attachments"]
+        fields = [*TicketOut.Meta.fields, "attachments", "masked_secrets"]
 
     def get_attachments(self, ticket: Ticket) -> list[dict]:
         # A ticket just created comes with its files (`ticket_create`'s result): no read.
@@ -134,13 +150,16 @@ class TicketPatchIn(serializers.Serializer):
         return category_or_error(slug)
 
 
-class MessageOut(serializers.ModelSerializer):
+class MessageOut(MaskedSecretsOut, serializers.ModelSerializer):
     author = serializers.EmailField(source="author.email", default=None, allow_null=True)
     attachments = AttachmentOut(many=True, read_only=True)
 
     class Meta:
         model = Message
-        fields = ["id", "author", "role", "body", "internal", "created_at", "attachments"]
+        fields = [
+            "id", "author", "role", "body", "internal", "created_at", "attachments",
+            "masked_secrets",
+        ]  # fmt: skip
 
 
 class MessageIn(serializers.Serializer):

@@ -9,7 +9,7 @@ from accounts.actors import Member
 from accounts.doors import TenantPageMixin
 from core.errors import ServiceError
 from core.uploads import check_upload_size
-from tickets import policy, selectors, services
+from tickets import policy, redaction, selectors, services
 from tickets.forms import RatingForm, ReplyForm, TicketForm
 from tickets.models import Channel, Status
 
@@ -62,6 +62,7 @@ class NewTicketView(UploadFormMixin, TenantPageMixin, FormView):
             self.request,
             _("Your request %(reference)s was received.") % {"reference": ticket.reference},
         )
+        redaction.tell_author(self.request, ticket)
         return redirect(_ticket_url(self.tenant, ticket.number))
 
 
@@ -94,6 +95,7 @@ class TicketPageView(UploadFormMixin, TenantPageMixin, FormView):
             internal=data["internal"],
             files=data["files"],
         )
+        redaction.tell_author(self.request, posted.message)
         if posted.follow_up is not None:
             opened = _("Your reply opened %(reference)s.")
             messages.info(self.request, opened % {"reference": posted.follow_up.reference})

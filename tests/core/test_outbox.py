@@ -7,13 +7,14 @@ import threading
 import time
 from datetime import timedelta
 from email import message_from_bytes
+from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core import mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from core import outbox
 from core.emails import enqueue_email
 from core.models import OutboxMessage
 from tests.factories import PASSWORD, UserFactory
+from tests.parallel import in_parallel
 from tests.subprocess_env import free_port
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
@@ -277,26 +279,7 @@ def test_four_relays_at_once_send_every_row_exactly_once(recorder):
     keys = [f"race:{i}" for i in range(120)]
     pending_rows(*keys)
     recorder.delay = 0.002
-    barrier = threading.Barrier(4)
-    errors = []
-
-    def relay() -> None:
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=10)
-            outbox.relay_pending(kinds=["test"])
-        except Exception as exc:  # surfaced below; a thread's exception is otherwise lost
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=relay) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
+    in_parallel(*[partial(outbox.relay_pending, kinds=["test"]) for _ in range(4)])
     assert sorted(recorder.sent) == sorted(keys)  # each once: never two relays on one row
     assert not OutboxMessage.objects.filter(kind="test", delivered_at__isnull=True).exists()
 

@@ -25,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_scopes import scopes_disabled
 
 from accounts.admin_site import tenant_admin_site
-from accounts.models import AuditEntry, AuditType, Membership, Role
+from accounts.models import AuditEntry, AuditType, Membership, Role, SecretPattern
 from helpdesk.routing import websocket_urlpatterns
 from sla import demo as sla_demo
 from sla.models import Calendar, SupportPlan
@@ -104,6 +104,7 @@ ADMIN_OBJECTS = {
     "accounts.auditentry": lambda w: w["audit"],
     "accounts.membership": lambda w: w["membership"],
     "accounts.organization": lambda w: w["org"],
+    "accounts.secretpattern": lambda w: w["secret_pattern"],
     "sla.calendar": lambda w: w["calendar"],
     "sla.supportplan": lambda w: w["plan"],
     "tickets.category": lambda w: w["category"],
@@ -217,6 +218,9 @@ def world(acme, globex):
             "settings": settings_row,
             "audit": AuditEntry.objects.create(
                 tenant=acme.tenant, type=AuditType.values[0], object_type="test", object_repr="x"
+            ),
+            "secret_pattern": SecretPattern.objects.create(
+                tenant=acme.tenant, name="acme_key", pattern="AK-[0-9]{8}"
             ),
         }
     return world

@@ -7,8 +7,8 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from datetime import datetime, time
+from functools import partial
 
 import pytest
 from django.conf import settings
@@ -18,6 +18,7 @@ from django.db import connection
 from accounts.tenancy import all_tenants, tenant_scope
 from sla import jobs, services, subjects, tasks
 from sla.models import Calendar, CalendarInterval, Clock, Holiday, SupportPlan, Target
+from tests.parallel import in_parallel
 from tests.sla.helpers import (
     BERLIN,
     SUBJECT,
@@ -276,23 +277,7 @@ def test_workers_racing_record_each_transition_once(plans, globex_plans, evidenc
         time.sleep(0.005)  # keep batches open long enough for the workers to overlap
 
     evidence_recorder.on_breach = slow_breach
-    workers, barrier, outcomes, errors = 6, threading.Barrier(6), [], []
-
-    def work():
-        try:
-            barrier.wait()
-            outcomes.append(jobs.escalate(now=at(18), batch_size=5))
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    outcomes = in_parallel(*[partial(jobs.escalate, now=at(18), batch_size=5)] * 6)
     assert sorted(evidence_recorder.breaches) == sorted(c.pk for c in clocks)
     assert sorted(evidence_recorder.warnings) == sorted(c.pk for c in warn_only)
     assert sum(o.breached for o in outcomes) == 60 and sum(o.warned for o in outcomes) == 10

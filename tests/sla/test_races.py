@@ -7,19 +7,18 @@ may be lost, and what the job skips it does on its next run.
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import datetime
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 
 from accounts.tenancy import all_tenants, tenant_scope
 from sla import jobs, services
 from sla.models import Clock, Holiday
 from sla.selectors import summary_for
+from tests.parallel import in_parallel
 from tests.sla.helpers import BERLIN
 from tests.tickets.helpers import as_actor, open_ticket
 from tickets import services as tickets
@@ -29,28 +28,6 @@ from tickets.sla_sync import SUMMARY_FIELDS, _stored
 MONDAY_9 = datetime(2026, 6, 8, 9, tzinfo=BERLIN)  # normal on Basic: first response due 18:00
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(*work) -> list[BaseException]:
-    """Run each callable on its own thread and connection, released together."""
-    barrier, errors = threading.Barrier(len(work)), []
-
-    def run(job):
-        try:
-            barrier.wait()
-            job()
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck: deadlock?"
-    return errors
 
 
 def opened_in_the_past(desk, n: int = 1) -> list[Ticket]:
@@ -89,7 +66,7 @@ def test_a_reply_racing_the_escalate_job_loses_nothing(acme, plans, delay_ms):
                 actor=agent, ticket=Ticket.objects.get(pk=ticket.pk), body="On it now."
             )
 
-    assert race(escalate, reply) == []
+    in_parallel(escalate, reply)  # raises what a thread raised; fails on a deadlock
     outcomes.append(jobs.escalate(now=now))  # the next run: whatever the race made it skip
 
     with tenant_scope(acme.tenant):
@@ -138,7 +115,7 @@ def test_a_calendar_edit_marking_racing_ticket_closes_leaves_every_clock_right(
             with tenant_scope(acme.tenant):
                 tickets.ticket_close(actor=agent, ticket=Ticket.objects.get(pk=ticket.pk))
 
-    assert race(jobs.compute, close) == []
+    in_parallel(jobs.compute, close)
     jobs.compute()  # the next run: whatever the race made it skip
 
     with all_tenants():

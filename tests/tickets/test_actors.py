@@ -1,6 +1,8 @@
 """Actors: members, unverified contacts and the system act through the same services; the
 requester (member or contact) is who a ticket is for. Idempotency is per (tenant, source, key)."""
 
+from functools import partial
+
 import pytest
 from django.core import mail
 
@@ -9,8 +11,8 @@ from accounts.tenancy import tenant_scope
 from core.errors import InvalidInput, NotAllowed
 from core.outbox import relay_pending
 from tests.conftest import api_client, login
+from tests.parallel import in_parallel
 from tests.tickets.helpers import as_actor
-from tests.tickets.test_numbering import _in_threads
 from tickets import services
 from tickets.models import Event, Message, Status, Ticket
 
@@ -266,7 +268,7 @@ def test_parallel_ingestions_of_one_message_id_create_one_ticket(acme, globex):
             )
             return created.ticket.number, created.created
 
-    results = _in_threads(6, ingest)
+    results = in_parallel(*[partial(ingest, i) for i in range(6)])
     assert {number for number, _ in results} == {1}
     assert sorted(created for _, created in results) == [False] * 5 + [True]
     with tenant_scope(acme.tenant):

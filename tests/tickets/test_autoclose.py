@@ -1,5 +1,5 @@
-import threading
 from datetime import timedelta
+from functools import partial
 from io import StringIO
 
 import pytest
@@ -12,6 +12,7 @@ from accounts.tenancy import all_tenants, tenant_scope
 from core import idle
 from helpdesk import tasks
 from tests.conftest import make_desk
+from tests.parallel import in_parallel
 from tests.tickets.helpers import as_actor, open_ticket
 from tickets import jobs, services
 from tickets.models import Event, Message, Status, Ticket, TicketSettings
@@ -216,23 +217,7 @@ def test_sweepers_racing_close_each_ticket_once(desks):
     acme, globex = desks
     waiting = [waiting_on_customer((acme, globex)[n % 2]) for n in range(24)]
     later = timezone.now() + timedelta(hours=49)
-    workers, barrier, results, errors = 4, threading.Barrier(4), [], []
-
-    def work():
-        try:
-            barrier.wait()
-            results.append(jobs.close_idle_tickets(now=later, batch_size=3))
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = in_parallel(*[partial(jobs.close_idle_tickets, now=later, batch_size=3)] * 4)
     assert sum(r.closed for r in results) == 24
     with all_tenants():
         assert Ticket.objects.filter(pk__in=[t.pk for t in waiting], status="closed").count() == 24

@@ -1,11 +1,11 @@
-import threading
+from functools import partial
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 
 from accounts.tenancy import tenant_scope
 from core.errors import InvalidInput
+from tests.parallel import in_parallel
 from tests.tickets.helpers import as_actor, open_ticket
 from tickets import services
 from tickets.models import Ticket
@@ -28,28 +28,6 @@ def test_a_failed_creation_leaves_no_gap(desks):
     assert open_ticket(acme).number == 2
 
 
-def _in_threads(count: int, work) -> list:
-    results, errors = [None] * count, []
-    barrier = threading.Barrier(count)
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_twenty_parallel_creations_get_numbers_1_to_20_with_no_gap_or_repeat(acme, globex):
@@ -63,7 +41,7 @@ def test_twenty_parallel_creations_get_numbers_1_to_20_with_no_gap_or_repeat(acm
             created = services.ticket_create(actor=customer, subject=f"#{i}", description="x")
             return created.ticket.number
 
-    numbers = _in_threads(20, create)
+    numbers = in_parallel(*[partial(create, i) for i in range(20)])
     assert sorted(numbers) == list(range(1, 21))
     with tenant_scope(acme.tenant):
         assert sorted(Ticket.objects.values_list("number", flat=True)) == list(range(1, 21))
@@ -84,6 +62,6 @@ def test_parallel_retries_with_one_idempotency_key_create_one_ticket(acme, globe
             )
             return created.ticket.number
 
-    assert set(_in_threads(8, create)) == {1}
+    assert set(in_parallel(*[partial(create, i) for i in range(8)])) == {1}
     with tenant_scope(acme.tenant):
         assert Ticket.objects.count() == 1

@@ -7,9 +7,9 @@ in-memory one without REDIS_URL, Redis with it.
 
 import os
 import socket
-import threading
 import time
 from datetime import timedelta
+from functools import partial
 from io import StringIO
 from urllib.parse import quote, urlencode
 
@@ -21,7 +21,7 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -35,6 +35,7 @@ from helpdesk.asgi import application
 from sla import demo as sla_demo
 from sla.jobs import escalate
 from tests.conftest import api_client, login
+from tests.parallel import in_parallel
 from tests.subprocess_env import free_port
 from tests.tickets.helpers import as_actor, open_ticket
 from tickets import notify, services
@@ -324,26 +325,7 @@ async def test_a_bad_since_gets_an_error_frame_and_the_socket_stays_live(acme, s
 @pytest.mark.postgres
 def test_a_ticket_redeemed_from_eight_connections_at_once_wins_exactly_once(acme):
     ticket = ws_ticket_issue(user=acme.agent)
-    barrier = threading.Barrier(8)
-    winners, errors = [], []
-
-    def redeem() -> None:
-        try:
-            connection.ensure_connection()  # connect first so the race is on the UPDATE
-            barrier.wait(timeout=10)
-            winners.append(ws_ticket_redeem(ticket))
-        except Exception as exc:  # surfaced below; a thread's exception is otherwise lost
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=redeem) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-
-    assert errors == []
+    winners = in_parallel(*[partial(ws_ticket_redeem, ticket)] * 8)
     assert len(winners) == 8
     assert [user for user in winners if user is not None] == [acme.agent]
 

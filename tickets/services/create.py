@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from accounts.actors import Actor, Contact, Member, Requester, System
 from accounts.models import Membership, Role, Tenant
 from core.errors import InvalidInput
-from tickets import attachments, notify, policy, sla_sync
+from tickets import attachments, notify, policy, redaction, sla_sync
 from tickets.models import Attachment, Category, Channel, EventType, Ticket, TicketSequence
 from tickets.selectors import Roster
 from tickets.services.common import check_body, record
@@ -107,6 +107,10 @@ def ticket_create(
     if not subject or not description:
         raise InvalidInput(_("A ticket needs a subject and a description."))
     owner = _requester(actor, requester, requester_email)
+    screened = redaction.screen(
+        tenant=actor.tenant, files=files, subject=subject, description=description
+    )
+    subject, description, files = screened["subject"], screened["description"], screened.files
     files = attachments.prepare(tenant_id=actor.tenant_id, files=files) if files else []
     ticket = _unsaved(actor, owner, subject, description, category, priority, channel)
     ticket.idempotency_source, ticket.idempotency_key = source, idempotency_key or None
@@ -127,6 +131,7 @@ def ticket_create(
     sla_sync.opened(ticket, opening)
     stored = attachments.attach(files, ticket=ticket, message=None)
     event = record(ticket, EventType.CREATED, actor, channel=channel, priority=priority)
+    redaction.record(ticket, ticket=ticket, actor=actor, screened=screened)
     notify.ticket_created(ticket, event, staff)
     return Created(ticket, True, stored)
 

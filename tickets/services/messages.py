@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, System
 from core.errors import InvalidInput
-from tickets import attachments, notify, policy, sla_sync
+from tickets import attachments, notify, policy, redaction, sla_sync
 from tickets.models import AuthorRole, EventType, Message, Status, Ticket
 from tickets.services.common import apply_status, check_body, locked, now, record, touch
 
@@ -58,7 +58,15 @@ def ticket_post(
     ticket back to the agents, reopens it within the window, or after it opens a follow-up."""
     policy.check_post(actor, ticket, internal=internal, status=status)
     body, files = _check_content(body, files), files or []
-    ticket = locked(ticket)
+    screened = redaction.screen(tenant=actor.tenant, files=files, body=body)
+    body, files = screened["body"], screened.files
+    posted = _post(actor, locked(ticket), body, files, internal, status)
+    where = posted.follow_up or ticket
+    redaction.record(posted.message, ticket=where, actor=actor, screened=screened)
+    return posted
+
+
+def _post(actor: Actor, ticket: Ticket, body, files, internal: bool, status) -> Posted:
     if internal:
         return Posted(_note(actor, ticket, body, files))
     if isinstance(actor, System):
