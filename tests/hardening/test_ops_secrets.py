@@ -158,3 +158,25 @@ def test_count_since_counts_only_its_prefix(acme):
         services.send_password_reset(user=acme.tier2)
     since = timezone.now() - timedelta(minutes=1)
     assert outbox.count_since(key_prefix=f"password-reset:{acme.agent.pk}:", since=since) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_reset_requests_for_one_address_still_stop_at_the_limit(acme, globex, settings):
+    from functools import partial
+
+    from tests.parallel import in_parallel
+
+    settings.PASSWORD_RESET_EMAILS_PER_HOUR = 3
+
+    def ask(user):
+        with transaction.atomic():
+            return services.send_password_reset(user=user)
+
+    sent = in_parallel(*[partial(ask, acme.agent) for _ in range(6)], partial(ask, globex.agent))
+    assert sorted(sent[:6]) == [False, False, False, True, True, True]
+    assert sent[6] is True  # another address is not held up by this one's limit
+    assert (
+        OutboxMessage.objects.filter(key__startswith=f"password-reset:{acme.agent.pk}:").count()
+        == 3
+    )
