@@ -84,6 +84,22 @@ class PlatformMembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "tenant", "organization"]
     raw_id_fields = ["user", "organization"]
 
+    # The platform admin edits rows directly; the person's open sockets still hear of it.
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "role" in form.changed_data:
+            services.access_changed(user_id=obj.user_id, tenant_id=obj.tenant_id, role=obj.role)
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        services.access_changed(user_id=obj.user_id, tenant_id=obj.tenant_id, role=None)
+
+    def delete_queryset(self, request, queryset) -> None:
+        gone = list(queryset.values_list("user_id", "tenant_id"))
+        super().delete_queryset(request, queryset)
+        for user_id, tenant_id in gone:
+            services.access_changed(user_id=user_id, tenant_id=tenant_id, role=None)
+
 
 # --- Each tenant's admin (/t/<tenant>/admin/) -----------------------------------------------
 
@@ -194,6 +210,13 @@ class MembershipAdmin(TenantModelAdmin):
         )
         obj.pk, obj.user, obj.tenant = created.pk, created.user, created.tenant
         obj._state.adding = False
+
+    def delete_model(self, request, obj) -> None:
+        services.membership_remove(actor=request.membership, membership=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for membership in queryset:
+            services.membership_remove(actor=request.membership, membership=membership)
 
 
 @admin.register(AuditEntry, site=tenant_admin_site)

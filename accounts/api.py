@@ -1,24 +1,31 @@
 """Authentication and identity endpoints (CONTRACT section 4)."""
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox.models import AuthToken
 from rest_framework import serializers, status
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import services, twofactor
 from accounts.auth import TokenAuthentication
 from accounts.selectors import memberships_of
 from accounts.throttle import LOCKOUT_MESSAGE
-from core.api.throttling import AddressThrottle
+from core.api.throttling import AddressThrottle, WsTicketThrottle
 
 
 class Credentials(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, max_length=512)
+    otp = serializers.CharField(
+        required=False,
+        max_length=16,
+        help_text="The authenticator app's current code: superusers, and admins and agents of "
+        "a tenant that requires a second factor.",
+    )
 
 
 TokenOut = inline_serializer("Token", {"token": serializers.CharField()})
@@ -49,7 +56,14 @@ class TokenView(APIView):
             if getattr(request._request, "axes_locked_out", False):
                 raise Throttled(detail=LOCKOUT_MESSAGE)
             raise ValidationError({"detail": "Wrong email or password."})
-        _, token = AuthToken.objects.create(user)
+        if twofactor.required_anywhere(user) and not twofactor.token_code_valid(
+            user, credentials.validated_data.get("otp")
+        ):
+            raise PermissionDenied(
+                _("Send the current code of your authenticator app as otp (set one up at %s).")
+                % "/accounts/2fa/"
+            )
+        _instance, token = AuthToken.objects.create(user)
         return Response({"token": token})
 
     @extend_schema(request=None, responses={204: None})
@@ -64,12 +78,19 @@ class TokenView(APIView):
 
 
 class WsTicketView(APIView):
+    throttle_classes = [WsTicketThrottle]
+
     @extend_schema(
         request=None,
         responses={201: inline_serializer("WsTicket", {"ticket": serializers.CharField()})},
     )
     def post(self, request):
         """A single-use ticket, valid 60 s, for opening an agent WebSocket (`?ticket=`)."""
+        # A browser session that still owes its second factor gets no way around it here (a
+        # token was only issued with the code).
+        verified = getattr(request.user, "is_verified", None)
+        if verified is not None and not verified() and twofactor.required_anywhere(request.user):
+            raise PermissionDenied(twofactor.NEEDED)
         return Response({"ticket": services.ws_ticket_issue(user=request.user)}, status=201)
 
 

@@ -83,6 +83,15 @@ class Tenant(models.Model):
         validators=[RegexValidator(r"^[A-Z][A-Z0-9]*$", "Uppercase letters and digits.")],
         help_text="Ticket references look like PREFIX-42. Frozen once the first ticket exists.",
     )
+    # Set by the tenant's admins (accounts.services.tenant_security_update): its admins and
+    # agents then need a TOTP second factor on its pages (accounts/twofactor.py).
+    # db_default: rows written by code that predates the column (older migrations' states, a
+    # rolling deploy) still insert.
+    require_staff_2fa = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Admins and agents must confirm their login with an authenticator app.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Changes with every change of the tenant's secret patterns (accounts.redaction): maskers
     # are cached per process by (tenant, stamp), so the tenant row that every door reads tells
@@ -219,6 +228,7 @@ class AuditType(models.TextChoices):
     MEMBER_CHANGED = "member_changed", _("Member changed")
     SECRET_PATTERN_SAVED = "secret_pattern_saved", _("Secret pattern saved")
     SECRET_PATTERN_DELETED = "secret_pattern_deleted", _("Secret pattern deleted")
+    SECURITY_CHANGED = "security_changed", _("Security settings changed")
 
 
 class AuditEntry(TenantOwned):

@@ -23,7 +23,7 @@ from accounts.models import (
     User,
     WsTicket,
 )
-from core import outbox
+from core import live, outbox
 from core.emails import enqueue_email
 
 log = logging.getLogger(__name__)
@@ -161,12 +161,90 @@ def membership_update(
     after = _membership_values(locked)
     if after != before:
         locked.save(update_fields=["role", "tier", "organization"])
+        if before["role"] != after["role"]:
+            access_changed(user_id=locked.user_id, tenant_id=locked.tenant_id, role=role)
         changed = {
             key: [before[key], value] for key, value in after.items() if before[key] != value
         }
         audit_record(actor=actor, type=AuditType.MEMBER_CHANGED, obj=locked, data=changed)
     membership.role, membership.tier, membership.organization = role, tier, organization
     return locked
+
+
+@transaction.atomic
+def membership_remove(*, actor: Membership, membership: Membership) -> None:
+    """Take a person out of a tenant: their open sockets there close (4403) within seconds."""
+    policy.require_tenant_admin(actor, membership.tenant)
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    before = _membership_values(locked)
+    audit_record(
+        actor=actor,
+        type=AuditType.MEMBER_CHANGED,
+        obj=locked,
+        data={"removed": True, **{key: [value, None] for key, value in before.items()}},
+    )
+    locked.delete()
+    access_changed(user_id=membership.user_id, tenant_id=membership.tenant_id, role=None)
+
+
+@transaction.atomic
+def tenant_security_update(*, actor: Membership, tenant: Tenant, require_staff_2fa: bool) -> Tenant:
+    """A tenant admin requires (or stops requiring) a second factor of its admins and agents."""
+    policy.require_tenant_admin(actor, tenant)
+    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if locked.require_staff_2fa != require_staff_2fa:
+        before = locked.require_staff_2fa
+        locked.require_staff_2fa = require_staff_2fa
+        locked.save(update_fields=["require_staff_2fa"])
+        AuditEntry.objects.create(
+            tenant_id=locked.pk,
+            actor=actor.user,
+            type=AuditType.SECURITY_CHANGED,
+            object_type=locked._meta.label_lower,
+            object_id=locked.pk,
+            object_repr=str(locked)[:200],
+            data={"require_staff_2fa": [before, require_staff_2fa]},
+        )
+    tenant.require_staff_2fa = require_staff_2fa
+    return locked
+
+
+ACCESS_CHANGED = "access.changed"  # the sockets' `access_changed` handler (accounts/sockets.py)
+
+
+def access_changed(*, user_id: int, tenant_id: int | None, role: str | None) -> None:
+    """After commit, tell the person's open sockets that their access changed.
+
+    `tenant_id` None: every tenant (credentials revoked); `role` None: no access there at all.
+    Each socket closes itself when its tenant matches and the role no longer lets it in.
+    Sent straight to the channel layer (Redis across processes): a lost message leaves a socket
+    open only until its next reconnect, which checks the membership again.
+    """
+    frame = {"tenant": tenant_id, "role": role}
+    live.send_on_commit(live.user_group(user_id), frame, message_type=ACCESS_CHANGED)
+
+
+@transaction.atomic
+def credentials_revoke(*, user: User) -> None:
+    """After a password change or reset: end every API token, unused ws-ticket and open socket
+    of the person (their other browser sessions end by Django's session hash of the password).
+    """
+    from knox.models import AuthToken  # knox's models need the app registry
+
+    AuthToken.objects.filter(user=user).delete()
+    WsTicket.objects.filter(user=user).delete()
+    access_changed(user_id=user.pk, tenant_id=None, role=None)
+
+
+def purge_expired_credentials(*, now=None) -> str:
+    """Beat job: delete expired API tokens and spent or expired ws-tickets (hashes only, but
+    nothing keeps them useful)."""
+    from knox.models import AuthToken
+
+    now = now or timezone.now()
+    tokens = AuthToken.objects.filter(expiry__lt=now).delete()[0]
+    tickets = WsTicket.objects.filter(expires_at__lt=now).delete()[0]
+    return f"purged {tokens} expired token(s), {tickets} expired ws-ticket(s)"
 
 
 def _membership_values(membership: Membership) -> dict:

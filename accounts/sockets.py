@@ -19,6 +19,7 @@ from accounts.models import Membership
 from accounts.selectors import membership_in
 from accounts.services import ws_ticket_redeem
 from accounts.tenancy import tenant_scope
+from core import live
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -61,7 +62,30 @@ class TenantSocket(AsyncJsonWebsocketConsumer):
             await self.accept()
             await self.close(code=code)
             return
+        # Every socket of the person listens for the end of their access (accounts.services.
+        # access_changed): a removed or demoted member is closed within seconds, not at the
+        # next connect.
+        self.user_group = live.user_group(self.membership.user_id)
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
         await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message) -> None:
+        if self.membership is not None:
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
+        await super().websocket_disconnect(message)
+
+    async def access_changed(self, message) -> None:
+        for change in message["events"]:
+            if change["tenant"] is None:
+                await self.close(code=CLOSE_UNAUTHENTICATED)  # credentials revoked
+                return
+            if change["tenant"] != self.tenant.pk:
+                continue
+            role = change["role"]
+            if role is None or (self.allowed_roles is not None and role not in self.allowed_roles):
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
+            self.membership.role = role
 
     def origin_allowed(self, origin: str) -> bool:
         return own_origin(origin)
@@ -84,8 +108,22 @@ class TenantSocket(AsyncJsonWebsocketConsumer):
             return CLOSE_NOT_FOUND
         if self.allowed_roles is not None and membership.role not in self.allowed_roles:
             return CLOSE_FORBIDDEN
+        if not ticket and not await self.session_verified(membership):
+            return CLOSE_UNAUTHENTICATED  # the session still owes its second factor
         self.membership, self.tenant = membership, membership.tenant
         return None
+
+    async def session_verified(self, membership: Membership) -> bool:
+        """A session socket of staff whose tenant requires 2FA needs a verified session (a
+        ws-ticket is only issued to one)."""
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        if not (membership.tenant.require_staff_2fa and membership.is_staff_member):
+            return True
+        session = self.scope.get("session")
+        if session is None:
+            return False
+        return bool(await database_sync_to_async(session.get)(DEVICE_ID_SESSION_KEY))
 
     async def db(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
         tenant = self.tenant

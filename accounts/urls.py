@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import twofactor, views
 
 app_name = "accounts"
 
@@ -25,5 +25,7 @@ urlpatterns = [
         views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/2fa/", twofactor.second_factor, name="second_factor"),
     path("t/<slug:tenant>/", views.TenantHomeView.as_view(), name="tenant_home"),
+    path("t/<slug:tenant>/security/", views.TenantSecurityView.as_view(), name="tenant_security"),
 ]

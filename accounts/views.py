@@ -1,22 +1,51 @@
 """Pages: login, the tenant picker, a tenant's home, password set/reset."""
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.generic import TemplateView
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView, TemplateView
 
+from accounts import services
 from accounts.doors import TenantPageMixin
 from accounts.forms import EmailLoginForm, OutboxPasswordResetForm
 from accounts.models import Role
 from accounts.selectors import memberships_of
+from accounts.throttle import RATE_MESSAGE
+from core.api.throttling import page_rate_wait
 
 
-class LoginView(auth_views.LoginView):
+class PageThrottleMixin:
+    """Counts each POST per client address (scope `throttle_scope`); past the rate, the page
+    comes back with a form error, status 429 and Retry-After, and nothing is done."""
+
+    throttle_scope: str
+
+    def post(self, request, *args, **kwargs):
+        wait = page_rate_wait(request, self.throttle_scope)
+        if wait is None:
+            return super().post(request, *args, **kwargs)
+        kwargs = self.get_form_kwargs()
+        kwargs.pop("data", None)  # the page as it was, with the one error above the form
+        kwargs.pop("files", None)
+        form = self.get_form_class()(**kwargs)
+        response = self.render_to_response(
+            self.get_context_data(form=form, rate_message=RATE_MESSAGE), status=429
+        )
+        response["Retry-After"] = str(wait)
+        return response
+
+
+class LoginView(PageThrottleMixin, auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = EmailLoginForm
     redirect_authenticated_user = True
+    throttle_scope = "login_page"
 
 
 @login_required
@@ -39,10 +68,11 @@ class TenantHomeView(TenantPageMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(PageThrottleMixin, auth_views.PasswordResetView):
     template_name = "accounts/password_reset_form.html"
     form_class = OutboxPasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
+    throttle_scope = "password_reset"
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
@@ -56,3 +86,30 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+class SecurityForm(forms.Form):
+    require_staff_2fa = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Admins and agents confirm their login with an authenticator app"),
+    )
+
+
+class TenantSecurityView(TenantPageMixin, FormView):
+    """The tenant's own security settings (its admins only): require 2FA of its staff."""
+
+    template_name = "accounts/tenant_security.html"
+    form_class = SecurityForm
+    allowed_roles = (Role.ADMIN,)
+
+    def get_initial(self):
+        return {"require_staff_2fa": self.tenant.require_staff_2fa}
+
+    def form_valid(self, form):
+        services.tenant_security_update(
+            actor=self.membership,
+            tenant=self.tenant,
+            require_staff_2fa=form.cleaned_data["require_staff_2fa"],
+        )
+        messages.success(self.request, _("Security settings saved."))
+        return redirect("accounts:tenant_security", tenant=self.tenant.slug)

@@ -37,6 +37,9 @@ SERVER_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1",
     "SECRET_KEY": "bench-only-" + "x" * 50,
     "SECURE_SSL_REDIRECT": "0",
+    # One bench member sends far more than a person may (per-member limits, issue 15 hole 7).
+    "TICKET_CREATE_RATE": "",
+    "TICKET_REPLY_RATE": "",
     "EMAIL_URL": "dummymail://",
     "DJANGO_SETTINGS_MODULE": "helpdesk.settings",
 }

@@ -58,6 +58,11 @@ def queue_group(tenant_id: int) -> str:
     return f"queue.{tenant_id}"
 
 
+def user_group(user_id: int) -> str:
+    """Every socket of one person (any tenant): told when their access ends."""
+    return f"user.{user_id}"
+
+
 def attach(loop: asyncio.AbstractEventLoop) -> None:
     """This process is the ASGI server and `loop` owns its sockets (and in-memory layer)."""
     global _server_loop
@@ -115,7 +120,9 @@ def build(payload: dict[str, Any]) -> list[Frame]:
     return payload["events"]
 
 
-def send_on_commit(group: str, event: Frame | Callable[[], list[Frame]]) -> None:
+def send_on_commit(
+    group: str, event: Frame | Callable[[], list[Frame]], *, message_type: str = MESSAGE_TYPE
+) -> None:
     """Send after the current transaction commits (nothing for a rollback).
 
     `event` is a frame, or a callable that makes the frames at commit time: what it reads then
@@ -130,20 +137,22 @@ def send_on_commit(group: str, event: Frame | Callable[[], list[Frame]]) -> None
             return
         if frames:
             try:
-                send(group, frames)
+                send(group, frames, message_type=message_type)
             except Exception:  # never fail the request that committed (the layer is down)
                 log.exception("Live event for %s not sent", group)
 
     transaction.on_commit(after_commit)
 
 
-def send(group: str, frames: list[Frame], *, wait: bool = False) -> None:
+def send(
+    group: str, frames: list[Frame], *, wait: bool = False, message_type: str = MESSAGE_TYPE
+) -> None:
     """Hand frames to the channel layer from synchronous code, bounded by LIVE_SEND_TIMEOUT.
 
     wait=False: fire and forget (a failure is logged). wait=True: block until sent, raising
     what the layer raised or a TimeoutError (the outbox relay marks its row by that).
     """
-    message = {"type": MESSAGE_TYPE, "events": frames}
+    message = {"type": message_type, "events": frames}
     timeout = settings.LIVE_SEND_TIMEOUT
     if in_asgi_process():
         loop, layer = _server_loop, get_channel_layer()

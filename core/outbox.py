@@ -26,6 +26,7 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -215,6 +216,39 @@ def _release(messages: list[Claimed]) -> None:
         )
 
 
+def with_rate_group(payload: dict[str, Any], group: str, per_minute: int) -> dict[str, Any]:
+    """Mark a payload as one of a group sent at most `per_minute` a minute (0: no limit).
+
+    Over the limit a row is not sent but put back until the next minute: delayed, not dropped,
+    and not counted as a failed attempt.
+    """
+    if per_minute <= 0:
+        return payload
+    return {**payload, "rate_group": group, "rate_per_minute": per_minute}
+
+
+def _rate_allows(payload: dict[str, Any]) -> bool:
+    group = payload.get("rate_group") if isinstance(payload, dict) else None
+    if not group:
+        return True
+    minute = int(time.time() // 60)
+    key = f"outbox-rate:{group}:{minute}"
+    try:
+        cache.add(key, 0, timeout=120)
+        return cache.incr(key) <= int(payload["rate_per_minute"])
+    except Exception as exc:  # the cache is down: deliver rather than hold mail back
+        log.warning("Outbox rate counter unavailable, sending: %s", exc)
+        return True
+
+
+def _postpone(message: Claimed) -> None:
+    """Put a row back for the next minute: not an attempt."""
+    next_minute = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    OutboxMessage.objects.filter(pk=message.id).update(
+        leased_until=None, attempts=message.attempts - 1, available_at=next_minute
+    )
+
+
 def _deliver_claimed(messages: list[Claimed]) -> int:
     # Called outside any transaction (the relay, a nudge task): the I/O holds no lock.
     # Stop short of the lease: past it another relay may claim the rest and send them too.
@@ -225,6 +259,9 @@ def _deliver_claimed(messages: list[Claimed]) -> int:
             if time.monotonic() > deadline:
                 _release(messages[index:])
                 break
+            if not _rate_allows(message.payload):
+                _postpone(message)
+                continue
             error = _send(message)
             if error is None:
                 delivered.append(message.id)

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "axes",
+    # TOTP second factor (issue 15 hole 1, harden-auth: accounts/twofactor.py)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "core",
     "sla",
@@ -72,6 +75,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: CSP on every answer, no-store on API answers and attachments, including the
+    # JSON errors the next one writes (harden-auth, core/headers.py).
+    "core.headers.SecurityHeadersMiddleware",
     # First: it sees every answer, so that every error under /api/ is JSON (and NUL is refused).
     "core.middleware.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -80,6 +86,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends a browser session idle for SESSION_IDLE_MINUTES (harden-auth, accounts/auth.py).
+    "accounts.auth.IdleSessionMiddleware",
+    # request.user.is_verified(), then the second factor where it is required (harden-auth).
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.twofactor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.AdminDoorMiddleware",
@@ -249,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
     "autoclose-idle": {"task": "helpdesk.tasks.autoclose_idle", "schedule": 60.0},
     "escalate-sla-breaches": {"task": "sla.tasks.escalate_sla_breaches", "schedule": 15.0},
     "compute-sla-deadlines": {"task": "sla.tasks.compute_sla_deadlines", "schedule": 60.0},
+    # Expired API tokens and ws-tickets (harden-auth, accounts/tasks.py).
+    "purge-expired-credentials": {
+        "task": "accounts.tasks.purge_expired_credentials",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------
@@ -296,6 +312,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: its password_changed hook revokes tokens and sockets (accounts/auth.py).
+    {"NAME": "accounts.auth.RevokeCredentialsOnPasswordChange"},
 ]
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # invitations use the reset flow: give people 3 days
 # [harden-ops] Password-reset emails per address per hour; beyond it none is sent, and the
@@ -311,6 +329,41 @@ AXES_USERNAME_FORM_FIELD = "username"  # what authenticate() is called with, log
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
 AXES_VERBOSE = False
+
+# --- Sessions and credentials (issue 15 hole 6, branch harden-auth) -------------------------
+# A browser session ends after this long without a request, and in any case after
+# SESSION_MAX_HOURS (the cookie's age); a password change ends the others (session hash).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = env.int("SESSION_MAX_HOURS", default=12) * 3600
+
+# --- Second factor (issue 15 hole 1, branch harden-auth; accounts/twofactor.py) ------------
+# Superusers always need a TOTP device at /admin/; a tenant's admins and agents on its pages
+# when the tenant requires it. The QR code is drawn on the server (segno), no third party.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Help desk")
+
+# --- Login hardening (issue 15 hole 1, branch harden-auth) ----------------------------------
+# Axes counts the email as the account (lowercased, stripped), takes the address from
+# REMOTE_ADDR only (uvicorn rewrites it from X-Forwarded-For for FORWARDED_ALLOW_IPS alone),
+# and locks an account after this many failures from any addresses within the cool-off.
+AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
+AXES_HANDLER = "accounts.throttle.AccountLimitHandler"
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=20)
+# Per-address and per-person request rates (DRF's format), also used by the login and
+# password-reset pages (core.api.throttling.page_rate_wait).
+THROTTLE_RATES = {
+    "auth": "20/minute",
+    "login_page": "20/minute",
+    "password_reset": "5/minute",
+    "ws_ticket": "30/minute",
+    "second_factor": "10/minute",  # per person: codes tried on /accounts/2fa/
+    # Per member (hole 7): a person types far slower; a script is stopped with a 429.
+    "ticket_create": env.str("TICKET_CREATE_RATE", default="30/minute") or None,
+    "ticket_reply": env.str("TICKET_REPLY_RATE", default="60/minute") or None,
+}
+# Emails to one tenant's agents per minute (tickets.notify, core.outbox): the excess waits for
+# the next minute, nothing is dropped. 0 turns the cap off.
+AGENT_EMAILS_PER_MINUTE = env.int("AGENT_EMAILS_PER_MINUTE", default=60)
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -329,7 +382,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [],
-    "DEFAULT_THROTTLE_RATES": {"auth": "20/minute"},
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # Throttles key on REMOTE_ADDR, never on a raw X-Forwarded-For (see THROTTLE_RATES).
+    "NUM_PROXIES": 0,
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -402,8 +457,33 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    # Subdomains and preload list only when the operator says so (issue 15 hole 8): both bind
+    # every host under the domain to HTTPS for a year, and preload cannot be undone quickly.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    # check --deploy warns about both: they are deliberate choices here, not omissions.
+    SILENCED_SYSTEM_CHECKS = [
+        *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+        *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+    ]
+
+# --- Content-Security-Policy (issue 15 hole 8, branch harden-auth; core/headers.py) ---------
+# No inline script anywhere (pages, the Django admin, Swagger UI's split view); styles from
+# files too. WebSockets to the same host are covered by 'self' in connect-src.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+# Swagger UI (React) sets inline styles as it renders; scripts stay 'self' there too.
+CONTENT_SECURITY_POLICY_BY_PATH = {"/api/docs/": {"style-src": "'self' 'unsafe-inline'"}}
 
 LOGGING = {
     "version": 1,

@@ -76,8 +76,20 @@ def globex(db) -> Desk:
     return make_desk("globex", "America/New_York")
 
 
-def login(client, user: User) -> None:
+def login(client, user: User, *, verified: bool | None = None) -> None:
+    """Log `user` in. `verified`: also pass the second factor (default: for superusers, whom
+    the platform admin always asks for it; tests of the second factor itself pass False)."""
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if verified if verified is not None else user.is_superuser:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, confirmed=True, defaults={"name": "test"}
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
 
 
 def api_client(user: User | None = None) -> APIClient:
@@ -86,3 +98,17 @@ def api_client(user: User | None = None) -> APIClient:
         _, token = AuthToken.objects.create(user)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with empty throttle buckets (they live in the cache, per address).
+
+    Only the in-memory cache is cleared: a Redis cache may be shared with other processes.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+    yield

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from accounts.actors import Member
 from accounts.doors import STAFF_ROLES, TenantAPIView
 from core.api.pagination import EnvelopePagination
+from core.api.throttling import TicketCreateThrottle, TicketReplyThrottle
 from core.uploads import check_upload_size
 from tickets import selectors, services
 from tickets.models import Channel
@@ -73,6 +74,8 @@ class TicketsAPIView(TenantAPIView):
 
 
 class TicketListView(TicketsAPIView):
+    throttle_classes = [TicketCreateThrottle]  # POST only, per member (429 with Retry-After)
+
     @extend_schema(
         parameters=[
             TicketFiltersIn,
@@ -159,6 +162,8 @@ class TicketDetailView(TicketsAPIView):
 
 
 class TicketMessagesView(TicketsAPIView):
+    throttle_classes = [TicketReplyThrottle]  # POST only, per member (429 with Retry-After)
+
     @extend_schema(responses=MessageOut(many=True))
     def get(self, request, tenant, number: int):
         """The thread, oldest first; customers never see internal notes."""

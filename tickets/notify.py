@@ -12,6 +12,7 @@ exactly as an item of the ticket list API, so a dashboard never refetches on an 
 from datetime import UTC
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from accounts.models import Tenant
@@ -45,8 +46,16 @@ def email_message(key: str, to: list[str], ticket: Ticket, headline: str, **cont
     to = sorted({address for address in to if address})
     if not to:
         return None
+    for_customer = context.get("for_customer", False)
     context = {"ticket": _snapshot(ticket), "headline": headline, "path": _link(ticket), **context}
-    return key, "email", email_payload(to=to, template=TEMPLATE, context=context)
+    payload = email_payload(to=to, template=TEMPLATE, context=context)
+    if not for_customer:
+        # Emails to a tenant's agents share a per-minute cap (the relay delays the excess): a
+        # flood of tickets must not flood the team's inboxes or the mail relay's reputation.
+        payload = outbox.with_rate_group(
+            payload, f"agents:{ticket.tenant_id}", settings.AGENT_EMAILS_PER_MINUTE
+        )
+    return key, "email", payload
 
 
 QUEUE_FRAMES = "tickets.queue"  # the builder of worker-raised frames, made at delivery

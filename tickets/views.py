@@ -7,6 +7,7 @@ from django.views.generic import FormView, TemplateView, View
 
 from accounts.actors import Member
 from accounts.doors import TenantPageMixin
+from core.api.throttling import RATE_MESSAGE, member_rate_wait
 from core.errors import ServiceError
 from core.uploads import check_upload_size
 from tickets import policy, redaction, selectors, services
@@ -21,8 +22,16 @@ def _ticket_url(tenant, number: int) -> str:
 class UploadFormMixin:
     """A form view whose service errors (and oversized uploads) become form errors."""
 
+    throttle_scope: str | None = None  # per member, shared with the API's throttle
+
     def post(self, request, *args, **kwargs):
         form = self.get_form()
+        wait = member_rate_wait(request, self.throttle_scope) if self.throttle_scope else None
+        if wait is not None:
+            form.add_error(None, RATE_MESSAGE)
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(wait)
+            return response
         try:
             check_upload_size(request)
             if form.is_valid():
@@ -47,6 +56,7 @@ class PortalView(TenantPageMixin, TemplateView):
 class NewTicketView(UploadFormMixin, TenantPageMixin, FormView):
     template_name = "tickets/new.html"
     form_class = TicketForm
+    throttle_scope = "ticket_create"
 
     def form_valid(self, form):
         ticket = services.ticket_create(
@@ -69,6 +79,7 @@ class NewTicketView(UploadFormMixin, TenantPageMixin, FormView):
 class TicketPageView(UploadFormMixin, TenantPageMixin, FormView):
     template_name = "tickets/ticket.html"
     form_class = ReplyForm
+    throttle_scope = "ticket_reply"
 
     def get_context_data(self, **kwargs):
         ticket = selectors.ticket_for(self.membership, self.kwargs["number"])

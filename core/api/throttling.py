@@ -1,10 +1,19 @@
-"""Throttles that fail open: when the cache (Redis) is down, requests go through."""
+"""Throttles that fail open: when the cache (Redis) is down, requests go through.
+
+Every throttle here keys on the peer address Django sees (REMOTE_ADDR), never on a raw
+X-Forwarded-For header a client can write: uvicorn already put the real client's address there
+when, and only when, the request came through the proxy it trusts (`--forwarded-allow-ips`).
+"""
 
 import logging
 
-from rest_framework.throttling import AnonRateThrottle
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
 
 log = logging.getLogger(__name__)
+
+RATE_MESSAGE = gettext_lazy("Too many requests. Try again in a few minutes.")
 
 
 class FailOpenMixin:
@@ -16,10 +25,91 @@ class FailOpenMixin:
             return True
 
 
+def peer_address(request) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
 class AddressThrottle(FailOpenMixin, AnonRateThrottle):
     """Per client address, for anonymous routes (login, widget)."""
 
     scope = "auth"
 
+    def get_ident(self, request) -> str:
+        return peer_address(request)
+
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class MemberThrottle(FailOpenMixin, UserRateThrottle):
+    """Per person (their user id), for routes that need a login; subclasses name the scope."""
+
+    def get_ident(self, request) -> str:
+        return peer_address(request)
+
+
+class WsTicketThrottle(MemberThrottle):
+    scope = "ws_ticket"
+
+
+class MembershipWriteThrottle(FailOpenMixin, SimpleRateThrottle):
+    """Per member of a tenant (their membership), on POST only: reads are never counted.
+
+    Runs after the door's permission has set `request.membership` (DRF checks permissions,
+    then throttles). Subclasses name the scope; a rate of None in settings turns it off.
+    """
+
+    def allow_request(self, request, view) -> bool:
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        membership = getattr(request, "membership", None)
+        if membership is None:
+            return None
+        return member_cache_key(self.scope, membership.pk)
+
+
+class TicketCreateThrottle(MembershipWriteThrottle):
+    scope = "ticket_create"
+
+
+class TicketReplyThrottle(MembershipWriteThrottle):
+    scope = "ticket_reply"
+
+
+def member_cache_key(scope: str, membership_id: int) -> str:
+    return f"throttle_{scope}_member_{membership_id}"
+
+
+def member_rate_wait(request: HttpRequest, scope: str) -> int | None:
+    """`page_rate_wait` for a page behind a tenant door: per `request.membership`."""
+    throttle = _PageThrottle(scope, member=True)
+    if throttle.allow_request(request, None):
+        return None
+    return max(1, int(throttle.wait() or 1))
+
+
+def page_rate_wait(request: HttpRequest, scope: str, *, ident: str | None = None) -> int | None:
+    """For plain Django views: count this request against `scope` per address (or `ident`).
+
+    Returns None when it may go on, else the seconds to wait (for Retry-After).
+    """
+    throttle = _PageThrottle(scope, ident=ident)
+    if throttle.allow_request(request, None):
+        return None
+    return max(1, int(throttle.wait() or 1))
+
+
+class _PageThrottle(FailOpenMixin, SimpleRateThrottle):
+    def __init__(self, scope: str, *, member: bool = False, ident: str | None = None):
+        self.scope, self.member, self.ident = scope, member, ident
+        super().__init__()
+
+    def get_cache_key(self, request, view):
+        if self.ident is not None:
+            return self.cache_format % {"scope": self.scope, "ident": self.ident}
+        if self.member:  # the same bucket as the API's: one limit, whichever door is used
+            return member_cache_key(self.scope, request.membership.pk)
+        return self.cache_format % {"scope": self.scope, "ident": peer_address(request)}

@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.core import mail
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditEntry, AuditType, Membership, Organization, Role, User
 from accounts.tenancy import all_tenants, tenant_scope
@@ -403,11 +405,16 @@ def test_the_platform_admin_lists_every_tenants_organizations(client, acme, glob
 
 
 def test_the_platform_admin_logs_in_with_its_own_form(client, acme, root):
+    # The password is the first step; the platform asks superusers for a TOTP code (issue 15).
     response = client.post(
         "/admin/login/?next=/admin/",
         {"username": root.email, "password": PASSWORD, "next": "/admin/"},
         follow=True,
     )
+    assert response.redirect_chain[-1][0] == "/accounts/2fa/?next=/admin/"
+    device = TOTPDevice.objects.get(user=root)
+    code = f"{totp(device.bin_key):06d}"
+    response = client.post("/accounts/2fa/", {"code": code, "next": "/admin/"}, follow=True)
     assert response.redirect_chain[-1][0] == "/admin/"
     assert b"Help desk platform" in response.content
 

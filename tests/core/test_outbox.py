@@ -22,6 +22,7 @@ from accounts import services
 from core import outbox
 from core.emails import enqueue_email
 from core.models import OutboxMessage
+from tests.conftest import login
 from tests.factories import PASSWORD, UserFactory
 from tests.parallel import in_parallel
 from tests.subprocess_env import free_port
@@ -303,7 +304,7 @@ def test_after_the_last_attempt_a_message_is_dead_and_the_admin_can_retry_it(
     assert recorder.sent == ["dead:1"] * 3
 
     root = UserFactory(email="root@platform.example", is_staff=True, is_superuser=True)
-    client.force_login(root, backend="django.contrib.auth.backends.ModelBackend")
+    login(client, root)  # with the second factor the platform admin asks of superusers
     listing = client.get("/admin/core/outboxmessage/?state=dead")
     assert listing.status_code == 200
     assert "dead:1" in listing.content.decode()
@@ -326,7 +327,7 @@ def test_the_platform_admin_cannot_edit_or_add_outbox_rows(db, client):
         queue_email("ro:1")
     row = OutboxMessage.objects.get(key="ro:1")
     root = UserFactory(email="root@platform.example", is_staff=True, is_superuser=True)
-    client.force_login(root, backend="django.contrib.auth.backends.ModelBackend")
+    login(client, root)  # with the second factor the platform admin asks of superusers
     assert client.get("/admin/core/outboxmessage/add/").status_code == 403
     before = row.payload
     client.post(f"/admin/core/outboxmessage/{row.pk}/change/", {"key": "changed"})

@@ -49,6 +49,16 @@ CHECKS = [
 ]
 
 
+# A realistic, valid request for operations whose generated requests may all be refusals: the
+# derandomized examples of a reply can all carry a blank body or a status the ticket cannot take,
+# and a run that never got past them would prove nothing about the logic behind the doors. Sent
+# first (through every real ticket number until one is accepted), then the generated ones.
+KNOWN_GOOD = {
+    "POST /api/v1/t/{tenant}/tickets/": {"subject": "Printer offline", "description": "Since 9."},
+    "POST /api/v1/t/{tenant}/tickets/{number}/messages/": {"body": "Thanks, that fixed it."},
+}
+
+
 @dataclass
 class RealValues:
     tenant: str
@@ -151,7 +161,26 @@ def _fuzz_operation(operation, user, real: RealValues, examples: int) -> str | N
         real.statuses.setdefault(label(operation), set()).add(response.status_code)
 
     try:
+        _send_known_good(operation, real, state["token"])
         run()
     except (Exception, BaseExceptionGroup) as exc:  # one report per operation, shrunk
         return f"{type(exc).__name__}: {exc}"[:4000]
     return None
+
+
+def _send_known_good(operation, real: RealValues, token: str) -> None:
+    body = KNOWN_GOOD.get(label(operation))
+    if body is None:
+        return
+    numbers = real.numbers if "{number}" in operation.path else [None]
+    for number in numbers:
+        params = {"tenant": real.tenant} | ({"number": number} if number is not None else {})
+        case = operation.Case(
+            path_parameters=params, body=dict(body), media_type="application/json"
+        )
+        response = case.call_and_validate(
+            headers={"Authorization": f"Token {token}"}, checks=CHECKS
+        )
+        real.statuses.setdefault(label(operation), set()).add(response.status_code)
+        if response.status_code < 300:
+            return
