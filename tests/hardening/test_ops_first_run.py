@@ -101,7 +101,7 @@ def test_a_logged_in_customer_lands_on_their_requests(client, acme, globex):
         "/accounts/login/",
         {"username": acme.customer.email, "password": PASSWORD},
         follow=True,
-        REMOTE_ADDR="10.9.8.7",  # not the shared test address: the login page is throttled per address
+        REMOTE_ADDR="10.9.8.7",  # its own address: the login page is throttled per address
     )
     assert landed.redirect_chain[-1][0] == "/t/acme/portal/"
     assert b"My requests" in landed.content
