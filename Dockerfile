@@ -16,10 +16,13 @@ RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin helpdesk
 
 WORKDIR /app
 
-# Dependencies first (from pyproject.toml, without the dev extras) so that a code change
-# does not reinstall them.
+# Dependencies first, so that a code change does not reinstall them: the runtime lock (no dev
+# extras), every file checked against its hash, then the project itself without dependencies
+# (`make lock` refreshes the lock; README, "Dependencies").
 COPY pyproject.toml ./
-RUN pip install .
+COPY requirements/lock.txt requirements/lock.txt
+RUN pip install --require-hashes -r requirements/lock.txt \
+ && pip install --no-deps .
 
 COPY . .
 
@@ -27,7 +30,7 @@ COPY . .
 # one build command: it is not an ENV, so it is not in the image's runtime environment, and the
 # containers refuse to start without their own SECRET_KEY.
 RUN SECRET_KEY=build-time-only-collectstatic-key-never-used-at-run-time-0123456789 \
-    ALLOWED_HOSTS=build.invalid \
+    ALLOWED_HOSTS=build.invalid EMAIL_URL=smtp://build.invalid \
     python manage.py collectstatic --noinput \
  && mkdir -p /data/media \
  && chown helpdesk:helpdesk /data/media

@@ -8,12 +8,16 @@ PORT ?= 8000
 RUN_DIR := $(abspath $(or $(HELPDESK_RUN_DIR),.run))
 export HELPDESK_RUN_DIR := $(RUN_DIR)
 
-.PHONY: run test fuzz install lint format migrate seed bench clean
+.PHONY: run dotenv test fuzz install lock lint format migrate seed bench clean
 
-$(VENV)/.installed: pyproject.toml
+# Every dependency comes from the hashed lock (pip refuses anything unpinned, unhashed or altered),
+# then the project itself without dependencies (pip allows no editable install under
+# --require-hashes; the code runs from this folder). `make lock` refreshes the locks.
+$(VENV)/.installed: pyproject.toml requirements/dev-lock.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev-lock.txt
+	$(PY) -m pip install --quiet --no-deps .
 	touch $@
 
 install: $(VENV)/.installed
@@ -22,20 +26,32 @@ $(RUN_DIR)/dev_secret_key:
 	mkdir -p $(RUN_DIR)
 	$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
+# The development settings `make run` uses, for the README's `python manage.py <command>` too
+# (settings.py reads it; the environment wins over it; tests and CI ignore it). Rewritten by
+# every `make run`, so it follows PORT. Git- and docker-ignored: it is never a production file.
+DOTENV := $(or $(HELPDESK_DOTENV),.env)
+SITE_URL ?= http://127.0.0.1:$(PORT)
+dotenv: $(RUN_DIR)/dev_secret_key
+	@printf '%s\n' "# Written by make run: development only (DEBUG on). Not for production." \
+		"DEBUG=1" "SECRET_KEY=$$(cat $(RUN_DIR)/dev_secret_key)" "SITE_URL=$(SITE_URL)" \
+		"HELPDESK_RUN_DIR=$(RUN_DIR)" > $(DOTENV)
+	@echo "wrote $(DOTENV) (DEBUG=1, SECRET_KEY, SITE_URL=$(SITE_URL))"
+
 # Development: SQLite, the filesystem Celery broker and the in-memory channel layer unless
 # DATABASE_URL / REDIS_URL say otherwise. One foreground command; Ctrl-C stops every process.
-run: install $(RUN_DIR)/dev_secret_key
+run: install dotenv
 	mkdir -p $(RUN_DIR)/celery/queue $(RUN_DIR)/celery/processed
 	DEBUG=1 SECRET_KEY=$$(cat $(RUN_DIR)/dev_secret_key) $(PY) manage.py migrate --noinput
 	DEBUG=1 SECRET_KEY=$$(cat $(RUN_DIR)/dev_secret_key) $(PY) manage.py seed_demo
 	@echo ""
-	@echo "  Help desk: http://127.0.0.1:$(PORT)/    platform admin: http://127.0.0.1:$(PORT)/admin/"
+	@echo "  Help desk: $(SITE_URL)/    platform admin: $(SITE_URL)/admin/"
 	@echo "  Logins (password helpdesk-demo): admin@acme.example, agent@acme.example,"
 	@echo "  tier2@acme.example, tier3@acme.example, customer@acme.example, premium@acme.example,"
 	@echo "  admin@globex.example, agent@globex.example, tier2@globex.example,"
 	@echo "  customer@globex.example, root@platform.example"
 	@echo ""
-	DEBUG=1 SECRET_KEY=$$(cat $(RUN_DIR)/dev_secret_key) PORT=$(PORT) exec $(VENV)/bin/honcho -f Procfile.dev start
+	DEBUG=1 SECRET_KEY=$$(cat $(RUN_DIR)/dev_secret_key) SITE_URL=$(SITE_URL) PORT=$(PORT) \
+		exec $(VENV)/bin/honcho -f Procfile.dev start
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -61,5 +77,14 @@ bench: install
 	$(PY) bench/sla.py
 	$(PY) bench/tickets.py
 
+# The hashed locks: requirements/dev-lock.txt (everything, for make install and CI) and
+# requirements/lock.txt (the runtime part, for the Docker image), from pyproject.toml. Existing pins
+# are kept; LOCK_ARGS=--upgrade moves everything, LOCK_ARGS="--upgrade-package Django" one package.
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" --quiet
+lock: install
+	$(UV_COMPILE) --extra dev -o requirements/dev-lock.txt $(LOCK_ARGS)
+	$(UV_COMPILE) -c requirements/dev-lock.txt -o requirements/lock.txt
+
 clean:
-	rm -rf $(RUN_DIR) db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf $(RUN_DIR) db.sqlite3 db.sqlite3-wal db.sqlite3-shm $(DOTENV)

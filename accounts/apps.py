@@ -7,5 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # The secret patterns' tenant admin lives in its own module (accounts.admin belongs to
-        # the members and organizations); Django's autodiscovery only imports `admin`.
-        from accounts import admin_secrets  # noqa: F401
+        # the members and organizations); Django's autodiscovery only imports `admin`. The email
+        # builders make password-set links at delivery (accounts/emails.py).
+        from accounts import admin_secrets, emails  # noqa: F401

@@ -1,18 +1,17 @@
 """Writes in accounts: memberships, the audit trail, password-reset emails (through the outbox)."""
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth.tokens import default_token_generator
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from accounts import emails as account_emails
 from accounts import policy
 from accounts.models import (
     AuditEntry,
@@ -24,28 +23,45 @@ from accounts.models import (
     User,
     WsTicket,
 )
-from core import live
+from core import live, outbox
 from core.emails import enqueue_email
+
+log = logging.getLogger(__name__)
 
 WS_TICKET_TTL = timedelta(seconds=60)
 
 
-def password_set_path(user: User) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+PASSWORD_RESET_WINDOW = timedelta(hours=1)
+_PASSWORD_RESET_KEY = "password-reset:{user_id}:"
 
 
 @transaction.atomic
-def send_password_reset(*, user: User) -> None:
-    path = password_set_path(user)
+def send_password_reset(*, user: User) -> bool:
+    """Queue a password-set email for `user`, at most PASSWORD_RESET_EMAILS_PER_HOUR an hour.
+
+    Beyond the limit nothing is sent and the caller says the same as when it is (the page
+    must not tell whether an address has an account, or was asked for too often). The outbox
+    keeps only the user's id: the link is made at delivery (accounts/emails.py). True: queued.
+    """
+    # The user's row lock serializes two requests for one address, so both cannot pass the
+    # count: the limit holds under parallel requests too.
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+    prefix = _PASSWORD_RESET_KEY.format(user_id=user.pk)
+    if (
+        outbox.count_since(key_prefix=prefix, since=timezone.now() - PASSWORD_RESET_WINDOW)
+        >= settings.PASSWORD_RESET_EMAILS_PER_HOUR
+    ):
+        log.info("password reset for user %s not sent: hourly limit reached", user.pk)
+        return False
     enqueue_email(
-        # The token differs per request, so each request is its own side effect.
-        key=f"password-reset:{user.pk}:{hashlib.sha256(path.encode()).hexdigest()[:16]}",
+        # Each request is its own side effect; the key holds no secret.
+        key=f"{prefix}{secrets.token_hex(8)}",
         to=[user.email],
         template="accounts/email/password_reset",
-        context={"user": _person(user), "path": path},
+        context={"user_id": user.pk},
+        builder=account_emails.PASSWORD_RESET,
     )
+    return True
 
 
 def membership_problems(
@@ -118,8 +134,11 @@ def membership_invite(
             "tenant": {"name": tenant.name, "slug": tenant.slug},
             "role": membership.get_role_display(),
             "invited_by": _person(actor.user),
-            "path": None if user.has_usable_password() else password_set_path(user),
+            # The link itself is made at delivery: the outbox never holds a token.
+            "user_id": user.pk,
+            "set_password": not user.has_usable_password(),
         },
+        builder=account_emails.INVITATION,
     )
     return membership
 

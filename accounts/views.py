@@ -1,6 +1,7 @@
 """Pages: login, the tenant picker, a tenant's home, password set/reset."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -58,6 +59,13 @@ def home(request):
 
 class TenantHomeView(TenantPageMixin, TemplateView):
     template_name = "accounts/tenant_home.html"
+
+    def get(self, request, *args, **kwargs):
+        # A customer comes for their requests: straight there (the page is named by the
+        # project's settings, so accounts names no app above it).
+        if self.membership.role == Role.CUSTOMER:
+            return redirect(settings.CUSTOMER_HOME_URL, tenant=self.tenant.slug)
+        return super().get(request, *args, **kwargs)
 
 
 class PasswordResetView(PageThrottleMixin, auth_views.PasswordResetView):

@@ -51,9 +51,9 @@ def bulk_set_rows(
     # Only quoted identifiers from the model's metadata and the caller's constant `also` are
     # formatted into the SQL; every value travels as a parameter.
     set_clause = ", ".join(f"{name} = v.{name}" for name in names) + extra
-    query = f"UPDATE {table} AS t SET {set_clause} FROM (VALUES %s) AS v({', '.join(names)}, pk)"  # noqa: S608
+    query = f"UPDATE {table} AS t SET {set_clause} FROM (VALUES %s) AS v({', '.join(names)}, pk)"  # noqa: S608 - model identifiers only, values bound  # nosec B608
     assignments = ", ".join(f"{name} = %s" for name in names) + extra
-    fallback = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+    fallback = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608 - model identifiers only, values bound  # nosec B608
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             from psycopg2.extras import execute_values

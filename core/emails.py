@@ -4,8 +4,16 @@ Rendering at delivery keeps the cause's transaction short (an SLA batch of 5,000
 writes 5,000 small rows instead of rendering 15,000 templates while it holds row locks). The
 context is a snapshot of plain values taken when the cause happens, so the email says what was
 true then, whatever changed before it was sent.
+
+Some emails carry a secret (a password-set link). Their secret must never rest in the outbox
+table (a database dump or an admin page would leak working links): such a payload names a
+builder (`register_builder`, registered by the app that owns the secret) and stores only ids;
+the builder adds the secret to the context at delivery. A builder returns None when the email
+no longer applies (the person is gone): it is then dropped, not retried.
 """
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -13,15 +21,43 @@ from django.template.loader import render_to_string
 
 from core import outbox
 
+log = logging.getLogger(__name__)
 
-def email_payload(*, to: list[str], template: str, context: dict[str, Any]) -> dict[str, Any]:
+Builder = Callable[[dict[str, Any]], dict[str, Any] | None]
+_builders: dict[str, Builder] = {}
+
+
+def register_builder(name: str) -> Callable[[Builder], Builder]:
+    def decorate(builder: Builder) -> Builder:
+        _builders[name] = builder
+        return builder
+
+    return decorate
+
+
+def email_payload(
+    *, to: list[str], template: str, context: dict[str, Any], builder: str | None = None
+) -> dict[str, Any]:
     """The outbox payload of an email: `context` must be plain JSON (str, int, dict, list...)."""
-    return {"to": to, "template": template, "context": context}
+    payload = {"to": to, "template": template, "context": context}
+    if builder is not None:
+        if builder not in _builders:
+            raise ValueError(f"No email builder {builder!r}.")
+        payload["builder"] = builder
+    return payload
 
 
-def render(payload: dict[str, Any]) -> dict[str, Any]:
-    """Subject, text and HTML from templates/<template>_subject.txt, .txt and .html."""
+def render(payload: dict[str, Any]) -> dict[str, Any] | None:
+    """Subject, text and HTML from templates/<template>_subject.txt, .txt and .html.
+
+    None: the payload's builder says the email no longer applies.
+    """
     template, context = payload["template"], {"site_url": settings.SITE_URL, **payload["context"]}
+    if payload.get("builder"):
+        extra = _builders[payload["builder"]](payload["context"])
+        if extra is None:
+            return None
+        context.update(extra)
     return {
         "to": payload["to"],
         "subject": " ".join(render_to_string(f"{template}_subject.txt", context).split()),
@@ -30,7 +66,16 @@ def render(payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def enqueue_email(*, key: str, to: list[str], template: str, context: dict[str, Any]) -> None:
+def enqueue_email(
+    *,
+    key: str,
+    to: list[str],
+    template: str,
+    context: dict[str, Any],
+    builder: str | None = None,
+) -> None:
     outbox.enqueue(
-        key=key, kind="email", payload=email_payload(to=to, template=template, context=context)
+        key=key,
+        kind="email",
+        payload=email_payload(to=to, template=template, context=context, builder=builder),
     )

@@ -77,6 +77,12 @@ def enqueue_many(messages: list[tuple[str, str, dict[str, Any]]]) -> None:
         transaction.on_commit(lambda: _nudge(keys))
 
 
+def count_since(*, key_prefix: str, since: datetime) -> int:
+    """How many messages whose key starts with `key_prefix` were written since `since` (limits
+    on how often a cause may send: delivered rows stay OUTBOX_RETENTION_DAYS)."""
+    return OutboxMessage.objects.filter(key__startswith=key_prefix, created_at__gte=since).count()
+
+
 def _relayed_by_asgi(kind: str) -> bool:
     # Without Redis the ASGI process polls for live events: the worker cannot reach its sockets.
     return kind == OutboxMessage.Kind.LIVE and settings.OUTBOX_RELAY_IN_ASGI
@@ -161,7 +167,7 @@ def _claim(*, keys: list[str] | None = None, kinds: list[str], limit: int) -> li
     skip_locked = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     # Only the table name and placeholders are formatted in; every value is a parameter.
     sql = (
-        f"UPDATE {table} SET leased_until = %s, attempts = attempts + 1 "  # noqa: S608
+        f"UPDATE {table} SET leased_until = %s, attempts = attempts + 1 "  # noqa: S608 - model identifiers only, values bound  # nosec B608
         f"WHERE id IN (SELECT id FROM {table} WHERE {free} AND kind IN ({kinds_in}) AND {which} "
         f"ORDER BY available_at LIMIT %s{skip_locked}) AND {free} "
         "RETURNING id, key, kind, payload, attempts"

@@ -1,5 +1,6 @@
 """How each kind of outbox message is delivered."""
 
+import logging
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
@@ -8,12 +9,17 @@ from core import live
 from core.emails import render
 from core.outbox import register
 
+log = logging.getLogger(__name__)
+
 LIVE_CHUNK = 200  # frames per group message
 
 
 @register("email")
 def send_email(payload: dict[str, Any], key: str) -> None:
     payload = render(payload)
+    if payload is None:
+        log.info("email dropped (no longer applies) key=%s", key)
+        return
     message = EmailMultiAlternatives(
         subject=payload["subject"],
         body=payload["text"],
@@ -23,6 +29,9 @@ def send_email(payload: dict[str, Any], key: str) -> None:
     if payload.get("html"):
         message.attach_alternative(payload["html"], "text/html")
     message.send(fail_silently=False)
+    # One line per email, never its body: bodies can hold password-set links (logs are read by
+    # more people, and kept longer, than the mailbox they were meant for).
+    log.info("email sent to=%s subject=%r key=%s", ",".join(payload["to"]), payload["subject"], key)
 
 
 @register("live")

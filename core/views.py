@@ -1,6 +1,12 @@
 """Health and error pages. Errors under /api/ are JSON; pages get HTML."""
 
+import asyncio
 import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from asgiref.sync import async_to_sync
 from celery import current_app
@@ -8,15 +14,19 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views import defaults
 
 log = logging.getLogger(__name__)
 
 
 def _check_database() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        connection.close()  # this runs in a checker thread: give its connection back
 
 
 def _check_cache() -> None:
@@ -25,10 +35,8 @@ def _check_cache() -> None:
         raise RuntimeError("cache did not return what was stored")
 
 
-def _check_broker() -> None:
-    # The project's Celery app (helpdesk.celery, loaded with the settings) is the current one;
-    # core names no app above it.
-    with current_app.connection_for_write() as conn:
+def _check_broker(app) -> None:
+    with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
@@ -36,23 +44,72 @@ def _check_channel_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    async_to_sync(layer.group_send)("healthz", {"type": "healthz.ping"})
+
+    async def ping() -> None:
+        await asyncio.wait_for(
+            layer.group_send("healthz", {"type": "healthz.ping"}),
+            settings.HEALTHZ_CHECK_TIMEOUT,
+        )
+
+    async_to_sync(ping)()
 
 
-CHECKS = {
-    "database": _check_database,
-    "cache": _check_cache,
-    "broker": _check_broker,
-    "channel_layer": _check_channel_layer,
-}
+def _checks() -> dict[str, Callable[[], None]]:
+    # The project's Celery app (helpdesk.celery, loaded with the settings) is the current one
+    # in the request's thread only (Celery keeps it per thread): bind it here, before the
+    # checks move to their own threads. core names no app above it.
+    app = current_app._get_current_object()
+    return {
+        "database": _check_database,
+        "cache": _check_cache,
+        "broker": lambda: _check_broker(app),
+        "channel_layer": _check_channel_layer,
+    }
+
+
+# The checks run side by side, each on a daemon thread of its own, and the answer waits at most
+# HEALTHZ_CHECK_TIMEOUT for all of them: a hung Redis or broker (a socket that accepts and never
+# answers) gives a 503 in time for the orchestrator's probe instead of hanging the probe and a
+# web thread with it. A check that outlives the wait ends (or fails) on its own; daemon threads
+# never hold up the process's exit, and at most _MAX_RUNNING checks run at once, so a stuck
+# dependency cannot pile up threads: past that a check is reported down at once.
+_MAX_RUNNING = 16
+_running = threading.BoundedSemaphore(_MAX_RUNNING)
+
+
+def _start(check: Callable[[], None]) -> Future:
+    future: Future = Future()
+    if not _running.acquire(blocking=False):
+        future.set_exception(RuntimeError("too many health checks still running"))
+        return future
+
+    def run() -> None:
+        try:
+            check()
+            future.set_result(None)
+        except BaseException as exc:
+            future.set_exception(exc)
+        finally:
+            _running.release()
+
+    threading.Thread(target=run, name="healthz", daemon=True).start()
+    return future
 
 
 def healthz(request) -> JsonResponse:
+    futures = {name: _start(check) for name, check in _checks().items()}
+    deadline = time.monotonic() + settings.HEALTHZ_CHECK_TIMEOUT
     results, down = {}, []
-    for name, check in CHECKS.items():
+    for name, future in futures.items():
         try:
-            check()
+            future.result(timeout=max(0.0, deadline - time.monotonic()))
             results[name] = "ok"
+        except FutureTimeout:
+            log.warning(
+                "healthz: %s did not answer within %ss", name, settings.HEALTHZ_CHECK_TIMEOUT
+            )
+            results[name] = "down: timeout"
+            down.append(name)
         except Exception as exc:
             log.warning("healthz: %s is down: %s", name, exc)
             results[name] = f"down: {type(exc).__name__}"
@@ -60,6 +117,12 @@ def healthz(request) -> JsonResponse:
     body = {"status": "ok" if not down else "degraded", "checks": results, "down": down}
     body["mode"] = "redis" if settings.REDIS_URL else "embedded"
     return JsonResponse(body, status=503 if down else 200)
+
+
+def favicon(request) -> HttpResponseRedirect:
+    # Resolved per request: the hashed name comes from the static manifest, which exists only
+    # after collectstatic (the URL configuration is loaded before, by `check --deploy`).
+    return HttpResponseRedirect(static("favicon.svg"))
 
 
 def _wants_json(request) -> bool:

@@ -15,6 +15,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
+# [harden-ops] `make run` writes a local .env (git- and docker-ignored) with the development
+# DEBUG, SECRET_KEY and SITE_URL, so that `python manage.py <command>` from the README works as
+# written. What the environment says wins over it. The tests and CI ignore it
+# (HELPDESK_DOTENV="": tests/settings.py, .ci/run); a production process has none.
+DOTENV = env.str("HELPDESK_DOTENV", default=str(BASE_DIR / ".env"))
+if DOTENV and Path(DOTENV).is_file():
+    environ.Env.read_env(DOTENV)  # only sets what the environment does not
+# [/harden-ops]
+
 # Runtime state of the embedded (no PostgreSQL/Redis) mode: the filesystem broker's folders.
 # Configurable so that a second installation (or a test) does not share the developer's queue.
 RUN_DIR = Path(env.str("HELPDESK_RUN_DIR", default=str(BASE_DIR / ".run")))
@@ -31,11 +40,14 @@ _DEV_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=_DEV_HOSTS if DEBUG else [])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list(
     "CSRF_TRUSTED_ORIGINS",
-    default=["http://127.0.0.1:8000", "http://localhost:8000"] if DEBUG else [],
+    # [harden-ops] SITE_URL too: `PORT=8001 make run` moves it
+    default=list(dict.fromkeys(["http://127.0.0.1:8000", "http://localhost:8000", SITE_URL]))
+    if DEBUG
+    else [],
 )
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -109,6 +121,25 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# [harden-ops] PostgreSQL connection totals (README, "Configuration"). Every process keeps its
+# own pool, so at most
+#   (WEB_CONCURRENCY + CELERY_WORKER_CONCURRENCY + 2)
+#     x (DATABASE_POOL_SIZE + DATABASE_POOL_OVERFLOW)
+# connections are open (+2: beat and one management command such as migrate), and that must fit
+# DATABASE_MAX_CONNECTIONS less PostgreSQL's 3 superuser-reserved ones. The pool's defaults take
+# one process's share; `manage.py check` warns (helpdesk.W001, helpdesk/checks.py) when the
+# configured pool exceeds it.
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=1)  # uvicorn reads it too
+# Celery's worker processes (its own default is one per CPU, which the total cannot foresee).
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=2)
+DATABASE_MAX_CONNECTIONS = env.int("DATABASE_MAX_CONNECTIONS", default=100)
+DATABASE_PROCESSES = WEB_CONCURRENCY + CELERY_WORKER_CONCURRENCY + 2
+DATABASE_PROCESS_SHARE = max(1, (DATABASE_MAX_CONNECTIONS - 3) // DATABASE_PROCESSES)
+_pool_size = env.int("DATABASE_POOL_SIZE", default=min(WEB_THREADS, DATABASE_PROCESS_SHARE))
+_pool_overflow = env.int(
+    "DATABASE_POOL_OVERFLOW", default=max(0, DATABASE_PROCESS_SHARE - _pool_size)
+)
+# [/harden-ops]
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process, worker and beat read while one writes; IMMEDIATE transactions
@@ -127,13 +158,14 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # per request before it moved to a2wsgi): it leaked until PostgreSQL refused clients.
     # Measured with bench/tickets.py: creates 42 -> 78/s, list p95 62 -> 32 ms (a new backend
     # costs ~3 ms plus cold catalog caches). The pool keeps WEB_THREADS connections; the
-    # overflow is only a cap, reached by parallel work such as the numbering test's 20.
+    # overflow is only a cap (the rest of the process's share, above), reached by parallel work.
     DATABASES["default"]["ENGINE"] = "dj_db_conn_pool.backends.postgresql"
     DATABASES["default"]["POOL_OPTIONS"] = {
-        "POOL_SIZE": env.int("DATABASE_POOL_SIZE", default=WEB_THREADS),
-        "MAX_OVERFLOW": env.int("DATABASE_POOL_OVERFLOW", default=25),
+        "POOL_SIZE": _pool_size,
+        "MAX_OVERFLOW": _pool_overflow,
         "RECYCLE": 15 * 60,
     }
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -144,8 +176,22 @@ def _redis_db_url(url: str, offset: int) -> str:
     return urlunsplit(parts._replace(path=f"/{base_db + offset}"))
 
 
+# [harden-ops] The channel layer lands on N+2: Redis has databases 0-15, so N is at most 13 (a
+# larger N failed only at the first live event, far from its cause).
+def _check_redis_url(url: str) -> None:
+    number = urlsplit(url).path.strip("/") or "0"
+    if not number.isdecimal() or not 0 <= int(number) <= 13:
+        raise ImproperlyConfigured(
+            f"REDIS_URL must end in a database number from 0 to 13, not {number!r}: the broker "
+            "uses N, the cache N+1 and the channel layer N+2 (Redis has databases 0-15)."
+        )
+
+
+# [/harden-ops]
+
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    _check_redis_url(REDIS_URL)
     CELERY_BROKER_URL = _redis_db_url(REDIS_URL, 0)
     CACHES = {
         "default": {
@@ -192,6 +238,9 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
 # Seconds a live event may take to reach the channel layer before it is given up.
 LIVE_SEND_TIMEOUT = env.float("LIVE_SEND_TIMEOUT", default=2.0)
+# [harden-ops] /healthz waits this long for all its checks (run side by side) before it
+# answers 503 naming the ones that did not answer.
+HEALTHZ_CHECK_TIMEOUT = env.float("HEALTHZ_CHECK_TIMEOUT", default=2.0)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_TIMEZONE = "UTC"
@@ -219,7 +268,29 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Email ----------------------------------------------------------------------------------
+# [harden-ops] A console or in-memory backend in production would print password-set links
+# into the logs, or drop every email: with DEBUG off a real EMAIL_URL is required.
+_NOT_DELIVERING = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+if not DEBUG and env.str("EMAIL_URL", default="") == "":
+    raise ImproperlyConfigured(
+        "EMAIL_URL must be set when DEBUG is off (e.g. smtp+tls://user:pass@host:587)."
+    )
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+if not DEBUG and EMAIL_BACKEND in _NOT_DELIVERING:  # noqa: F821 (set by the line above)
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name a server that delivers (smtp://, smtp+tls://, smtp+ssl://) "
+        "when DEBUG is off: console, memory and file backends print or lose emails."
+    )
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend":  # noqa: F821
+    # One line per email in the logs; full bodies (reset links) only when asked (core/mail.py).
+    EMAIL_BACKEND = "core.mail.EmailBackend"
+EMAIL_CONSOLE_BODIES = env.bool("EMAIL_CONSOLE_BODIES", default=False)
+# [/harden-ops]
 # A hung SMTP server must not hold the relay: the message is retried later.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="helpdesk@localhost")
@@ -234,6 +305,8 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# [harden-ops] Where a customer lands in a tenant (the tenant home redirects there).
+CUSTOMER_HOME_URL = "tickets:portal"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -243,6 +316,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "accounts.auth.RevokeCredentialsOnPasswordChange"},
 ]
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # invitations use the reset flow: give people 3 days
+# [harden-ops] Password-reset emails per address per hour; beyond it none is sent, and the
+# page says the same either way (an inbox cannot be flooded through our form).
+PASSWORD_RESET_EMAILS_PER_HOUR = env.int("PASSWORD_RESET_EMAILS_PER_HOUR", default=3)
 
 # Failed-login throttle (django-axes): per address and email together, stored in the database
 # so it holds without Redis.

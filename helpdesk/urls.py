@@ -14,6 +14,8 @@ api_v1 = [
 urlpatterns = [
     path("admin/", platform_admin_site.urls),
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on every page (the admin's too): our own icon, no CDN.
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline script.

@@ -93,7 +93,7 @@ _ASSIGNED_OR_DEFAULT = (
 
 def _assigned_or_default(tenant: Tenant, organization: Organization) -> RawSQL:
     params = (tenant.pk, organization.pk, tenant.pk)
-    return RawSQL(_ASSIGNED_OR_DEFAULT, params)  # noqa: S611 - constant SQL, bound parameters
+    return RawSQL(_ASSIGNED_OR_DEFAULT, params)  # noqa: S611 - constant SQL, bound parameters  # nosec B611
 
 
 def target_minutes(

@@ -39,6 +39,7 @@ INTERPOLATED = re.compile(r"^\$\{[A-Z_]+(:?[-?][^}]*)?\}$")
 def clean_env(**extra: str) -> dict[str, str]:
     """A bare environment, as a container would have: nothing from the test run leaks in."""
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8"}
+    env["HELPDESK_DOTENV"] = ""  # a developer's .env (make run) is not the container's
     env.update(extra)
     return env
 
@@ -179,7 +180,11 @@ def test_the_image_is_slim_non_root_and_keeps_no_build_secret():
     assert steps[0] == "FROM python:3.11-slim"
     users = [s.split()[1] for s in steps if s.startswith("USER ")]
     assert users and users[-1] not in ("root", "0")
-    assert "RUN pip install ." in steps  # from pyproject.toml, no dev extras
+    # From the hashed runtime lock (no dev extras), then the project without dependencies.
+    installs = [" ".join(s.split()) for s in steps if s.startswith("RUN pip install")]
+    assert installs == [
+        "RUN pip install --require-hashes -r requirements/lock.txt && pip install --no-deps ."
+    ]
     assert "ENV DJANGO_SETTINGS_MODULE=helpdesk.settings" in steps
     collect = [s for s in steps if "collectstatic" in s]
     assert collect and collect[0].startswith("RUN SECRET_KEY=")  # for that command only

@@ -78,6 +78,7 @@ def test_make_run_serves_on_embedded_defaults_and_ctrl_c_stops_it_whole(tmp_path
     # place so that a developer's db.sqlite3 and .run/ are left alone.
     env["DATABASE_URL"] = f"sqlite:///{tmp_path}/db.sqlite3"
     env["HELPDESK_RUN_DIR"] = str(tmp_path / "run")
+    env["HELPDESK_DOTENV"] = str(tmp_path / ".env")  # not the developer's own .env
     developer_db = ROOT / "db.sqlite3"
     developer_db_before = developer_db.stat().st_mtime if developer_db.exists() else None
 
@@ -131,6 +132,7 @@ def test_make_run_serves_on_embedded_defaults_and_ctrl_c_stops_it_whole(tmp_path
         assert any("helpdesk.celery:app worker" in c for c in commands), commands
         assert any("helpdesk.celery:app beat" in c for c in commands), commands
         assert (tmp_path / "run" / "dev_secret_key").exists()
+        assert f"SITE_URL=http://127.0.0.1:{port}" in (tmp_path / ".env").read_text()
         assert (tmp_path / "db.sqlite3").exists()
 
         os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C in the terminal does

@@ -1,13 +1,16 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.actors import Member
 from accounts.admin_site import tenant_admin_site
-from accounts.models import Role, User
+from accounts.models import Membership, Role, User
 from core.admin_base import TenantInline, TenantModelAdmin
 from core.errors import ServiceError
 from tickets import services
-from tickets.models import Category, Message, Ticket, TicketSettings
+from tickets.models import Category, Message, Ticket, TicketSequence, TicketSettings
+from tickets.services import settings as settings_services
 
 EDITABLE = ["status", "priority", "category", "tier", "assignee"]
 
@@ -100,9 +103,56 @@ class TicketAdmin(TenantModelAdmin):
         pass  # the form's validation saved the edit through `ticket_change`
 
 
+class TicketSettingsForm(forms.ModelForm):
+    """Ticket settings, and the tenant's reference prefix while it has no ticket: the prefix is
+    saved through `reference_prefix_set` while the form validates (a refusal is a form error)."""
+
+    actor: Membership  # set per request by TicketSettingsAdmin.get_form
+    reference_prefix = forms.CharField(
+        label=_lazy("Reference prefix"),
+        max_length=12,
+        help_text=_lazy(
+            "Ticket references look like PREFIX-42. Frozen once the first ticket exists."
+        ),
+    )
+
+    class Meta:
+        model = TicketSettings
+        fields = ["autoclose_after_hours"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tenant = self.actor.tenant
+        self.fields["reference_prefix"].initial = tenant.reference_prefix
+        if TicketSequence.objects.filter(last_number__gt=0).exists():
+            self.fields["reference_prefix"].disabled = True
+            self.fields["reference_prefix"].help_text = _lazy(
+                "Frozen: this help desk has tickets. Ask the platform's operators to change it."
+            )
+
+    def clean(self):
+        data = super().clean()
+        if "reference_prefix" in self.changed_data and not self.errors:
+            try:
+                settings_services.reference_prefix_set(
+                    actor=self.actor, tenant=self.actor.tenant, prefix=data["reference_prefix"]
+                )
+            except ValidationError as error:
+                self.add_error("reference_prefix", error.messages)
+            except ServiceError as error:
+                self.add_error("reference_prefix", error.detail)
+        return data
+
+
 @admin.register(TicketSettings, site=tenant_admin_site)
 class TicketSettingsAdmin(TenantModelAdmin):
     list_display = ["__str__", "autoclose_after_hours"]
+    form = TicketSettingsForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.membership  # a class made per request (tenant_bound)
+        return form
 
     def has_add_permission(self, request, *args) -> bool:
         return super().has_add_permission(request) and not TicketSettings.objects.exists()

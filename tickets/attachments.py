@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 
 from core.errors import InvalidInput
+from core.files import delete_on_rollback
 from core.uploads import too_large
 from tickets.models import Attachment, Message, Ticket
 
@@ -81,6 +82,7 @@ def prepare(*, tenant_id: int, files: list[UploadedFile]) -> list[Attachment]:
             content_type=content_type,
         )
         attachment.file.save(attachment.id, upload, save=False)
+        delete_on_rollback(attachment.file.storage, attachment.file.name)  # no orphan on disk
         prepared.append(attachment)
     return prepared
 

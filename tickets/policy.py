@@ -172,3 +172,11 @@ def check_assign(actor: Actor, ticket: Ticket, assignee: Membership | None) -> N
             _("A tier %(tier)s agent cannot work a tier %(ticket_tier)s ticket.")
             % {"tier": assignee.tier, "ticket_tier": ticket.tier}
         )
+
+
+def check_reference_prefix_change(*, has_tickets: bool) -> None:
+    """A tenant's reference prefix is frozen once it has a ticket (CONTRACT section 4): its
+    references are in emails and in customers' hands. Only the platform admin may still
+    change it (its own admin, which asks no service)."""
+    if has_tickets:
+        raise NotAllowed(_("The reference prefix cannot change once the help desk has tickets."))

@@ -31,9 +31,18 @@ def test_a_person_with_several_tenants_picks_one(client, acme, globex):
 
 
 def test_the_tenant_page_shows_name_and_role(client, acme):
-    login(client, acme.customer)
+    login(client, acme.tier2)
     response = client.get("/t/acme/")
     assert response.status_code == 200
+    assert b"Agent" in response.content and b"tier 2" in response.content
+
+
+def test_a_customer_lands_on_their_requests_with_their_organization(client, acme):
+    # Issue 15 hole 10: the tenant's home sends a customer straight to their requests.
+    login(client, acme.customer)
+    response = client.get("/t/acme/", follow=True)
+    assert response.redirect_chain[-1][0] == "/t/acme/portal/"
+    assert b"My requests" in response.content
     assert b"Customer" in response.content and acme.org.name.encode() in response.content
 
 

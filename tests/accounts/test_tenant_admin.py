@@ -249,8 +249,8 @@ def test_an_invitation_creates_the_member_and_a_working_password_link(
         {"username": "new.person@customer.example", "password": "a-long-new-passphrase"},
         follow=True,
     )
-    assert logged_in.redirect_chain[-1][0] == "/t/acme/"
-    assert b"Acme help desk" in logged_in.content
+    assert logged_in.redirect_chain[-1][0] == "/t/acme/portal/"  # a customer: their requests
+    assert b"My requests" in logged_in.content
 
 
 def test_inviting_someone_from_another_tenant_leaves_their_account_alone(

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, Contact, Member, Requester, System
-from accounts.models import Membership, Role
+from accounts.models import Membership, Role, Tenant
 from core.errors import InvalidInput
 from tickets import attachments, notify, policy, redaction, sla_sync
 from tickets.models import Attachment, Category, Channel, EventType, Ticket, TicketSequence
@@ -33,7 +33,7 @@ def next_number(tenant) -> int:
     table = connection.ops.quote_name(TicketSequence._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (tenant_id, last_number) VALUES (%s, 1) "  # noqa: S608
+            f"INSERT INTO {table} (tenant_id, last_number) VALUES (%s, 1) "  # noqa: S608 - model identifiers only, values bound  # nosec B608
             f"ON CONFLICT (tenant_id) DO UPDATE SET last_number = {table}.last_number + 1 "
             "RETURNING last_number",
             [tenant.pk],
@@ -162,4 +162,12 @@ def _unsaved(actor, owner: Requester, subject, description, category, priority, 
 
 def _number(ticket: Ticket) -> None:
     ticket.number = next_number(ticket.tenant)
+    if ticket.number == 1:
+        # The first ticket freezes the prefix: one that its admin changed while this creation
+        # waited on the numbering row (services/settings.py) is read again, after that lock.
+        ticket.tenant.reference_prefix = (
+            Tenant.objects.filter(pk=ticket.tenant_id)
+            .values_list("reference_prefix", flat=True)
+            .get()
+        )
     ticket.reference = f"{ticket.tenant.reference_prefix}-{ticket.number}"
