@@ -76,6 +76,8 @@ format: install
 bench: install
 	$(PY) bench/sla.py
 	$(PY) bench/tickets.py
+	$(PY) bench/live.py
+	$(PY) bench/redaction.py
 
 # The hashed locks: requirements/dev-lock.txt (everything, for make install and CI) and
 # requirements/lock.txt (the runtime part, for the Docker image), from pyproject.toml. Existing pins
