@@ -61,10 +61,6 @@ def close_idle_tickets(*, now: datetime, batch_size: int = BATCH_SIZE) -> Swept:
     return Swept(looked=looked, closed=closed, failed=failed)
 
 
-def _default_hours() -> int:
-    return settings.AUTOCLOSE_AFTER_HOURS
-
-
 def _shortest_limit() -> int | None:
     """The shortest idle limit in force anywhere (hours), None when auto-close is off
     everywhere. The installation default counts whenever it is on: it is cheaper to assume
@@ -73,7 +69,7 @@ def _shortest_limit() -> int | None:
         custom = TicketSettings.objects.filter(autoclose_after_hours__gt=0).aggregate(
             n=Min("autoclose_after_hours")
         )["n"]
-    limits = [hours for hours in (custom, _default_hours()) if hours]
+    limits = [hours for hours in (custom, settings.AUTOCLOSE_AFTER_HOURS) if hours]
     return min(limits) if limits else None
 
 
@@ -102,7 +98,7 @@ def _limits(tenant_ids: set[int]) -> dict[int, int]:
             "tenant_id", "autoclose_after_hours"
         )
     )
-    default = _default_hours()
+    default = settings.AUTOCLOSE_AFTER_HOURS
     return {
         tenant_id: own[tenant_id] if own.get(tenant_id) is not None else default
         for tenant_id in tenant_ids
