@@ -61,8 +61,12 @@ def email_message(key: str, to: list[str], ticket: Ticket, headline: str, **cont
 QUEUE_FRAMES = "tickets.queue"  # the builder of worker-raised frames, made at delivery
 
 
+def _frame(event_type: str, row: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "ticket", "event": str(event_type), "ticket": row}
+
+
 def queue_frame(ticket: Ticket, event_type: str) -> dict[str, Any]:
-    return {"type": "ticket", "event": str(event_type), "ticket": queue_row(ticket)}
+    return _frame(event_type, queue_row(ticket))
 
 
 def live_batch(events: list[tuple[Ticket, Event]]) -> Row | None:
@@ -89,7 +93,7 @@ def build_queue_frames(payload: dict[str, Any]) -> list[dict[str, Any]]:
         tickets = Ticket.objects.select_related(*LIST_RELATED).in_bulk(ids)
         rows = {pk: queue_row(ticket) for pk, ticket in tickets.items()}
     return [
-        {"type": "ticket", "event": event_type, "ticket": rows[ticket_id]}
+        _frame(event_type, rows[ticket_id])
         for ticket_id, event_type in payload["items"]
         if ticket_id in rows  # a ticket deleted since has nothing to show
     ]
