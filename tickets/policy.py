@@ -159,6 +159,13 @@ def check_open_for(actor: Actor, requester: Requester | None) -> None:
     raise NotAllowed(_("Only agents can open a ticket for someone else."))
 
 
+def check_take(actor: Actor) -> None:
+    """Taking a ticket assigns the taker: a member (a job is nobody to assign); whether they may
+    work it is `check_assign`'s."""
+    if not isinstance(actor, Member):
+        raise NotAllowed(_("Only agents can do this."))
+
+
 def check_assign(actor: Actor, ticket: Ticket, assignee: Membership | None) -> None:
     """`ticket.tier` is the tier it has when the assignment applies (a PATCH sets tier first)."""
     _same_tenant(actor, ticket)

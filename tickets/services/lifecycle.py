@@ -1,9 +1,9 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from accounts.actors import Actor, Member
+from accounts.actors import Actor
 from accounts.models import Membership, Role
-from core.errors import InvalidInput, NotAllowed
+from core.errors import InvalidInput
 from sla.priorities import Priority
 from tickets import notify, policy, sla_sync
 from tickets.escalation import MAX_TIER, apply_tier
@@ -106,8 +106,7 @@ def ticket_assign(*, actor: Actor, ticket: Ticket, assignee_email: str | None) -
 
 
 def ticket_take(*, actor: Actor, ticket: Ticket) -> Ticket:
-    if not isinstance(actor, Member):
-        raise NotAllowed(_("Only agents can do this."))
+    policy.check_take(actor)
     return ticket_assign(actor=actor, ticket=ticket, assignee_email=actor.email)
 
 
