@@ -84,11 +84,9 @@ def member_cache_key(scope: str, membership_id: int) -> str:
 
 
 def member_rate_wait(request: HttpRequest, scope: str) -> int | None:
-    """`page_rate_wait` for a page behind a tenant door: per `request.membership`."""
-    throttle = _PageThrottle(scope, member=True)
-    if throttle.allow_request(request, None):
-        return None
-    return max(1, int(throttle.wait() or 1))
+    """`page_rate_wait` for a page behind a tenant door: per `request.membership`, in the same
+    bucket as the API's (one limit, whichever door is used)."""
+    return page_rate_wait(request, scope, ident=f"member_{request.membership.pk}")
 
 
 def page_rate_wait(request: HttpRequest, scope: str, *, ident: str | None = None) -> int | None:
@@ -103,13 +101,10 @@ def page_rate_wait(request: HttpRequest, scope: str, *, ident: str | None = None
 
 
 class _PageThrottle(FailOpenMixin, SimpleRateThrottle):
-    def __init__(self, scope: str, *, member: bool = False, ident: str | None = None):
-        self.scope, self.member, self.ident = scope, member, ident
+    def __init__(self, scope: str, *, ident: str | None = None):
+        self.scope, self.ident = scope, ident
         super().__init__()
 
     def get_cache_key(self, request, view):
-        if self.ident is not None:
-            return self.cache_format % {"scope": self.scope, "ident": self.ident}
-        if self.member:  # the same bucket as the API's: one limit, whichever door is used
-            return member_cache_key(self.scope, request.membership.pk)
-        return self.cache_format % {"scope": self.scope, "ident": peer_address(request)}
+        ident = self.ident if self.ident is not None else peer_address(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
