@@ -302,7 +302,7 @@ def relay_pending(*, kinds: list[str] | None = None) -> tuple[int, int]:
         # an UPDATE that matches nothing takes the database's single write lock.
         return 0, 0
     looked = delivered = 0
-    while kinds:
+    while True:
         claimed = _claim(kinds=kinds, limit=BATCH_SIZE)
         if not claimed:
             break
