@@ -68,7 +68,7 @@ class MembershipWriteThrottle(FailOpenMixin, SimpleRateThrottle):
         membership = getattr(request, "membership", None)
         if membership is None:
             return None
-        return member_cache_key(self.scope, membership.pk)
+        return self.cache_format % {"scope": self.scope, "ident": member_ident(membership.pk)}
 
 
 class TicketCreateThrottle(MembershipWriteThrottle):
@@ -79,14 +79,15 @@ class TicketReplyThrottle(MembershipWriteThrottle):
     scope = "ticket_reply"
 
 
-def member_cache_key(scope: str, membership_id: int) -> str:
-    return f"throttle_{scope}_member_{membership_id}"
+def member_ident(membership_id: int) -> str:
+    """A member's bucket: the same for the API's throttle and a page's (one limit, either door)."""
+    return f"member_{membership_id}"
 
 
 def member_rate_wait(request: HttpRequest, scope: str) -> int | None:
     """`page_rate_wait` for a page behind a tenant door: per `request.membership`, in the same
     bucket as the API's (one limit, whichever door is used)."""
-    return page_rate_wait(request, scope, ident=f"member_{request.membership.pk}")
+    return page_rate_wait(request, scope, ident=member_ident(request.membership.pk))
 
 
 def page_rate_wait(request: HttpRequest, scope: str, *, ident: str | None = None) -> int | None:
