@@ -28,6 +28,7 @@ from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core import live
@@ -209,11 +210,11 @@ def _mark_failed(message: Claimed, error: str) -> None:
 
 
 def _release(messages: list[Claimed]) -> None:
-    """Hand back rows not tried (the lease ran short): not an attempt."""
-    for message in messages:
-        OutboxMessage.objects.filter(pk=message.id).update(
-            leased_until=None, attempts=message.attempts - 1
-        )
+    """Hand back rows not tried (the lease ran short): not an attempt. One UPDATE: the rows
+    are still under our lease, so their counts are the ones the claim just raised."""
+    OutboxMessage.objects.filter(pk__in=[message.id for message in messages]).update(
+        leased_until=None, attempts=F("attempts") - 1
+    )
 
 
 def with_rate_group(payload: dict[str, Any], group: str, per_minute: int) -> dict[str, Any]:
@@ -301,7 +302,7 @@ def relay_pending(*, kinds: list[str] | None = None) -> tuple[int, int]:
         # an UPDATE that matches nothing takes the database's single write lock.
         return 0, 0
     looked = delivered = 0
-    while kinds:
+    while True:
         claimed = _claim(kinds=kinds, limit=BATCH_SIZE)
         if not claimed:
             break

@@ -18,6 +18,8 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.templatetags.static import static
 from django.views import defaults
 
+from core.middleware import API_PREFIX, json_error
+
 log = logging.getLogger(__name__)
 
 
@@ -126,28 +128,28 @@ def favicon(request) -> HttpResponseRedirect:
 
 
 def _wants_json(request) -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(API_PREFIX)
 
 
 def bad_request(request, exception=None):
     if _wants_json(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
+        return json_error(400)
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request, exception=None):
     if _wants_json(request):
-        return JsonResponse({"detail": "You do not have permission to do this."}, status=403)
+        return json_error(403)
     return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request, exception=None):
     if _wants_json(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return json_error(404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
     if _wants_json(request):
-        return JsonResponse({"detail": "Internal error; it has been logged."}, status=500)
+        return json_error(500)
     return defaults.server_error(request)

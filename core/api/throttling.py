@@ -68,7 +68,7 @@ class MembershipWriteThrottle(FailOpenMixin, SimpleRateThrottle):
         membership = getattr(request, "membership", None)
         if membership is None:
             return None
-        return member_cache_key(self.scope, membership.pk)
+        return self.cache_format % {"scope": self.scope, "ident": member_ident(membership.pk)}
 
 
 class TicketCreateThrottle(MembershipWriteThrottle):
@@ -79,16 +79,15 @@ class TicketReplyThrottle(MembershipWriteThrottle):
     scope = "ticket_reply"
 
 
-def member_cache_key(scope: str, membership_id: int) -> str:
-    return f"throttle_{scope}_member_{membership_id}"
+def member_ident(membership_id: int) -> str:
+    """A member's bucket: the same for the API's throttle and a page's (one limit, either door)."""
+    return f"member_{membership_id}"
 
 
 def member_rate_wait(request: HttpRequest, scope: str) -> int | None:
-    """`page_rate_wait` for a page behind a tenant door: per `request.membership`."""
-    throttle = _PageThrottle(scope, member=True)
-    if throttle.allow_request(request, None):
-        return None
-    return max(1, int(throttle.wait() or 1))
+    """`page_rate_wait` for a page behind a tenant door: per `request.membership`, in the same
+    bucket as the API's (one limit, whichever door is used)."""
+    return page_rate_wait(request, scope, ident=member_ident(request.membership.pk))
 
 
 def page_rate_wait(request: HttpRequest, scope: str, *, ident: str | None = None) -> int | None:
@@ -103,13 +102,10 @@ def page_rate_wait(request: HttpRequest, scope: str, *, ident: str | None = None
 
 
 class _PageThrottle(FailOpenMixin, SimpleRateThrottle):
-    def __init__(self, scope: str, *, member: bool = False, ident: str | None = None):
-        self.scope, self.member, self.ident = scope, member, ident
+    def __init__(self, scope: str, *, ident: str | None = None):
+        self.scope, self.ident = scope, ident
         super().__init__()
 
     def get_cache_key(self, request, view):
-        if self.ident is not None:
-            return self.cache_format % {"scope": self.scope, "ident": self.ident}
-        if self.member:  # the same bucket as the API's: one limit, whichever door is used
-            return member_cache_key(self.scope, request.membership.pk)
-        return self.cache_format % {"scope": self.scope, "ident": peer_address(request)}
+        ident = self.ident if self.ident is not None else peer_address(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

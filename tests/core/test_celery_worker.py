@@ -20,6 +20,7 @@ from celery.exceptions import AlwaysEagerIgnored
 from django.conf import settings
 from django.db import connection, transaction
 
+from core import emails
 from core.emails import enqueue_email
 from core.models import OutboxMessage
 from tests.core.test_outbox import Inbox
@@ -32,11 +33,11 @@ RESET_SUBJECT = "Set your help desk password"
 
 def email_payload(to: str) -> dict:
     """An outbox email as the help desk stores it: a template and its context."""
-    return {
-        "to": [to],
-        "template": "accounts/email/password_reset",
-        "context": {"user": {"display_name": "Someone", "email": to}, "path": "/x/"},
-    }
+    return emails.email_payload(
+        to=[to],
+        template="accounts/email/password_reset",
+        context={"user": {"display_name": "Someone", "email": to}, "path": "/x/"},
+    )
 
 
 @pytest.fixture

@@ -274,6 +274,23 @@ def test_a_relay_that_dies_between_sending_and_marking_sends_again_once_the_leas
     assert row.delivered_at is not None and row.leased_until is None and row.attempts == 2
 
 
+def test_rows_a_relay_had_no_time_for_are_handed_back_without_costing_an_attempt(db, recorder):
+    keys = [f"slow:{i}" for i in range(4)]
+    pending_rows(*keys)
+    recorder.delay = 1.2  # the relay stops at half the 4 s lease: after the second send
+    with override_settings(OUTBOX_LEASE_SECONDS=4):
+        assert outbox.deliver_many(keys) == 2
+    assert recorder.sent == keys[:2]
+    untried = OutboxMessage.objects.filter(key__in=keys[2:])
+    assert [(row.attempts, row.leased_until, row.delivered_at) for row in untried] == [
+        (0, None, None),
+        (0, None, None),
+    ]
+    recorder.delay = 0.0
+    assert outbox.relay_pending(kinds=["test"]) == (2, 2)  # free again at once, not leased
+    assert sorted(recorder.sent) == sorted(keys)
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_four_relays_at_once_send_every_row_exactly_once(recorder):
