@@ -196,13 +196,10 @@ def tenant_security_update(*, actor: Membership, tenant: Tenant, require_staff_2
         before = locked.require_staff_2fa
         locked.require_staff_2fa = require_staff_2fa
         locked.save(update_fields=["require_staff_2fa"])
-        AuditEntry.objects.create(
-            tenant_id=locked.pk,
-            actor=actor.user,
+        audit_record(
+            actor=actor,
             type=AuditType.SECURITY_CHANGED,
-            object_type=locked._meta.label_lower,
-            object_id=locked.pk,
-            object_repr=str(locked)[:200],
+            obj=locked,
             data={"require_staff_2fa": [before, require_staff_2fa]},
         )
     tenant.require_staff_2fa = require_staff_2fa
@@ -259,10 +256,11 @@ def _membership_values(membership: Membership) -> dict:
 def audit_record(*, actor: Membership | None, type: str, obj, data: dict | None = None) -> None:
     """One entry of the tenant's audit trail, in the caller's transaction.
 
-    `obj` is the tenant-owned thing that changed; its tenant is the entry's.
+    `obj` is the tenant-owned thing that changed (or the tenant itself); its tenant is the
+    entry's.
     """
     AuditEntry.objects.create(
-        tenant_id=obj.tenant_id,
+        tenant_id=obj.pk if isinstance(obj, Tenant) else obj.tenant_id,
         actor=actor.user if actor is not None else None,
         type=type,
         object_type=obj._meta.label_lower,
