@@ -130,10 +130,10 @@ def membership_invite(
         to=[user.email],
         template="accounts/email/invitation",
         context={
-            "user": _person(user),
+            "user": account_emails.person(user),
             "tenant": {"name": tenant.name, "slug": tenant.slug},
             "role": membership.get_role_display(),
-            "invited_by": _person(actor.user),
+            "invited_by": account_emails.person(actor.user),
             # The link itself is made at delivery: the outbox never holds a token.
             "user_id": user.pk,
             "set_password": not user.has_usable_password(),
@@ -268,11 +268,6 @@ def audit_record(*, actor: Membership | None, type: str, obj, data: dict | None 
         object_repr=str(obj)[:200],
         data=data or {},
     )
-
-
-def _person(user: User) -> dict[str, str]:
-    """What an email says about a person (the outbox stores plain JSON)."""
-    return {"display_name": user.display_name, "email": user.email}
 
 
 def _hash(key: str) -> str:
