@@ -2,8 +2,6 @@
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 
 from accounts import redaction
 from accounts.admin_site import tenant_admin_site
@@ -26,12 +24,7 @@ class SecretPatternForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        taken = SecretPattern.objects.exclude(pk=self.instance.pk)
-        if self.instance._state.adding and taken.count() >= redaction.MAX_PATTERNS:
-            raise ValidationError(
-                _("A help desk may have at most %(max)d secret patterns."),
-                params={"max": redaction.MAX_PATTERNS},
-            )
+        redaction.check_room(self.instance)  # the service's own cap, as a form error
         return cleaned
 
 

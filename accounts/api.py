@@ -61,7 +61,7 @@ class TokenView(APIView):
         ):
             raise PermissionDenied(
                 _("Send the current code of your authenticator app as otp (set one up at %s).")
-                % "/accounts/2fa/"
+                % twofactor.VERIFY_PATH
             )
         _instance, token = AuthToken.objects.create(user)
         return Response({"token": token})

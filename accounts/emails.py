@@ -25,7 +25,8 @@ def password_set_path(user: User) -> str:
     return reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
 
 
-def _person(user: User) -> dict[str, str]:
+def person(user: User) -> dict[str, str]:
+    """What an email says about a person (the outbox stores plain JSON)."""
     return {"display_name": user.display_name, "email": user.email}
 
 
@@ -38,7 +39,7 @@ def password_reset_context(context: dict[str, Any]) -> dict[str, Any] | None:
     user = _active_user(context)
     if user is None:  # deleted or deactivated since: no link for an account that cannot log in
         return None
-    return {"user": _person(user), "path": password_set_path(user)}
+    return {"user": person(user), "path": password_set_path(user)}
 
 
 @register_builder(INVITATION)

@@ -80,6 +80,18 @@ def check_name(name: str) -> None:
         raise ValidationError(_("This name is used by a built-in kind; choose another."))
 
 
+def check_room(pattern: SecretPattern) -> None:
+    """A new pattern must fit under its tenant's MAX_PATTERNS (`pattern.tenant_id` is set)."""
+    if not pattern._state.adding:
+        return
+    others = SecretPattern.objects.filter(tenant_id=pattern.tenant_id).exclude(pk=pattern.pk)
+    if others.count() >= MAX_PATTERNS:
+        raise ValidationError(
+            _("A help desk may have at most %(max)d secret patterns."),
+            params={"max": MAX_PATTERNS},
+        )
+
+
 @transaction.atomic
 def secret_pattern_save(
     *, actor: Membership | None, tenant: Tenant, pattern: SecretPattern
@@ -92,12 +104,7 @@ def secret_pattern_save(
     check_pattern(pattern.pattern)
     # The lock orders concurrent saves of one tenant, so the cap holds under a race.
     Tenant.objects.select_for_update().filter(pk=tenant.pk).first()
-    others = SecretPattern.objects.filter(tenant=tenant).exclude(pk=pattern.pk)
-    if pattern._state.adding and others.count() >= MAX_PATTERNS:
-        raise ValidationError(
-            _("A help desk may have at most %(max)d secret patterns."),
-            params={"max": MAX_PATTERNS},
-        )
+    check_room(pattern)
     pattern.save()
     _bump(tenant)
     audit_record(

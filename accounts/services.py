@@ -130,10 +130,10 @@ def membership_invite(
         to=[user.email],
         template="accounts/email/invitation",
         context={
-            "user": _person(user),
+            "user": account_emails.person(user),
             "tenant": {"name": tenant.name, "slug": tenant.slug},
             "role": membership.get_role_display(),
-            "invited_by": _person(actor.user),
+            "invited_by": account_emails.person(actor.user),
             # The link itself is made at delivery: the outbox never holds a token.
             "user_id": user.pk,
             "set_password": not user.has_usable_password(),
@@ -196,13 +196,10 @@ def tenant_security_update(*, actor: Membership, tenant: Tenant, require_staff_2
         before = locked.require_staff_2fa
         locked.require_staff_2fa = require_staff_2fa
         locked.save(update_fields=["require_staff_2fa"])
-        AuditEntry.objects.create(
-            tenant_id=locked.pk,
-            actor=actor.user,
+        audit_record(
+            actor=actor,
             type=AuditType.SECURITY_CHANGED,
-            object_type=locked._meta.label_lower,
-            object_id=locked.pk,
-            object_repr=str(locked)[:200],
+            obj=locked,
             data={"require_staff_2fa": [before, require_staff_2fa]},
         )
     tenant.require_staff_2fa = require_staff_2fa
@@ -259,10 +256,11 @@ def _membership_values(membership: Membership) -> dict:
 def audit_record(*, actor: Membership | None, type: str, obj, data: dict | None = None) -> None:
     """One entry of the tenant's audit trail, in the caller's transaction.
 
-    `obj` is the tenant-owned thing that changed; its tenant is the entry's.
+    `obj` is the tenant-owned thing that changed (or the tenant itself); its tenant is the
+    entry's.
     """
     AuditEntry.objects.create(
-        tenant_id=obj.tenant_id,
+        tenant_id=obj.pk if isinstance(obj, Tenant) else obj.tenant_id,
         actor=actor.user if actor is not None else None,
         type=type,
         object_type=obj._meta.label_lower,
@@ -270,11 +268,6 @@ def audit_record(*, actor: Membership | None, type: str, obj, data: dict | None 
         object_repr=str(obj)[:200],
         data=data or {},
     )
-
-
-def _person(user: User) -> dict[str, str]:
-    """What an email says about a person (the outbox stores plain JSON)."""
-    return {"display_name": user.display_name, "email": user.email}
 
 
 def _hash(key: str) -> str:

@@ -17,8 +17,6 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from core.api.throttling import RATE_MESSAGE  # noqa: F401 (the pages' message, re-exported)
-
 LOCKOUT_MESSAGE = gettext_lazy("Too many failed login attempts. Try again in 15 minutes.")
 
 

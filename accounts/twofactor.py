@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Membership, Role
 from accounts.tenancy import all_tenants
-from core.api.throttling import page_rate_wait
+from core.api.throttling import RATE_MESSAGE, page_rate_wait
 
 VERIFY_PATH = "/accounts/2fa/"
 EXEMPT = (VERIFY_PATH, "/accounts/logout/", "/static/", "/healthz", "/favicon")
@@ -33,25 +33,22 @@ TENANT_PATH = re.compile(r"^/(?:api/v1/)?t/([^/]+)/")
 NEEDED = gettext_lazy("Confirm your login with your authenticator app first.")
 
 
-def tenant_requires_it(user, slug: str) -> bool:
-    """Is `user` an admin or agent of tenant `slug`, and does that tenant require 2FA?"""
+def _staff_where_required(user, **where) -> bool:
+    """Is `user` an admin or agent of a tenant (narrowed by `where`) that requires 2FA?"""
     with all_tenants():  # before any scope: the door has not run yet
         return Membership.objects.filter(
-            user=user,
-            tenant__slug=slug,
-            tenant__require_staff_2fa=True,
-            role__in=[Role.ADMIN, Role.AGENT],
+            user=user, tenant__require_staff_2fa=True, role__in=[Role.ADMIN, Role.AGENT], **where
         ).exists()
+
+
+def tenant_requires_it(user, slug: str) -> bool:
+    """Is `user` an admin or agent of tenant `slug`, and does that tenant require 2FA?"""
+    return _staff_where_required(user, tenant__slug=slug)
 
 
 def required_anywhere(user) -> bool:
     """Must `user` pass a second factor somewhere (the API token login asks for it then)?"""
-    if user.is_superuser:
-        return True
-    with all_tenants():
-        return Membership.objects.filter(
-            user=user, tenant__require_staff_2fa=True, role__in=[Role.ADMIN, Role.AGENT]
-        ).exists()
+    return user.is_superuser or _staff_where_required(user)
 
 
 def token_code_valid(user, code: str | None) -> bool:
@@ -122,7 +119,7 @@ def second_factor(request):
         # Per person: whoever has the password must not get a million guesses from a botnet.
         wait = page_rate_wait(request, "second_factor", ident=f"user-{user.pk}")
         if wait is not None:
-            form.add_error(None, _("Too many requests. Try again in a few minutes."))
+            form.add_error(None, RATE_MESSAGE)
             status = 429
         elif form.is_valid() and device.verify_token(form.cleaned_data["code"].strip()):
             if enrolling:

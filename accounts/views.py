@@ -16,8 +16,7 @@ from accounts.doors import TenantPageMixin
 from accounts.forms import EmailLoginForm, OutboxPasswordResetForm
 from accounts.models import Role
 from accounts.selectors import memberships_of
-from accounts.throttle import RATE_MESSAGE
-from core.api.throttling import page_rate_wait
+from core.api.throttling import RATE_MESSAGE, page_rate_wait
 
 
 class PageThrottleMixin:

@@ -239,13 +239,14 @@ def _replace_targets(plan: SupportPlan, targets: list[TargetSpec]) -> dict[str, 
     """Upsert by priority; returns what changed per priority."""
     have = {t.priority: t for t in Target.objects.filter(plan=plan)}
     changed: dict[str, dict] = {}
+    created: list[Target] = []
     updated: list[Target] = []
     for spec in targets:
         values = {**spec.minutes(), "around_the_clock": spec.around_the_clock}
         row = have.pop(spec.priority, None)
         if row is None:
-            Target.objects.create(
-                tenant_id=plan.tenant_id, plan=plan, priority=spec.priority, **values
+            created.append(
+                Target(tenant_id=plan.tenant_id, plan=plan, priority=spec.priority, **values)
             )
             changed[spec.priority] = values
             continue
@@ -255,10 +256,10 @@ def _replace_targets(plan: SupportPlan, targets: list[TargetSpec]) -> dict[str, 
                 setattr(row, key, value)
             updated.append(row)
             changed[spec.priority] = diff
+    Target.objects.bulk_create(created)
     Target.objects.bulk_update(updated, _TARGET_FIELDS)
-    for priority, row in have.items():
-        row.delete()
-        changed[priority] = {"removed": True}
+    Target.objects.filter(pk__in=[row.pk for row in have.values()]).delete()
+    changed.update({priority: {"removed": True} for priority in have})
     return changed
 
 
