@@ -233,7 +233,9 @@ OUTBOX_NUDGE_DELAY_MS = env.int("OUTBOX_NUDGE_DELAY_MS", default=20)
 # whose relay died between sending and marking is sent again.
 OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
 # Tries before a message is dead-lettered (shown in the platform admin, which can retry it).
-OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+# Backoff doubles up to 30 minutes, so 160 tries span about three days: an SMTP or Redis outage
+# of a weekend still delivers by itself (CONTRACT section 5: nothing is lost while they are down).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=160)
 # Delivered rows are kept this long (to look up what was sent), then pruned by the beat sweep.
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
 # Seconds a live event may take to reach the channel layer before it is given up.
