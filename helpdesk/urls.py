@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("accounts.urls")),
     path("", include("tickets.urls")),
+    path("", include("chat.urls")),
 ]
 
 handler400 = "core.views.bad_request"

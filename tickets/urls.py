@@ -1,10 +1,19 @@
 from django.urls import path
 
 from tickets import views
+from tickets.agent import queue, reports, workspace
 
 app_name = "tickets"
 
 urlpatterns = [
+    # The agents' workspace (templates/agent/); the chat console is chat.urls.
+    path("t/<slug:tenant>/agent/", queue.QueueView.as_view(), name="agent_queue"),
+    path(
+        "t/<slug:tenant>/agent/tickets/<int:number>/",
+        workspace.WorkspaceView.as_view(),
+        name="agent_ticket",
+    ),
+    path("t/<slug:tenant>/agent/reports/", reports.ReportsView.as_view(), name="agent_reports"),
     path("t/<slug:tenant>/portal/", views.PortalView.as_view(), name="portal"),
     path("t/<slug:tenant>/portal/new/", views.NewTicketView.as_view(), name="new"),
     path("t/<slug:tenant>/tickets/<int:number>/", views.TicketPageView.as_view(), name="ticket"),

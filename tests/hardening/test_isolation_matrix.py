@@ -72,6 +72,10 @@ ROUTES: dict[str, Route] = {
     "api/v1/t/<slug:tenant>/calendars/<int:calendar_id>/": STAFF_API,
     "api/v1/t/<slug:tenant>/reports/sla/": STAFF_API,
     "ws/t/<slug:tenant>/queue/": STAFF_SOCKET,
+    "t/<slug:tenant>/agent/": Route("page", staff_only=True),
+    "t/<slug:tenant>/agent/tickets/<int:number>/": Route("page", staff_only=True),
+    "t/<slug:tenant>/agent/reports/": Route("page", staff_only=True),
+    "t/<slug:tenant>/agent/chats/": Route("page", staff_only=True),
     "t/<slug:tenant>/admin/sla/supportplan/<path:object_id>/preview/": ADMIN,
 }
 
