@@ -146,6 +146,22 @@ class Ticket(TenantOwned):
         indexes = [
             # The agent queue by earliest SLA due time (closed tickets have none: they sort last).
             models.Index(fields=["tenant", "sla_due_at", "number"], name="ticket_queue_due"),
+            # The dashboard's order (tickets/queue.py): breached first, then soonest due, then
+            # no clock; one partial index for every open ticket, one per status for its view.
+            models.Index(
+                fields=["tenant", "-sla_breached", "sla_due_at", "number"],
+                name="ticket_queue_urgency",
+                condition=~Q(status="closed"),
+            ),
+            models.Index(
+                fields=["tenant", "status", "-sla_breached", "sla_due_at", "number"],
+                name="ticket_status_urgency",
+            ),
+            models.Index(
+                fields=["tenant", "sla_due_at", "number"],
+                name="ticket_at_risk",
+                condition=Q(sla_at_risk=True, sla_breached=False) & ~Q(status="closed"),
+            ),
             models.Index(fields=["tenant", "-created_at"], name="ticket_created"),
             models.Index(fields=["tenant", "status", "-created_at"], name="ticket_status"),
             models.Index(fields=["tenant", "requester", "-created_at"], name="ticket_requester"),
@@ -182,6 +198,24 @@ class Ticket(TenantOwned):
     @property
     def requester_email(self) -> str:
         return self.requester.email if self.requester_id else self.contact_email
+
+
+class QueueCount(TenantOwned):
+    """Deltas of the open-ticket counts by the keys the dashboard's ready views group by.
+
+    Written by a PostgreSQL trigger on every insert, update or delete of a ticket that moves it
+    between keys (migration 0006), in the ticket's own transaction, as appended rows (+1 / -1):
+    no counter row is updated in place, so concurrent ticket changes never wait on (or deadlock
+    over) a shared counter. `tickets.queue.view_counts` sums them and folds them together now
+    and then. SQLite has no trigger here: it counts the tickets instead (development only).
+    """
+
+    tier = models.PositiveSmallIntegerField()
+    assignee_id = models.IntegerField(null=True)
+    status = models.CharField(max_length=24)
+    breached = models.BooleanField()
+    at_risk = models.BooleanField()
+    n = models.IntegerField()
 
 
 class AuthorRole(models.TextChoices):

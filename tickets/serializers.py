@@ -56,6 +56,10 @@ class SlaOut(serializers.Serializer):
     next_response_breached = serializers.BooleanField(source="sla_next_response_breached")
     resolution_breached = serializers.BooleanField(source="sla_resolution_breached")
     paused = serializers.BooleanField(source="sla_paused")
+    # The clocks' summary the queue sorts and badges by (extensions of CONTRACT section 4).
+    due = serializers.DateTimeField(source="sla_due_at", allow_null=True)
+    breached = serializers.BooleanField(source="sla_breached")
+    at_risk = serializers.BooleanField(source="sla_at_risk")
 
 
 class TicketOut(serializers.ModelSerializer):

@@ -1,10 +1,169 @@
-"""The queue dashboard at /t/<tenant>/agent/ (issue 10)."""
+"""The queue dashboard at /t/<tenant>/agent/ (issue 10).
 
+GET: the tickets of the filters in the URL (a bookmarkable GET form), most urgent first, with
+the ready views and their counts. POST: a bulk action (assign, status, priority) on the ticked
+tickets, through the same services and policy as the API, each ticket on its own with its own
+result. Live updates come over the queue socket (static/agent/queue.js).
+"""
+
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpResponseRedirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
+from accounts.actors import Member
+from core.errors import ServiceError
+from sla.models import SupportPlan
+from sla.priorities import Priority
+from tickets import queue, services
 from tickets.agent.doors import AgentPageMixin
+from tickets.agent.queue_forms import BulkForm, FilterForm
+from tickets.models import Channel, Status
+from tickets.selectors import Roster, categories
+from tickets.serializers import queue_row
+
+VIEW_LABELS = {
+    "my_open": gettext_lazy("My open"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "at_risk": gettext_lazy("At risk"),
+    "breached": gettext_lazy("Breached"),
+    "awaiting_customer": gettext_lazy("Awaiting customer"),
+    "all_open": gettext_lazy("All open"),
+}
+
+
+def _plans() -> QuerySet:
+    return SupportPlan.objects.order_by("name").values_list("name", flat=True)
 
 
 class QueueView(AgentPageMixin, TemplateView):
     template_name = "agent/queue.html"
     extra_context = {"agent_section": "queue"}
+
+    def choices(self) -> dict:
+        """What the filters offer: one query each for categories, staff and plans."""
+        staff = sorted(Roster().staff, key=lambda member: member.email)
+        return {
+            "categories": [(c.slug, c.name) for c in categories()],
+            "agents": [member.email for member in staff],
+            "plans": list(_plans()),
+        }
+
+    def get_context_data(self, bulk_results=None, **kwargs):
+        choices = self.choices()
+        form = FilterForm(self.request.GET or None, **choices)
+        filters = form.filters() if form.is_bound and form.is_valid() else queue.Filters()
+        page = form.page() if form.is_bound and form.is_valid() else 1
+        tickets = queue.dashboard_tickets(self.membership, filters)
+        start = (page - 1) * queue.PAGE_SIZE
+        rows = list(tickets[start : start + queue.PAGE_SIZE + 1])
+        has_next = len(rows) > queue.PAGE_SIZE
+        rows = rows[: queue.PAGE_SIZE]
+        counts = queue.view_counts(self.membership)
+        view = filters.as_view()
+        if view is not None:
+            total, exact = counts[view], True
+        else:
+            total, exact = queue.capped_count(tickets)
+        return super().get_context_data(
+            form=form,
+            filters=filters,
+            current_view=view,
+            views=[(name, VIEW_LABELS[name], counts[name]) for name in queue.VIEWS],
+            view_counts=counts,
+            tickets=rows,
+            rows=[queue_row(ticket) for ticket in rows],
+            page=page,
+            has_next=has_next,
+            first=start + 1,
+            last=start + len(rows),
+            total=total,
+            total_exact=exact,
+            bulk=BulkForm(agents=choices["agents"]),
+            agents=choices["agents"],
+            prev_query=self.page_query(page - 1),
+            next_query=self.page_query(page + 1),
+            bulk_results=bulk_results,
+            labels=self.labels(choices),
+            now=timezone.now(),
+            **kwargs,
+        )
+
+    def page_query(self, page: int) -> str:
+        query = self.request.GET.copy()
+        query["page"] = str(page)
+        return query.urlencode()
+
+    def labels(self, choices: dict) -> dict:
+        """What the script shows for a row's values (rows carry values, pages render them)."""
+        return {
+            "status": dict(Status.choices),
+            "priority": dict(Priority.choices),
+            "channel": dict(Channel.choices),
+            "category": dict(choices["categories"]),
+            "text": {
+                "overdue": _("overdue %(time)s"),
+                "due_in": _("in %(time)s"),
+                "breached": _("Breached"),
+                "at_risk": _("At risk"),
+                "paused": _("Paused"),
+                "no_clock": _("No clock"),
+                "nobody": _("Unassigned"),
+                "tenant_time": _("%(time)s (%(zone)s)"),
+                "your_time": _("your time: %(time)s"),
+                "live": _("Live"),
+                "offline": _("Offline: reconnecting…"),
+                "new_row": _("New or changed"),
+                "no_row_selected": _("Select a row with j or k first."),
+            },
+        }
+
+    def post(self, request, *args, **kwargs):
+        """A bulk action: every ticked ticket through the services, each with its result."""
+        choices = self.choices()
+        form = BulkForm(request.POST, agents=choices["agents"])
+        if not form.is_valid():
+            results = [(None, False, error) for errors in form.errors.values() for error in errors]
+            return self.render_to_response(self.get_context_data(bulk_results=results), status=400)
+        results = self.apply(form.cleaned_data)
+        if all(ok for _number, ok, _text in results):
+            # All done: back to the same view (a reload then repeats nothing).
+            messages.success(request, _("Done for %(n)d ticket(s).") % {"n": len(results)})
+            return HttpResponseRedirect(self.request.get_full_path())
+        return self.render_to_response(self.get_context_data(bulk_results=results))
+
+    def apply(self, data: dict) -> list[tuple[int | None, bool, str]]:
+        actor = Member(self.membership)
+        numbers = data["tickets"]
+        found = {
+            t.number: t
+            for t in queue.dashboard_tickets(self.membership, queue.Filters(status="any")).filter(
+                number__in=numbers
+            )
+        }
+        results = []
+        for number in numbers:
+            ticket = found.get(number)
+            if ticket is None:
+                results.append((number, False, _("No such ticket in your queue.")))
+                continue
+            try:
+                self.apply_one(actor, ticket, data["action"], data["value"])
+            except ServiceError as error:
+                results.append((number, False, str(error.detail)))
+            else:
+                results.append((number, True, _("Done.")))
+        return results
+
+    def apply_one(self, actor: Member, ticket, action: str, value: str) -> None:
+        if action == "assign_me":
+            services.ticket_take(actor=actor, ticket=ticket)
+        elif action == "assign":
+            services.ticket_change(actor=actor, ticket=ticket, assignee_email=value or None)
+        elif action == "status":
+            services.ticket_change(actor=actor, ticket=ticket, status=value)
+        elif action == "priority":
+            services.ticket_change(actor=actor, ticket=ticket, priority=value)

@@ -1,0 +1,104 @@
+"""The dashboard's forms: the filters (a GET form: the URL is the view) and the bulk action."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sla.priorities import Priority
+from tickets import queue
+from tickets.models import Channel, Status
+
+ANY = [("", _("Any"))]
+MAX_BULK = 100
+
+
+class FilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label=_("Search"))
+    status = forms.ChoiceField(
+        required=False,
+        label=_("Status"),
+        choices=[("", _("Open")), *Status.choices, ("any", _("Any, closed too"))],
+    )
+    priority = forms.ChoiceField(required=False, label=_("Priority"))
+    category = forms.ChoiceField(required=False, label=_("Category"))
+    assignee = forms.ChoiceField(required=False, label=_("Assignee"))
+    tier = forms.TypedChoiceField(
+        required=False,
+        label=_("Tier"),
+        coerce=int,
+        empty_value=None,
+        choices=[*ANY, ("1", "1"), ("2", "2"), ("3", "3")],
+    )
+    plan = forms.ChoiceField(required=False, label=_("Plan"))
+    channel = forms.ChoiceField(required=False, label=_("Channel"))
+    breached = forms.BooleanField(required=False, label=_("Breached"))
+    at_risk = forms.BooleanField(required=False, label=_("At risk"))
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+
+    def __init__(self, *args, categories=(), agents=(), plans=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = [*ANY, *Priority.choices]
+        self.fields["category"].choices = [*ANY, *categories]
+        self.fields["assignee"].choices = [
+            ("", _("Anyone")),
+            ("me", _("Me")),
+            ("none", _("Nobody")),
+            *[(email, email) for email in agents],
+        ]
+        self.fields["plan"].choices = [*ANY, *[(name, name) for name in plans]]
+        self.fields["channel"].choices = [*ANY, *Channel.choices]
+
+    def clean_assignee(self) -> str:
+        value = self.cleaned_data["assignee"]
+        return "" if value == "anyone" else value
+
+    def filters(self) -> queue.Filters:
+        data = dict(self.cleaned_data)
+        data.pop("page", None)
+        return queue.Filters(**data)
+
+    def page(self) -> int:
+        return self.cleaned_data.get("page") or 1
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [
+        ("assign_me", _("Assign to me")),
+        ("assign", _("Assign to…")),
+        ("status", _("Set status")),
+        ("priority", _("Set priority")),
+    ]
+    tickets = forms.TypedMultipleChoiceField(coerce=int, label=_("Tickets"))
+    action = forms.ChoiceField(choices=ACTIONS, label=_("Action"))
+    value = forms.CharField(required=False, max_length=254, label=_("Value"))
+
+    def __init__(self, *args, agents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agents = list(agents)
+        self.fields["tickets"].error_messages["required"] = _(
+            "Tick at least one ticket (the box at the start of its row)."
+        )
+
+    def clean_tickets(self) -> list[int]:
+        numbers = list(dict.fromkeys(self.cleaned_data["tickets"]))
+        if len(numbers) > MAX_BULK:
+            raise forms.ValidationError(
+                _("At most %(n)d tickets at once.") % {"n": MAX_BULK}, code="too_many"
+            )
+        return numbers
+
+    def full_clean(self):
+        # The ticked numbers are checked against the queue by the view, one by one.
+        raw = self.data.getlist("tickets") if hasattr(self.data, "getlist") else []
+        self.fields["tickets"].choices = [(n, n) for n in raw if str(n).isascii() and str(n).isdigit()]
+        super().full_clean()
+
+    def clean(self):
+        data = super().clean()
+        action, value = data.get("action"), data.get("value", "")
+        if action == "status" and value not in Status.values:
+            self.add_error("value", _("Choose the status to set."))
+        elif action == "priority" and value not in Priority.values:
+            self.add_error("value", _("Choose the priority to set."))
+        elif action == "assign" and value and value not in self.agents:
+            self.add_error("value", _("Choose an agent of this help desk."))
+        return data
