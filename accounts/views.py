@@ -64,6 +64,9 @@ class TenantHomeView(TenantPageMixin, TemplateView):
         # project's settings, so accounts names no app above it).
         if self.membership.role == Role.CUSTOMER:
             return redirect(settings.CUSTOMER_HOME_URL, tenant=self.tenant.slug)
+        # Staff land on their queue dashboard.
+        if settings.STAFF_HOME_URL:
+            return redirect(settings.STAFF_HOME_URL, tenant=self.tenant.slug)
         return super().get(request, *args, **kwargs)
 
 

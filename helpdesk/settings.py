@@ -309,6 +309,7 @@ LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # [harden-ops] Where a customer lands in a tenant (the tenant home redirects there).
 CUSTOMER_HOME_URL = "tickets:portal"
+STAFF_HOME_URL = "tickets:agent_queue"  # where agents and admins land in a tenant
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

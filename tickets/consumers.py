@@ -5,7 +5,15 @@ change of the tenant's tickets (sent after commit by whichever process committed
 `?since=ISO` first sends the rows changed since then, or one `{"type": "reset"}` above
 CATCH_UP_LIMIT; a `since` that is not an ISO datetime with an offset gets an error frame
 (`bad_since`) and the socket goes on live without a catch-up.
+
+`{"type": "counts", "views": {...}}`: the ready views' counts for this member (tickets/queue.py),
+sent on connect and then at most once a second, when ticket frames came and the counts changed.
+They are read from the tenant's counters, once per tenant and process for every socket that
+asks within COUNTS_SHARED_FOR (50 dashboards after one change: one read, not 50).
 """
+
+import asyncio
+import time
 
 from django.utils.translation import gettext as _
 
@@ -13,10 +21,18 @@ from accounts.doors import STAFF_ROLES
 from accounts.sockets import TenantSocket, query_param
 from core import live
 from core.timeparse import parse_aware
+from tickets import queue
 from tickets.selectors import changed_since
 from tickets.serializers import queue_row
 
 CATCH_UP_LIMIT = 500
+COUNTS_EVERY = 1.0  # seconds between two counts frames of a socket (CONTRACT section 6)
+COUNTS_SHARED_FOR = 0.2  # seconds a tenant's counter read serves every socket of the process
+COUNTS_DELAY = 0.05  # a burst of frames (a bulk action) makes one counts frame
+
+# (event loop, tenant id) -> (monotonic time of the read, the read): shared by the sockets of
+# this process (a future belongs to one loop; tests run several).
+_tenant_counts: dict[tuple[int, int], tuple[float, asyncio.Future]] = {}
 
 
 class QueueSocket(TenantSocket):
@@ -28,9 +44,13 @@ class QueueSocket(TenantSocket):
         # (rows are idempotent) rather than never.
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.counts_sent: dict | None = None
+        self.counts_at = 0.0
+        self.counts_task: asyncio.Task | None = None
         since = query_param(self.scope, "since")
         if since is not None:
             await self.catch_up(since)
+        await self.send_counts()
 
     async def catch_up(self, since: str) -> None:
         try:
@@ -54,12 +74,52 @@ class QueueSocket(TenantSocket):
         return [queue_row(ticket) for ticket in tickets]
 
     async def disconnect(self, code) -> None:
+        if getattr(self, "counts_task", None) is not None:
+            self.counts_task.cancel()
         if self.tenant is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def tenant_counts(self) -> list:
+        """The tenant's counter rows, read at most once per COUNTS_SHARED_FOR in this process."""
+        tenant_id = self.tenant.pk
+        key = (id(asyncio.get_running_loop()), tenant_id)
+        cached = _tenant_counts.get(key)
+        if cached is None or time.monotonic() - cached[0] > COUNTS_SHARED_FOR:
+            read = asyncio.ensure_future(self.db(queue.count_rows, tenant_id))
+            _tenant_counts[key] = cached = (time.monotonic(), read)
+            rows, pieces = await asyncio.shield(read)
+            if pieces > queue.COMPACT_ABOVE:  # the reader that read folds them together
+                await self.db(queue.compact_counts, tenant_id)
+            return rows
+        rows, _pieces = await asyncio.shield(cached[1])
+        return rows
+
+    async def send_counts(self) -> None:
+        member = self.membership
+        rows = await self.tenant_counts()
+        views = queue.views_from_rows(
+            rows, user_id=member.user_id, tier=None if member.is_admin else member.tier
+        )
+        if views != self.counts_sent:
+            self.counts_sent, self.counts_at = views, time.monotonic()
+            await self.send_json({"type": "counts", "views": views})
+
+    def counts_soon(self) -> None:
+        if self.counts_task is None or self.counts_task.done():
+            self.counts_task = asyncio.ensure_future(self._counts_later())
+
+    async def _counts_later(self) -> None:
+        wait = max(COUNTS_DELAY, self.counts_at + COUNTS_EVERY - time.monotonic())
+        await asyncio.sleep(wait)
+        await self.send_counts()
 
     async def receive_json(self, content, **kwargs) -> None:
         pass  # agents only listen here
 
     async def live_events(self, message) -> None:
+        tickets = False
         for frame in message["events"]:
             await self.send_json(frame)
+            tickets = tickets or frame.get("type") == "ticket"
+        if tickets:
+            self.counts_soon()

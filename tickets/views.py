@@ -46,6 +46,12 @@ class PortalView(TenantPageMixin, TemplateView):
     template_name = "tickets/portal.html"
     page_size = 25
 
+    def get(self, request, *args, **kwargs):
+        # Agents work from their own dashboard; customers keep the portal.
+        if self.membership.is_staff_member:
+            return redirect("tickets:agent_queue", tenant=self.tenant.slug)
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         # Agents work the queue by SLA urgency; customers see their latest requests first.
         ordering = "due" if self.membership.is_staff_member else "-created_at"

@@ -56,7 +56,7 @@ class QueueView(AgentPageMixin, TemplateView):
         choices = self.choices()
         form = FilterForm(self.request.GET or None, **choices)
         filters = form.filters() if form.is_bound and form.is_valid() else queue.Filters()
-        page = form.page() if form.is_bound and form.is_valid() else 1
+        page = form.page_number() if form.is_bound and form.is_valid() else 1
         tickets = queue.dashboard_tickets(self.membership, filters)
         start = (page - 1) * queue.PAGE_SIZE
         rows = list(tickets[start : start + queue.PAGE_SIZE + 1])

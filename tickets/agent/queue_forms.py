@@ -56,7 +56,7 @@ class FilterForm(forms.Form):
         data.pop("page", None)
         return queue.Filters(**data)
 
-    def page(self) -> int:
+    def page_number(self) -> int:
         return self.cleaned_data.get("page") or 1
 
 

@@ -1,0 +1,1 @@
+from tests.tickets.conftest import desks  # noqa: F401  the desks with plans and categories
