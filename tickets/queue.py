@@ -20,7 +20,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
 from accounts.models import Membership
-from tickets.models import OPEN_STATUSES, QueueCount, Status, Ticket
+from tickets.models import OPEN_STATUSES, Message, QueueCount, Status, Ticket
 from tickets.selectors import visible_tickets
 
 PAGE_SIZE = 50
@@ -117,14 +117,6 @@ def dashboard_tickets(member: Membership, filters: Filters) -> QuerySet[Ticket]:
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def prefix_query(text: str) -> str | None:
-    """A tsquery of every word as a prefix (`'acme':* & '42':*`), or None without a word.
-
-    Built from word characters only, each quoted, so nothing a user types is tsquery syntax."""
-    words = [word.lower() for word in WORD.findall(text)][:8]
-    return " & ".join(f"'{word}':*" for word in words) or None
-
-
 TICKET_VECTOR = (
     "to_tsvector('simple'::regconfig, "
     "reference || ' ' || subject || ' ' || description || ' ' || contact_email)"
@@ -135,28 +127,34 @@ MESSAGE_VECTOR = "to_tsvector('simple'::regconfig, body)"
 def search(tickets: QuerySet[Ticket], member: Membership, text: str) -> QuerySet[Ticket]:
     text = text.strip()[:200]
     if connection.vendor != "postgresql":
-        return tickets.filter(
-            Q(reference__icontains=text)
-            | Q(subject__icontains=text)
-            | Q(description__icontains=text)
-            | Q(contact_email__icontains=text)
-            | Q(requester__email__icontains=text)
-            | Q(messages__body__icontains=text)
-        ).distinct()
-    query = prefix_query(text)
-    if query is None:
+        for word in text.split()[:8]:  # every word, anywhere
+            tickets = tickets.filter(
+                Q(reference__icontains=word)
+                | Q(subject__icontains=word)
+                | Q(description__icontains=word)
+                | Q(contact_email__icontains=word)
+                | Q(requester__email__icontains=word)
+                | Q(id__in=Message.objects.filter(body__icontains=word).values("ticket_id"))
+            )
+        return tickets
+    if not WORD.search(text):
         return tickets.none()
     tenant_id = member.tenant_id
-    # One UNION of ids, each part through its own index: the tickets' text, their threads, and
-    # the tickets of requesters whose email starts with what was typed.
+    # The words as PostgreSQL's parser reads them (so "ACME-42" is what the index holds), each a
+    # prefix: one UNION of ids, each part through its own index: the tickets' text, their
+    # threads, and the tickets of requesters whose email starts with what was typed.
+    words = (
+        "(SELECT to_tsquery('simple'::regconfig, string_agg(quote_literal(lexeme) || ':*', ' & '))"
+        " FROM unnest(to_tsvector('simple'::regconfig, %s)))"
+    )
     matching = RawSQL(
         f"SELECT id FROM tickets_ticket WHERE tenant_id = %s"  # noqa: S608 (constant SQL)
-        f" AND {TICKET_VECTOR} @@ to_tsquery('simple'::regconfig, %s)"
+        f" AND {TICKET_VECTOR} @@ {words}"
         f" UNION SELECT ticket_id FROM tickets_message WHERE tenant_id = %s"
-        f" AND {MESSAGE_VECTOR} @@ to_tsquery('simple'::regconfig, %s)"
+        f" AND {MESSAGE_VECTOR} @@ {words}"
         " UNION SELECT t.id FROM tickets_ticket t JOIN accounts_user u ON u.id = t.requester_id"
         " WHERE t.tenant_id = %s AND u.email ILIKE %s",
-        [tenant_id, query, tenant_id, query, tenant_id, _like_prefix(text)],
+        [tenant_id, text, tenant_id, text, tenant_id, _like_prefix(text)],
     )
     return tickets.filter(id__in=matching)
 
