@@ -15,8 +15,9 @@ def test_a_person_with_one_tenant_lands_in_it(client, acme):
     response = client.post(
         "/accounts/login/", {"username": acme.agent.email, "password": PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == "/t/acme/"
-    assert b"Acme help desk" in response.content
+    # Staff land on their queue dashboard (issue 10), customers on their requests.
+    assert [url for url, _ in response.redirect_chain][-2:] == ["/t/acme/", "/t/acme/agent/"]
+    assert b"Queue" in response.content and b"Acme" in response.content
     assert b"Agent" in response.content
 
 
@@ -32,7 +33,7 @@ def test_a_person_with_several_tenants_picks_one(client, acme, globex):
 
 def test_the_tenant_page_shows_name_and_role(client, acme):
     login(client, acme.tier2)
-    response = client.get("/t/acme/")
+    response = client.get("/t/acme/", follow=True)
     assert response.status_code == 200
     assert b"Agent" in response.content and b"tier 2" in response.content
 

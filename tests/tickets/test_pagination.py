@@ -53,3 +53,22 @@ def test_a_page_size_below_1_is_a_400_with_a_reason(desks, size):
     response = api_client(acme.agent).get(f"{T}/tickets/?page_size={size}")
     assert response.status_code == 400
     assert "page_size" in response.json()
+
+
+def test_above_10000_the_count_is_an_estimate_and_pages_still_work(desks, monkeypatch):
+    """The count stops at the cap (CONTRACT section 4); pages past it are found by their rows."""
+    from core.api import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 20)
+    acme, globex = desks
+    bulk_tickets(acme, 130)
+    bulk_tickets(globex, 7)
+    client = api_client(acme.agent)
+    body = client.get(f"{T}/tickets/?page_size=50").json()
+    assert body["count_exact"] is False and body["count"] >= 21
+    assert len(body["results"]) == 50 and "page=2" in body["next"]
+    last = client.get(f"{T}/tickets/?page_size=50&page=3").json()
+    assert len(last["results"]) == 30 and last["next"] is None
+    assert client.get(f"{T}/tickets/?page_size=50&page=4").status_code == 404
+    exact = client.get(f"{T}/tickets/?page_size=50&status=closed").json()
+    assert exact["count"] == 0 and "count_exact" not in exact
