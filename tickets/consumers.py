@@ -7,7 +7,8 @@ CATCH_UP_LIMIT; a `since` that is not an ISO datetime with an offset gets an err
 (`bad_since`) and the socket goes on live without a catch-up.
 
 `{"type": "counts", "views": {...}}`: the ready views' counts for this member (tickets/queue.py),
-sent on connect and then at most once a second, when ticket frames came and the counts changed.
+at most once a second, when ticket frames came and the counts changed; with `?counts=1` (the
+dashboard, which may have missed changes while disconnected) also once on connect.
 They are read from the tenant's counters, once per tenant and process for every socket that
 asks within COUNTS_SHARED_FOR (50 dashboards after one change: one read, not 50).
 """
@@ -50,7 +51,8 @@ class QueueSocket(TenantSocket):
         since = query_param(self.scope, "since")
         if since is not None:
             await self.catch_up(since)
-        await self.send_counts()
+        # `?counts=1` (the dashboard): the counts now, then on change; otherwise on change only.
+        await self.send_counts(silently=query_param(self.scope, "counts") != "1")
 
     async def catch_up(self, since: str) -> None:
         try:
@@ -94,7 +96,7 @@ class QueueSocket(TenantSocket):
         rows, _pieces = await asyncio.shield(cached[1])
         return rows
 
-    async def send_counts(self) -> None:
+    async def send_counts(self, *, silently: bool = False) -> None:
         member = self.membership
         rows = await self.tenant_counts()
         views = queue.views_from_rows(
@@ -102,7 +104,8 @@ class QueueSocket(TenantSocket):
         )
         if views != self.counts_sent:
             self.counts_sent, self.counts_at = views, time.monotonic()
-            await self.send_json({"type": "counts", "views": views})
+            if not silently:
+                await self.send_json({"type": "counts", "views": views})
 
     def counts_soon(self) -> None:
         if self.counts_task is None or self.counts_task.done():

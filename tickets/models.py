@@ -211,7 +211,7 @@ class QueueCount(TenantOwned):
     """
 
     tier = models.PositiveSmallIntegerField()
-    assignee_id = models.IntegerField(null=True)
+    assignee_id = models.BigIntegerField(null=True)
     status = models.CharField(max_length=24)
     breached = models.BooleanField()
     at_risk = models.BooleanField()

@@ -197,7 +197,7 @@ let delay = 1000;
 
 function connect() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const url = `${scheme}//${location.host}/ws/t/${data.tenant}/queue/?since=${encodeURIComponent(since)}`;
+  const url = `${scheme}//${location.host}/ws/t/${data.tenant}/queue/?counts=1&since=${encodeURIComponent(since)}`;
   const socket = new WebSocket(url);
   socket.addEventListener("open", () => {
     delay = 1000;

@@ -157,9 +157,9 @@ def test_each_demo_user_lands_in_their_tenant_with_their_role(
     if organization:  # a customer lands on their requests (issue 15)
         assert page.url == f"{server}/t/{slug}/portal/"
         assert page.locator("h1").inner_text() == "My requests"
-    else:
-        assert page.url == f"{server}/t/{slug}/"
-        assert page.locator("h1").inner_text() == f"{tenant} help desk"
+    else:  # staff land on their queue dashboard (issue 10)
+        assert page.url == f"{server}/t/{slug}/agent/"
+        assert page.locator("h1").inner_text() == "Queue"
     assert page.locator(".brand").inner_text() == tenant
     assert page.get_by_test_id("role").inner_text() == role
     assert email in page.locator("main").inner_text()

@@ -57,7 +57,7 @@ def test_a_superuser_needs_the_second_factor_for_the_platform_admin(db, time_mac
 
 def test_tenant_pages_do_not_ask_for_it_unless_the_tenant_requires_it(client, acme):
     login(client, acme.agent)
-    assert client.get("/t/acme/portal/").status_code == 200
+    assert client.get("/t/acme/agent/").status_code == 200
 
 
 def test_a_tenant_admin_requires_it_of_admins_and_agents_only(acme, globex):
@@ -72,18 +72,18 @@ def test_a_tenant_admin_requires_it_of_admins_and_agents_only(acme, globex):
 
     agent = Client()
     login(agent, acme.agent)
-    assert agent.get("/t/acme/portal/")["Location"].startswith("/accounts/2fa/?next=")
+    assert agent.get("/t/acme/agent/")["Location"].startswith("/accounts/2fa/?next=")
     api = agent.get("/api/v1/t/acme/tickets/")
     assert api.status_code == 403 and "authenticator" in api.json()["detail"]
-    enrol(agent, acme.agent, "/t/acme/portal/")
-    assert agent.get("/t/acme/portal/").status_code == 200
+    enrol(agent, acme.agent, "/t/acme/agent/")
+    assert agent.get("/t/acme/agent/").status_code == 200
 
     customer = Client()
     login(customer, acme.customer)
     assert customer.get("/t/acme/portal/").status_code == 200  # customers are not asked
     outsider = Client()
     login(outsider, globex.agent)
-    assert outsider.get("/t/globex/portal/").status_code == 200  # another tenant's rule
+    assert outsider.get("/t/globex/agent/").status_code == 200  # another tenant's rule
 
 
 def test_only_the_tenants_admins_change_the_setting(client, acme, globex):

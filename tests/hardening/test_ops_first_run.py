@@ -106,8 +106,8 @@ def test_a_logged_in_customer_lands_on_their_requests(client, acme, globex):
     assert landed.redirect_chain[-1][0] == "/t/acme/portal/"
     assert b"My requests" in landed.content
     assert b"Globex" not in landed.content
-    login(client, acme.agent)  # staff keep the tenant's home (their workspace comes later)
-    assert client.get("/", follow=True).redirect_chain[-1][0] == "/t/acme/"
+    login(client, acme.agent)  # staff land on their queue dashboard (issue 10)
+    assert client.get("/", follow=True).redirect_chain[-1][0] == "/t/acme/agent/"
 
 
 def test_customer_facing_times_are_in_the_tenants_zone_with_the_zone_shown(client, acme, globex):

@@ -89,7 +89,9 @@ class BulkForm(forms.Form):
     def full_clean(self):
         # The ticked numbers are checked against the queue by the view, one by one.
         raw = self.data.getlist("tickets") if hasattr(self.data, "getlist") else []
-        self.fields["tickets"].choices = [(n, n) for n in raw if str(n).isascii() and str(n).isdigit()]
+        self.fields["tickets"].choices = [
+            (n, n) for n in raw if str(n).isascii() and str(n).isdigit()
+        ]
         super().full_clean()
 
     def clean(self):

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("tier", models.PositiveSmallIntegerField()),
-                ("assignee_id", models.IntegerField(null=True)),
+                ("assignee_id", models.BigIntegerField(null=True)),
                 ("status", models.CharField(max_length=24)),
                 ("breached", models.BooleanField()),
                 ("at_risk", models.BooleanField()),

@@ -59,9 +59,7 @@ def test_rows_are_ordered_breached_first_then_soonest_due_then_no_clock(agent_cl
     set_sla(sooner, sla_due_at="2030-01-01T00:00Z", sla_breached=False)
     set_sla(breached, sla_due_at="2030-01-03T00:00Z", sla_breached=True)
     set_sla(none, sla_due_at=None, sla_breached=False)
-    assert refs(agent_client.get(URL)) == [
-        t.reference for t in (breached, sooner, later, none)
-    ]
+    assert refs(agent_client.get(URL)) == [t.reference for t in (breached, sooner, later, none)]
 
 
 def test_each_row_shows_every_column_and_a_countdown(agent_client, desks):
@@ -72,8 +70,17 @@ def test_each_row_shows_every_column_and_a_countdown(agent_client, desks):
     set_sla(ticket, sla_at_risk=True)
     page = agent_client.get(URL).content.decode()
     assert "&lt;b&gt;Printer&lt;/b&gt;" in page and "<b>Printer" not in page
-    for text in [ticket.reference, "customer@acme.example", "Acme Customer Co", "High",
-                 "Awaiting response", "Technical", "Unassigned", "Portal", "At risk"]:
+    for text in [
+        ticket.reference,
+        "customer@acme.example",
+        "Acme Customer Co",
+        "High",
+        "Awaiting response",
+        "Technical",
+        "Unassigned",
+        "Portal",
+        "At risk",
+    ]:
         assert text in page, text
     assert re.search(r'<time datetime="[^"]+T[^"]+"', page)  # the script counts down to it
     assert f'href="/t/acme/agent/tickets/{ticket.number}/"' in page
@@ -143,16 +150,26 @@ def test_counts_follow_every_change_of_a_ticket(desks):
         Ticket.objects.filter(pk=tickets[1].pk).update(sla_breached=True)
         counts = queue.view_counts(me)
         assert counts == {
-            "my_open": 2, "unassigned": 0, "at_risk": 0, "breached": 1,
-            "awaiting_customer": 1, "all_open": 2,
+            "my_open": 2,
+            "unassigned": 0,
+            "at_risk": 0,
+            "breached": 1,
+            "awaiting_customer": 1,
+            "all_open": 2,
         } or counts == {
-            "my_open": 1, "unassigned": 1, "at_risk": 0, "breached": 1,
-            "awaiting_customer": 1, "all_open": 2,
+            "my_open": 1,
+            "unassigned": 1,
+            "at_risk": 0,
+            "breached": 1,
+            "awaiting_customer": 1,
+            "all_open": 2,
         }
         # What the counters say is what counting the tickets says.
         assert counts["all_open"] == Ticket.objects.exclude(status="closed").count()
-        assert counts["my_open"] == Ticket.objects.filter(
-            assignee=acme.admin).exclude(status="closed").count()
+        assert (
+            counts["my_open"]
+            == Ticket.objects.filter(assignee=acme.admin).exclude(status="closed").count()
+        )
         queue.compact_counts(acme.tenant.pk)
         assert queue.view_counts(me) == counts
 
@@ -164,18 +181,29 @@ def test_bulk_actions_give_a_result_per_ticket_with_the_policy_refusals(client, 
         services.ticket_change(actor=as_actor(acme, acme.admin), ticket=high, tier=2)
     login(client, acme.tier2)
     response = client.post(
-        URL, {"tickets": [low.number, high.number, 999], "action": "assign",
-              "value": "agent@acme.example"})
+        URL,
+        {
+            "tickets": [low.number, high.number, 999],
+            "action": "assign",
+            "value": "agent@acme.example",
+        },
+    )
     results = re.findall(r'data-testid="bulk-result">([^<]+)<', response.content.decode())
     assert results[0].startswith(f"#{low.number}: Done")
     assert results[1].startswith(f"#{high.number}: ") and "Done" not in results[1]
     assert results[2] == "#999: No such ticket in your queue."
     # Status: a transition the policy refuses is that row's 409 text, the others are done.
-    response = client.post(URL, {"tickets": [low.number], "action": "status",
-                                 "value": "awaiting_response"}, follow=True)
+    response = client.post(
+        URL,
+        {"tickets": [low.number], "action": "status", "value": "awaiting_response"},
+        follow=True,
+    )
     assert b"Done" not in response.content and b"bulk-result" in response.content
-    response = client.post(URL, {"tickets": [low.number, high.number], "action": "priority",
-                                 "value": "urgent"}, follow=True)
+    response = client.post(
+        URL,
+        {"tickets": [low.number, high.number], "action": "priority", "value": "urgent"},
+        follow=True,
+    )
     assert response.redirect_chain and b"Done for 2 ticket(s)." in response.content
     with tenant_scope(acme.tenant):
         assert set(Ticket.objects.values_list("priority", flat=True)) == {"urgent"}
@@ -214,9 +242,7 @@ DASHBOARD_QUERIES = 9
 
 
 @pytest.mark.parametrize("rows", [1, 30])
-def test_the_dashboard_costs_a_constant_number_of_queries(
-    desks, rows, django_assert_num_queries
-):
+def test_the_dashboard_costs_a_constant_number_of_queries(desks, rows, django_assert_num_queries):
     acme, _ = desks
     agent = as_actor(acme, acme.agent)
     for n in range(rows):
