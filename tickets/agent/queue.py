@@ -9,6 +9,7 @@ result. Live updates come over the queue socket (static/agent/queue.js).
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -84,6 +85,8 @@ class QueueView(AgentPageMixin, TemplateView):
             total_exact=exact,
             bulk=BulkForm(agents=choices["agents"]),
             agents=choices["agents"],
+            # Row links are this + "<number>/": one reverse() a page, not one a row.
+            ticket_base=reverse("tickets:agent_ticket", args=[self.tenant.slug, 0])[:-2],
             prev_query=self.page_query(page - 1),
             next_query=self.page_query(page + 1),
             bulk_results=bulk_results,
