@@ -86,7 +86,6 @@ function renderRow(row) {
   const tr = document.createElement("tr");
   tr.dataset.number = row.number;
   tr.dataset.testid = "row";
-  tr.setAttribute("data-testid", "row");
   const box = document.createElement("input");
   box.type = "checkbox"; box.name = "tickets"; box.value = row.number;
   box.setAttribute("form", "bulk");
@@ -188,6 +187,8 @@ function setCounts(views) {
     const el = root.querySelector(`[data-count="${name}"]`);
     if (el) el.textContent = count;
   }
+  const total = root.querySelector("[data-testid=total]");
+  if (total && data.view && views[data.view] !== undefined) total.textContent = views[data.view];
 }
 
 // --- Socket -----------------------------------------------------------------------------

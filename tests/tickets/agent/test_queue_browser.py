@@ -146,20 +146,21 @@ def test_an_escalation_raised_by_the_job_appears_live(browser, app):
 
 def test_the_agent_filters_searches_and_works_by_keyboard(browser, app):
     server, _env = app
-    agent = person(browser, server, "agent@acme.example", size=(1024, 768))
+    # Tier 3: the escalation above moved the new ticket out of tier 1's queue.
+    agent = person(browser, server, "tier3@acme.example", size=(1024, 768))
     live_dashboard(agent, server)
     agent.keyboard.press("/")
     agent.keyboard.type("scann")
-    agent.keyboard.press("Enter")
-    agent.wait_for_load_state()
+    with agent.expect_navigation():
+        agent.keyboard.press("Enter")
     assert "q=scann" in agent.url
     rows = agent.locator("tr[data-testid=row]")
     assert rows.count() == 1 and "scanner jammed" in rows.first.inner_text()
 
     agent.goto(f"{server}/t/acme/agent/")
     agent.get_by_label("Priority").select_option("critical")
-    agent.get_by_role("button", name="Apply filters").click()
-    agent.wait_for_load_state()
+    with agent.expect_navigation():
+        agent.get_by_role("button", name="Apply filters").click()
     assert "priority=critical" in agent.url
     for text in agent.locator("tr[data-testid=row]").all_inner_texts():
         assert "Critical" in text
@@ -169,11 +170,11 @@ def test_the_agent_filters_searches_and_works_by_keyboard(browser, app):
     assert agent.get_by_test_id("help").is_visible()
     agent.keyboard.press("Escape")
     agent.keyboard.press("j")
-    agent.keyboard.press("a")  # assign the selected ticket to me
-    agent.wait_for_load_state()
+    with agent.expect_navigation():
+        agent.keyboard.press("a")  # assign the selected ticket to me
     agent.wait_for_selector("#queue[data-live='1']")
     row = agent.locator("tr[data-testid=row]", has_text="scanner jammed")
-    assert "agent@acme.example" in row.inner_text()
+    assert "tier3@acme.example" in row.inner_text()
     agent.keyboard.press("j")
     agent.keyboard.press("o")
     agent.wait_for_url(re.compile(r"/t/acme/agent/tickets/\d+/$"))
