@@ -94,20 +94,21 @@ def fill_sql(per_tenant: int) -> str:
       sla_resolution_breached, requester_id, organization_id, plan_id, assignee_id, category_id,
       closed_at)
     SELECT %(tenant)s, i, %(prefix)s || '-' || i,
-      initcap(({words})[1 + (i * 7) % {n}]) || ' ' || ({words})[1 + (i * 13) % {n}]
+      initcap(({words})[1 + (i * 7) % {n}]) || ' ' || ({words})[1 + (i / 3 * 13) % {n}]
         || ' problem ' || i,
       'Filled by bench/dashboard.py: ' || ({words})[1 + (i * 17) % {n}] || ' does not work',
-      (ARRAY['critical','urgent','high','normal','low'])[1 + i % 5],
+      (ARRAY['critical','urgent','high','normal','low'])[1 + (i / 10) % 5],
       CASE WHEN i % 10 < 7 THEN 'closed' WHEN i % 10 = 7 THEN 'awaiting_response'
            WHEN i % 10 = 8 THEN 'in_progress' ELSE 'awaiting_customer' END,
-      '', '', CASE WHEN i % 20 = 0 THEN 2 WHEN i % 50 = 1 THEN 3 ELSE 1 END,
-      (ARRAY['portal','email','api','chat'])[1 + i % 4], '',
+      '', '', CASE WHEN (i / 7) % 20 = 0 THEN 2 WHEN (i / 7) % 50 = 1 THEN 3 ELSE 1 END,
+      (ARRAY['portal','email','api','chat'])[1 + (i / 50) % 4], '',
       now() - (i % 129600) * interval '1 minute', now() - (i % 129600) * interval '1 minute',
       now() - (i % 129600) * interval '1 minute',
-      CASE WHEN i % 10 < 7 THEN NULL ELSE now() + ((i % 997) - 100) * interval '1 hour' END,
-      i % 10 >= 7 AND i % 997 < 100, i % 10 >= 7 AND i % 997 BETWEEN 100 AND 130, false,
-      CASE WHEN i % 10 < 7 THEN NULL ELSE now() + ((i % 997) - 100) * interval '1 hour' END,
-      i % 10 >= 7 AND i % 997 < 100, false, false,
+      CASE WHEN i % 10 < 7 THEN NULL ELSE now() + (((i * 31) % 997) - 100) * interval '1 hour' END,
+      i % 10 >= 7 AND (i * 31) % 997 < 100,
+      i % 10 >= 7 AND (i * 31) % 997 BETWEEN 100 AND 130, false,
+      CASE WHEN i % 10 < 7 THEN NULL ELSE now() + (((i * 31) % 997) - 100) * interval '1 hour' END,
+      i % 10 >= 7 AND (i * 31) % 997 < 100, false, false,
       %(customer)s, %(org)s, %(plan)s,
       CASE WHEN i % 10 = 8 THEN (ARRAY[%(agent)s, %(agent2)s])[1 + i % 2] ELSE NULL END,
       %(category)s,
@@ -118,7 +119,7 @@ def fill_sql(per_tenant: int) -> str:
     SELECT t.tenant_id, t.id, CASE WHEN m = 2 THEN %(agent)s ELSE %(customer)s END,
       CASE WHEN m = 2 THEN 'agent' ELSE 'customer' END,
       CASE m WHEN 1 THEN 'Still broken: the ' || ({words})[1 + (t.number * 3) % {n}]
-               || ' shows serial' || (t.number % 5000)
+               || ' shows serial' || ((t.number * 7919) % 5000)
              WHEN 2 THEN 'Could you send a screenshot of the ' || ({words})[1 + t.number % {n}]
              ELSE 'Here it is, ' || ({words})[1 + (t.number * 11) % {n}] || ' attached' END,
       false, t.created_at + m * interval '10 minutes'
@@ -371,7 +372,7 @@ def main() -> None:
         "view: all open": "/t/acme/agent/?status=",
         "filtered: urgent, email, tier 1": "/t/acme/agent/?priority=urgent&channel=email&tier=1",
         "search: 'serial4711'": "/t/acme/agent/?q=serial4711",
-        "search prefix: 'drucker rech'": "/t/acme/agent/?q=drucker+rech",
+        "search, 2 prefixes: 'print scan'": "/t/acme/agent/?q=print+scan",
         f"workspace, {LONG_THREAD} messages": f"/t/acme/agent/tickets/{long_thread}/",
         "reports, 90 days": f"/t/acme/agent/reports/?{urlencode({'since': since})}",
         "API list, first page by due": "/api/v1/t/acme/tickets/?ordering=due",
