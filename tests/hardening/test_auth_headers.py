@@ -49,7 +49,7 @@ def test_anonymous_pages_carry_a_policy_without_inline_script(client, db, path):
         ("customer", "/t/acme/portal/"),
         ("customer", "/t/acme/portal/new/"),
         ("admin", "/t/acme/admin/"),
-        ("agent", "/t/acme/"),
+        ("agent", "/t/acme/agent/"),  # staff land there (issue 10)
     ],
 )
 def test_member_pages_carry_the_policy(client, acme, who, path):

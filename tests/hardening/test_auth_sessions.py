@@ -38,14 +38,14 @@ def test_a_password_reset_revokes_tokens_and_other_sessions(acme, globex):
     agent_api = api_client(acme.agent)
     other_browser = Client()
     login(other_browser, acme.agent)
-    assert other_browser.get("/t/acme/").status_code == 200
+    assert other_browser.get("/t/acme/agent/").status_code == 200
     outsider_api = api_client(globex.agent)
     ws_ticket_issue(user=acme.agent)
 
     reset_password(acme.agent)
 
     assert agent_api.get("/api/v1/me/").status_code == 401
-    assert other_browser.get("/t/acme/").status_code == 302  # back to the login page
+    assert other_browser.get("/t/acme/agent/").status_code == 302  # back to the login page
     assert not WsTicket.objects.filter(user=acme.agent).exists()
     assert outsider_api.get("/api/v1/me/").status_code == 200  # nobody else's
 
@@ -59,26 +59,26 @@ def test_a_password_set_anywhere_else_revokes_the_tokens_too(acme):
 
 def test_an_idle_session_is_logged_out(client, acme, settings):
     login(client, acme.agent)
-    assert client.get("/t/acme/").status_code == 200
+    assert client.get("/t/acme/agent/").status_code == 200
     session = client.session
     idle = settings.SESSION_IDLE_MINUTES * 60 + 5
     session[LAST_SEEN_KEY] = int(timezone.now().timestamp()) - idle
     session.save()
-    response = client.get("/t/acme/")
+    response = client.get("/t/acme/agent/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 
 
 def test_an_active_session_stays_and_is_touched_at_most_once_a_minute(client, acme, settings):
     login(client, acme.agent)
-    client.get("/t/acme/")
+    client.get("/t/acme/agent/")
     first = client.session[LAST_SEEN_KEY]
-    client.get("/t/acme/")
+    client.get("/t/acme/agent/")
     assert client.session[LAST_SEEN_KEY] == first
     session = client.session
     session[LAST_SEEN_KEY] = first - (settings.SESSION_IDLE_MINUTES * 60 - 30)
     session.save()
-    assert client.get("/t/acme/").status_code == 200
+    assert client.get("/t/acme/agent/").status_code == 200
     assert client.session[LAST_SEEN_KEY] >= first
 
 
