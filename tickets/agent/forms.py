@@ -25,7 +25,7 @@ class WorkspaceReplyForm(forms.Form):
     )
     files = MultipleFileField(label=_("Attachments"))
     status = forms.ChoiceField(
-        choices=[("", _("Default (replies: awaiting customer)")), *Status.choices],
+        choices=[("", _("Default")), *Status.choices],
         required=False,
         label=_("and set status"),
     )
@@ -53,6 +53,8 @@ class ControlsForm(forms.Form):
     tier = forms.TypedChoiceField(
         choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int, label=_("Tier")
     )
+
+    field_order = ["status", "assignee", "priority", "category", "tier"]
 
     def __init__(self, *args, agents=(), current_assignee: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
