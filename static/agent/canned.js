@@ -186,7 +186,8 @@
         render();
       } else if (e.key === "Enter") {
         e.preventDefault();
-        choose();
+        if (items) choose();
+        else load().then(function () { render(); choose(); }); // typed ahead of the list
       } else if (e.key === "Escape") {
         e.preventDefault();
         e.stopPropagation();

@@ -25,7 +25,10 @@
   document.querySelectorAll("time[data-local]").forEach(function (node) {
     const when = new Date(node.getAttribute("datetime"));
     if (isNaN(when)) return;
-    node.title = fill(t.local, { time: when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" }) });
+    node.title = fill(t.local, { time: when.toLocaleString(undefined, {
+      weekday: "short", year: "numeric", month: "short", day: "numeric",
+      hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+    }) });
   });
 
   // -- the reply box: public reply or internal note -----------------------------------------

@@ -92,7 +92,7 @@ class WorkspaceView(AgentPageMixin, TemplateView):
         return redirect(workspace_url(self.tenant, ticket.number) + "#thread-end")
 
     def change(self, ticket):
-        form = ControlsForm(self.request.POST, **self._controls_kwargs(ticket))
+        form = ControlsForm(self.request.POST, auto_id="ctl_%s", **self._controls_kwargs(ticket))
         if not form.is_valid():
             return self.render_to_response(self.context(ticket, controls_form=form), status=400)
         data = form.cleaned_data
@@ -141,6 +141,7 @@ class WorkspaceView(AgentPageMixin, TemplateView):
         thread = list(selectors.thread(membership, ticket))
         if controls_form is None:
             controls_form = ControlsForm(
+                auto_id="ctl_%s",  # the reply box has its own status and priority fields
                 initial={
                     "status": ticket.status,
                     "priority": ticket.priority,

@@ -15,8 +15,13 @@ def test_an_agent_gets_the_shared_and_their_own_rendered_for_the_ticket(desks):
     acme.customer.name = "Casey Jones"
     acme.customer.save()
     ticket = open_ticket(acme)
-    shared = canned(acme, title="Shared", body="Hi {{ requester.first_name }}, {{ ticket.reference }}",
-                    status="awaiting_customer", priority="high")  # fmt: skip
+    shared = canned(
+        acme,
+        title="Shared",
+        body="Hi {{ requester.first_name }}, {{ ticket.reference }}",
+        status="awaiting_customer",
+        priority="high",
+    )
     mine = canned(acme, owner=acme.agent, title="Mine", body="Cheers, {{ agent.email }}")
     canned(acme, owner=acme.tier2, title="Not mine", body="x")
     canned(globex, title="Globex's", body="x")
@@ -45,14 +50,20 @@ def test_who_may_use_it(desks):
     assert api_client(globex.agent).get(URL).status_code == 404
     assert api_client().get(URL).status_code == 401
     # A ticket number of another tenant, or none at all: the same 404.
-    assert api_client(globex.agent).get(
-        "/api/v1/t/globex/canned-responses/", {"ticket": ticket.number}
-    ).status_code == 404
+    assert (
+        api_client(globex.agent)
+        .get("/api/v1/t/globex/canned-responses/", {"ticket": ticket.number})
+        .status_code
+        == 404
+    )
     assert api_client(acme.agent).get(URL, {"ticket": 999}).status_code == 404
     assert api_client(acme.agent).get(URL, {"ticket": "x"}).status_code == 400
-    assert api_client(globex.agent).post(
-        f"/api/v1/t/globex/canned-responses/{item.pk}/use/"
-    ).status_code == 404
+    assert (
+        api_client(globex.agent)
+        .post(f"/api/v1/t/globex/canned-responses/{item.pk}/use/")
+        .status_code
+        == 404
+    )
     assert api_client(acme.customer).post(f"{URL}{item.pk}/use/").status_code == 403
 
 

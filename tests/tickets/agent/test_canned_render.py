@@ -52,11 +52,15 @@ def test_a_hostile_body_and_name_are_text_wherever_they_are_shown(desks, browse)
     ticket = open_ticket(acme)
     canned(acme, title="<b>bold</b>", body="<script>alert(1)</script> {{ requester.first_name }}")
     page = browse(acme.agent).get("/t/acme/agent/canned/").content.decode()
-    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert (
+        "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    )
     assert "<b>bold</b>" not in page and "&lt;b&gt;bold&lt;/b&gt;" in page
     api = browse(acme.agent).get(f"/api/v1/t/acme/canned-responses/?ticket={ticket.number}")
     (item,) = api.json()["results"]
-    assert item["rendered"] == '<script>alert(1)</script> <img'  # text in JSON; the picker sets .value
+    assert (
+        item["rendered"] == "<script>alert(1)</script> <img"
+    )  # text in JSON; the picker sets .value
     # Sent as a reply, it reaches the customer's page escaped.
     browse(acme.agent).post(
         f"/t/acme/agent/tickets/{ticket.number}/",

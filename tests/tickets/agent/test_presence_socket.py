@@ -69,7 +69,9 @@ async def test_two_agents_see_each_other_and_who_is_typing(acme):
     second = await open_socket(acme.tier2, "acme", ticket.number)
     # Each is told about the other, never about themselves.
     assert (await next_of(first, "presence"))["agents"] == [{**person(acme.tier2), "typing": False}]
-    assert (await next_of(second, "presence"))["agents"] == [{**person(acme.agent), "typing": False}]
+    assert (await next_of(second, "presence"))["agents"] == [
+        {**person(acme.agent), "typing": False}
+    ]
 
     await first.send_json_to({"type": "typing"})
     assert await next_of(second, "typing") == {"type": "typing", "agent": person(acme.agent)}
@@ -118,7 +120,9 @@ async def test_only_the_tenants_agents_get_in(acme, globex):
     assert await code_for(globex.agent) == 4404  # another tenant's agent
     assert await code_for(globex.agent, slug="globex") == 4404  # no such ticket there
     assert await code_for(acme.agent, number=999) == 4404
-    foreign = WebsocketCommunicator(application, path, headers=[(b"origin", b"https://evil.example")])
+    foreign = WebsocketCommunicator(
+        application, path, headers=[(b"origin", b"https://evil.example")]
+    )
     connected, _ = await foreign.connect(timeout=5)
     assert not connected  # another origin: refused at the handshake
     assert await code_for(acme.agent) is None

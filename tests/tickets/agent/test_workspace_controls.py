@@ -65,9 +65,10 @@ def test_an_internal_note_stays_internal_and_cannot_set_a_status(desks, browse):
     assert _reply(agent, ticket, mode="note", body="Check the logs").status_code == 302
     (note,) = _messages(acme, ticket)
     assert note.internal
-    assert "Check the logs" not in browse(acme.customer).get(
-        f"/t/acme/tickets/{ticket.number}/"
-    ).content.decode()
+    assert (
+        "Check the logs"
+        not in browse(acme.customer).get(f"/t/acme/tickets/{ticket.number}/").content.decode()
+    )
 
 
 def test_a_transition_the_lifecycle_forbids_is_a_form_error_and_stores_nothing(desks, browse):

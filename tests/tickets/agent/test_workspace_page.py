@@ -55,7 +55,9 @@ def test_the_side_panels_show_sla_requester_organization_plan_and_other_tickets(
     clock = re.search(r'data-testid="clock-first_response">(.*?)</div>\s*</div>', html, re.S)
     assert clock, "no first-response clock shown"
     assert "running" in html and "of business time left" in html
-    assert re.search(r"Due <time datetime=\"[^\"]+\" data-local>\w{3} \d{4}-\d\d-\d\d \d\d:\d\d CES?T", html)
+    assert re.search(
+        r"Due <time datetime=\"[^\"]+\" data-local>\w{3} \d{4}-\d\d-\d\d \d\d:\d\d CES?T", html
+    )
     assert acme.org.name in html and "Plan: Basic" in html
     others = re.search(r'data-testid="other-tickets">(.*?)</ul>', html, re.S)[1]
     assert older.reference in others and ticket.reference not in others
