@@ -22,6 +22,7 @@ ignore index entries whose key expired. Without a cache (Redis down) the notice 
 the page still works.
 """
 
+import json
 import logging
 import time
 
@@ -111,12 +112,21 @@ class TicketPresenceSocket(TenantSocket):
             log.warning("Presence of %s not cleared", self.channel_name, exc_info=True)
         await self._broadcast()
 
+    @classmethod
+    async def decode_json(cls, text_data):
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None  # not JSON: ignored like an unknown frame, the socket stays
+
     async def receive_json(self, content, **kwargs) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "typing":
             now = time.time()
             was_typing = self.entry.get("typing_until", 0) > now
             self.entry["typing_until"] = now + TYPING_FOR
+            if was_typing and now - self.last_typing_relay < TYPING_RELAY_EVERY:
+                return  # a chatty client: stored and relayed at most every 2 s
             await self._store()
             if now - self.last_typing_relay >= TYPING_RELAY_EVERY or not was_typing:
                 self.last_typing_relay = now

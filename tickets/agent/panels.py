@@ -9,11 +9,13 @@ from datetime import datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership
 from sla.deadlines import paused_time, schedule_for
 from sla.models import Clock, Metric
-from tickets.models import Ticket
+from sla.priorities import Priority
+from tickets.models import Event, EventType, Status, Ticket
 from tickets.selectors import queue_for, visible_tickets
 from tickets.sla_sync import SUBJECT
 
@@ -143,3 +145,21 @@ def queue_neighbours(member: Membership, ticket: Ticket) -> tuple[int | None, in
     following = queue.filter(after).first()
     previous = queue.filter(before).reverse().first()
     return previous, following
+
+
+def event_detail(event: Event) -> str:
+    """What an audit event changed, as an agent reads it in the timeline."""
+    data = event.data or {}
+    if event.type == EventType.STATUS_CHANGED and data.get("new") in Status.values:
+        return str(Status(data["new"]).label)
+    if event.type == EventType.PRIORITY_CHANGED and data.get("new") in Priority.values:
+        return str(Priority(data["new"]).label)
+    if event.type == EventType.ASSIGNED:
+        return data.get("assignee") or str(_("nobody"))
+    if event.type in (EventType.ESCALATED, EventType.TIER_CHANGED) and data.get("new_tier"):
+        return str(_("tier %(tier)s") % {"tier": data["new_tier"]})
+    if event.type == EventType.CATEGORY_CHANGED:
+        return data.get("new") or str(_("none"))
+    if event.type in (EventType.SLA_WARNING, EventType.SLA_BREACHED) and data.get("metric"):
+        return str(data["metric"]).replace("_", " ")
+    return ""

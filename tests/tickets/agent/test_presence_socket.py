@@ -141,3 +141,13 @@ async def test_an_outsider_on_the_same_number_sees_no_one(acme, globex):
     assert await inside.receive_nothing(timeout=0.5)
     await inside.disconnect()
     await outsider.disconnect()
+
+
+async def test_a_frame_that_is_not_json_is_ignored(acme):
+    ticket = await a_ticket(acme)
+    socket = await open_socket(acme.agent, "acme", ticket.number)
+    await next_of(socket, "presence")
+    await socket.send_to(text_data="{not json")
+    await socket.send_json_to({"type": "heartbeat"})
+    assert await close_code(socket) is None  # still open
+    await socket.disconnect()
