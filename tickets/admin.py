@@ -9,7 +9,15 @@ from accounts.models import Membership, Role, User
 from core.admin_base import TenantInline, TenantModelAdmin
 from core.errors import ServiceError
 from tickets import services
-from tickets.models import Category, Message, Ticket, TicketSequence, TicketSettings
+from tickets.models import (
+    CannedResponse,
+    Category,
+    Message,
+    Ticket,
+    TicketSequence,
+    TicketSettings,
+)
+from tickets.services import canned as canned_services
 from tickets.services import settings as settings_services
 
 EDITABLE = ["status", "priority", "category", "tier", "assignee"]
@@ -156,3 +164,41 @@ class TicketSettingsAdmin(TenantModelAdmin):
 
     def has_add_permission(self, request, *args) -> bool:
         return super().has_add_permission(request) and not TicketSettings.objects.exists()
+
+
+class SharedCannedForm(forms.ModelForm):
+    class Meta:
+        model = CannedResponse
+        fields = ["title", "body", "status", "priority"]
+        help_texts = {
+            "body": _lazy(
+                "Placeholders, filled in when an agent inserts it: {{ requester.first_name }}, "
+                "{{ requester.name }}, {{ ticket.reference }}, {{ ticket.subject }}, "
+                "{{ organization.name }}, {{ agent.name }}, {{ agent.first_name }}."
+            )
+        }
+
+
+@admin.register(CannedResponse, site=tenant_admin_site)
+class SharedCannedAdmin(TenantModelAdmin):
+    """The tenant's shared canned responses (agents keep their own in the workspace). Saved
+    through the same services as the workspace's page."""
+
+    list_display = ["title", "status", "priority", "usage_count", "updated_at"]
+    search_fields = ["title", "body"]
+    form = SharedCannedForm
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(owner__isnull=True)
+
+    def save_model(self, request, obj, form, change) -> None:
+        actor, values = Member(request.membership), form.cleaned_data
+        fields = {name: values.get(name) or "" for name in ("title", "body", "status", "priority")}
+        if change:
+            canned_services.canned_update(actor=actor, canned=obj, **fields)
+        else:
+            saved = canned_services.canned_create(actor=actor, shared=True, **fields)
+            obj.pk = saved.pk
+
+    def delete_model(self, request, obj) -> None:
+        canned_services.canned_delete(actor=Member(request.membership), canned=obj)

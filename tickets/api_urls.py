@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import api
+from tickets import api, canned_api
 
 urlpatterns = [
     path("tickets/", api.TicketListView.as_view(), name="api-tickets"),
@@ -10,4 +10,10 @@ urlpatterns = [
     path("tickets/<int:number>/feedback/", api.TicketFeedbackView.as_view(), name="api-feedback"),
     path("attachments/<str:attachment_id>/", api.AttachmentView.as_view(), name="api-attachment"),
     path("categories/", api.CategoryListView.as_view(), name="api-categories"),
+    path("canned-responses/", canned_api.CannedListView.as_view(), name="api-canned"),
+    path(
+        "canned-responses/<int:canned_id>/use/",
+        canned_api.CannedUseView.as_view(),
+        name="api-canned-use",
+    ),
 ]

@@ -4,7 +4,7 @@ from accounts.actors import Member
 from accounts.models import Membership, Tenant
 from accounts.tenancy import tenant_scope
 from tickets import services
-from tickets.models import Category, Ticket
+from tickets.models import CannedResponse, Category, Ticket
 
 CATEGORIES = [
     ("technical", "Technical"),
@@ -39,6 +39,7 @@ def seed() -> None:
                 Category.objects.get_or_create(tenant=tenant, slug=slug, defaults={"name": name})
             if not Ticket.objects.exists():
                 _stories(tenant)
+    seed_canned()
 
 
 def _stories(tenant: Tenant) -> None:
@@ -64,3 +65,51 @@ def _stories(tenant: Tenant) -> None:
             services.ticket_reply(actor=customer, ticket=ticket, body="Firefox 140. All good now.")
             services.ticket_note(actor=agent, ticket=ticket, body="Fixed by the 2.3 release.")
             services.ticket_close(actor=agent, ticket=ticket)
+
+
+# (title, body, status, priority): shared by every agent of the tenant
+CANNED = [
+    (
+        "Ask for details",
+        "Hello {{ requester.first_name }},\n\nthanks for reaching out about {{ ticket.reference }}."
+        " Could you tell us which browser and version you use, and send a screenshot?\n\n"
+        "Best regards,\n{{ agent.name }}",
+        "awaiting_customer",
+        "",
+    ),
+    (
+        "Solved — closing",
+        "Hello {{ requester.first_name }},\n\nwe believe {{ ticket.reference }} is solved, so we "
+        "are closing it. Reply within a few days and it opens again.\n\n{{ agent.name }}",
+        "closed",
+        "",
+    ),
+    (
+        "Escalated to engineering",
+        "Hello {{ requester.first_name }},\n\nour engineers are looking into {{ ticket.reference }}"
+        " now. We will update you as soon as we know more.\n\n{{ agent.name }}",
+        "in_progress",
+        "high",
+    ),
+]
+
+
+def seed_canned() -> None:
+    """A few shared canned responses per demo tenant, and one of agent@'s own. Idempotent."""
+    for tenant in Tenant.objects.filter(slug__in=["acme", "globex"]):
+        with tenant_scope(tenant):
+            for title, body, status, priority in CANNED:
+                CannedResponse.objects.get_or_create(
+                    tenant=tenant,
+                    owner=None,
+                    title=title,
+                    defaults={"body": body, "status": status, "priority": priority},
+                )
+            agent = _member(tenant, "agent")
+            if agent is not None:
+                CannedResponse.objects.get_or_create(
+                    tenant=tenant,
+                    owner=agent.user,
+                    title="My signature",
+                    defaults={"body": "Cheers,\n{{ agent.first_name }}"},
+                )

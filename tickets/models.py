@@ -344,3 +344,50 @@ class TicketSettings(TenantOwned):
 
     def __str__(self) -> str:
         return "Ticket settings"
+
+
+class CannedResponse(TenantOwned):
+    """A reply an agent inserts with a few keys: shared by the tenant (no owner, managed by its
+    admins in the tenant admin) or one agent's own (managed from the workspace).
+
+    The body may name placeholders (`{{ requester.first_name }}`), filled from a fixed map by
+    `tickets.canned.render`, never by a template engine: the body is text a user typed.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        help_text="Empty: shared with every agent of the help desk.",
+    )
+    title = models.CharField(max_length=120)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=24,
+        choices=Status.choices,
+        blank=True,
+        help_text="Set this status when the response is sent (optional).",
+    )
+    priority = models.CharField(
+        max_length=16,
+        choices=Priority.choices,
+        blank=True,
+        help_text="Set this priority when the response is sent (optional).",
+    )
+    usage_count = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["title", "id"]
+        indexes = [models.Index(fields=["tenant", "owner", "title"], name="canned_owner_title")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def shared(self) -> bool:
+        return self.owner_id is None

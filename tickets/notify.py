@@ -20,7 +20,8 @@ from accounts.tenancy import tenant_scope
 from core import live as core_live
 from core import outbox
 from core.emails import email_payload
-from tickets.models import Event, Message, Status, Ticket
+from tickets.models import Event, EventType, Message, Status, Ticket
+from tickets.presence import ticket_group
 from tickets.selectors import LIST_RELATED, Roster
 from tickets.serializers import queue_row
 
@@ -30,6 +31,11 @@ Row = tuple[str, str, dict]
 
 def _link(ticket: Ticket) -> str:
     return f"/t/{ticket.tenant.slug}/tickets/{ticket.number}/"
+
+
+def _agent_link(ticket: Ticket) -> str:
+    """Agents work a ticket in their workspace (templates/agent/workspace.html)."""
+    return f"/t/{ticket.tenant.slug}/agent/tickets/{ticket.number}/"
 
 
 def _snapshot(ticket: Ticket) -> dict[str, str]:
@@ -50,6 +56,7 @@ def email_message(key: str, to: list[str], ticket: Ticket, headline: str, **cont
     context = {"ticket": _snapshot(ticket), "headline": headline, "path": _link(ticket), **context}
     payload = email_payload(to=to, template=TEMPLATE, context=context)
     if not for_customer:
+        context["path"] = _agent_link(ticket)
         # Emails to a tenant's agents share a per-minute cap (the relay delays the excess): a
         # flood of tickets must not flood the team's inboxes or the mail relay's reputation.
         payload = outbox.with_rate_group(
@@ -172,8 +179,29 @@ def live(ticket: Ticket, event: Event) -> None:
         send(live_batch([(ticket, event)]))
         return
     event_type = event.type
+    if event_type in (EventType.REPLIED, EventType.INTERNAL_NOTE) and "message" in event.data:
+        core_live.send_on_commit(
+            ticket_group(ticket.tenant_id, ticket.number), _posted_frame(ticket, event)
+        )
     # Built at commit from this (locked, updated) instance: every later change of the same
     # transaction is in it, and reading it costs no query.
     core_live.send_on_commit(
         core_live.queue_group(ticket.tenant_id), lambda: [queue_frame(ticket, event_type)]
     )
+
+
+def _posted_frame(ticket: Ticket, event: Event) -> dict[str, Any]:
+    """For the workspaces that have the ticket open: someone posted (the collision notice).
+    Carries who and which message, never its text (a socket of the ticket's agents only)."""
+    if event.actor_id is not None:
+        author = event.actor.display_name
+    else:
+        who = event.data.get("actor") or {}
+        author = who.get("name") or who.get("email") or ticket.contact_name or _("The customer")
+    return {
+        "type": "posted",
+        "message": event.data["message"],
+        "author": author,
+        "author_id": event.actor_id,
+        "internal": event.type == EventType.INTERNAL_NOTE,
+    }

@@ -187,3 +187,25 @@ def check_reference_prefix_change(*, has_tickets: bool) -> None:
     change it (its own admin, which asks no service)."""
     if has_tickets:
         raise NotAllowed(_("The reference prefix cannot change once the help desk has tickets."))
+
+
+# Canned responses
+
+
+def check_canned_use(actor: Actor) -> None:
+    """Canned responses are the agents' tool."""
+    require_staff(actor)
+
+
+def check_canned_manage(actor: Actor, canned) -> None:
+    """An agent manages their own responses; shared ones (no owner) are the tenant admins'
+    (`shared=True` on create), as in the tenant admin."""
+    require_staff(actor)
+    if canned.tenant_id is not None and canned.tenant_id != actor.tenant_id:
+        raise NotAllowed(_("This response belongs to another help desk."))
+    if canned.owner_id is None:
+        if not (isinstance(actor, System) or actor.is_admin):
+            raise NotAllowed(_("Shared responses are managed by the help desk's admins."))
+        return
+    if canned.owner_id != actor.user_id:
+        raise NotAllowed(_("You can only change your own responses."))

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from tickets import views
-from tickets.agent import queue, reports, workspace
+from tickets.agent import canned, queue, reports, workspace
 
 app_name = "tickets"
 
@@ -12,6 +12,12 @@ urlpatterns = [
         "t/<slug:tenant>/agent/tickets/<int:number>/",
         workspace.WorkspaceView.as_view(),
         name="agent_ticket",
+    ),
+    path("t/<slug:tenant>/agent/canned/", canned.CannedListView.as_view(), name="agent_canned"),
+    path(
+        "t/<slug:tenant>/agent/canned/<int:canned_id>/",
+        canned.CannedEditView.as_view(),
+        name="agent_canned_edit",
     ),
     path("t/<slug:tenant>/agent/reports/", reports.ReportsView.as_view(), name="agent_reports"),
     path("t/<slug:tenant>/portal/", views.PortalView.as_view(), name="portal"),

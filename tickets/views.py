@@ -87,6 +87,13 @@ class TicketPageView(UploadFormMixin, TenantPageMixin, FormView):
     form_class = ReplyForm
     throttle_scope = "ticket_reply"
 
+    def get(self, request, *args, **kwargs):
+        # Agents work tickets in their workspace; customers keep this page.
+        if self.membership.is_staff_member:
+            ticket = selectors.ticket_for(self.membership, self.kwargs["number"])
+            return redirect(f"/t/{self.tenant.slug}/agent/tickets/{ticket.number}/")
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         ticket = selectors.ticket_for(self.membership, self.kwargs["number"])
         context = super().get_context_data(**kwargs)

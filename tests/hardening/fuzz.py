@@ -111,6 +111,8 @@ def _realistic(case, real: RealValues, pick: int) -> None:
             case.body["category"] = real.categories[pick % len(real.categories)]
         if "requester" in case.body and real.emails:
             case.body["requester"] = real.emails[pick % len(real.emails)]
+    if isinstance(case.query, dict) and "ticket" in case.query and real.numbers:
+        case.query["ticket"] = real.numbers[pick % len(real.numbers)]
     if isinstance(case.query, dict) and "category" in case.query and real.categories:
         case.query["category"] = real.categories[pick % len(real.categories)]
 

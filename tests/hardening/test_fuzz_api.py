@@ -15,7 +15,7 @@ from sla.models import Calendar, SupportPlan
 from tests.hardening.fuzz import RealValues, fuzz
 from tests.tickets.helpers import as_actor
 from tickets import services
-from tickets.models import Attachment, Category, Ticket
+from tickets.models import Attachment, CannedResponse, Category, Ticket
 
 pytestmark = pytest.mark.fuzz
 
@@ -44,6 +44,7 @@ def demo(db, settings, tmp_path):
             path_ids={
                 "plan_id": list(SupportPlan.objects.values_list("pk", flat=True)),
                 "calendar_id": list(Calendar.objects.values_list("pk", flat=True)),
+                "canned_id": list(CannedResponse.objects.values_list("pk", flat=True)),
             },
         )
 
@@ -66,6 +67,8 @@ STAFF = [
     f"GET {T}/tickets/{{number}}/events/",
     f"GET {T}/plans/",
     f"GET {T}/reports/sla/",
+    f"GET {T}/canned-responses/",
+    f"POST {T}/canned-responses/{{canned_id}}/use/",
 ]
 
 

@@ -32,7 +32,7 @@ from sla.models import Calendar, SupportPlan
 from tests.conftest import api_client, login
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.tickets.helpers import open_ticket
-from tickets.models import Attachment, Category, TicketSettings
+from tickets.models import Attachment, CannedResponse, Category, TicketSettings
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,11 @@ ROUTES: dict[str, Route] = {
     "t/<slug:tenant>/agent/reports/": Route("page", staff_only=True),
     "t/<slug:tenant>/agent/chats/": Route("page", staff_only=True),
     "t/<slug:tenant>/admin/sla/supportplan/<path:object_id>/preview/": ADMIN,
+    "t/<slug:tenant>/agent/canned/": Route("page", staff_only=True),
+    "t/<slug:tenant>/agent/canned/<int:canned_id>/": Route("page", staff_only=True),
+    "api/v1/t/<slug:tenant>/canned-responses/": STAFF_API,
+    "api/v1/t/<slug:tenant>/canned-responses/<int:canned_id>/use/": STAFF_API,
+    "ws/t/<slug:tenant>/tickets/<int:number>/": STAFF_SOCKET,
 }
 
 TENANT_ADMIN = "t/<slug:tenant>/admin/"
@@ -102,7 +107,7 @@ MODEL_ADMIN_PAGES = {
 }
 # URL arguments that name one of acme's rows by id: which row of the world fills them. Another
 # tenant's admin tries them through their own tenant's URL too.
-OBJECT_IDS = {"plan_id": "plan", "calendar_id": "calendar"}
+OBJECT_IDS = {"plan_id": "plan", "calendar_id": "calendar", "canned_id": "canned"}
 
 # One object of acme per model of the tenant admin, for its change/delete/history pages.
 ADMIN_OBJECTS = {
@@ -110,6 +115,7 @@ ADMIN_OBJECTS = {
     "accounts.membership": lambda w: w["membership"],
     "accounts.organization": lambda w: w["org"],
     "accounts.secretpattern": lambda w: w["secret_pattern"],
+    "tickets.cannedresponse": lambda w: w["canned"],
     "sla.calendar": lambda w: w["calendar"],
     "sla.supportplan": lambda w: w["plan"],
     "tickets.category": lambda w: w["category"],
@@ -223,6 +229,9 @@ def world(acme, globex):
             "settings": settings_row,
             "audit": AuditEntry.objects.create(
                 tenant=acme.tenant, type=AuditType.values[0], object_type="test", object_repr="x"
+            ),
+            "canned": CannedResponse.objects.create(
+                tenant=acme.tenant, title="Shared", body="Hi {{ requester.first_name }}"
             ),
             "secret_pattern": SecretPattern.objects.create(
                 tenant=acme.tenant, name="acme_key", pattern="AK-[0-9]{8}"
@@ -410,15 +419,15 @@ def _ws_ticket(user) -> str:
 @database_sync_to_async
 def _socket_world(acme, globex):
     sla_demo.seed_tenant(acme.tenant)
-    return acme, globex
+    return {"tenant": "acme", "number": str(open_ticket(acme).number)}
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("route", SOCKETS)
 async def test_a_socket_refuses_anonymous_outsiders_and_customers(acme, globex, route):
     spec, _ = tenant_routes()[route]
-    await _socket_world(acme, globex)
-    path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: {"tenant": "acme"}[m[1]], route)
+    values = await _socket_world(acme, globex)
+    path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m[1]], route)
     if not spec.anonymous:
         assert await _close_code(path, None) == 4401
     assert await _close_code(path, await _ws_ticket(globex.admin)) == 4404

@@ -282,5 +282,5 @@ def test_agents_see_the_contact_as_the_author_of_its_messages(client, desks):
     with tenant_scope(acme.tenant):
         services.ticket_reply(actor=visitor(acme), ticket=ticket, body="Any news?")
     login(client, acme.agent)
-    page = client.get(f"/t/acme/tickets/{ticket.number}/").content.decode()
+    page = client.get(f"/t/acme/tickets/{ticket.number}/", follow=True).content.decode()
     assert "Any news?" in page and "Vera Visitor" in page and "visitor@example.org" in page

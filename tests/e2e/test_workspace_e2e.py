@@ -1,0 +1,224 @@
+"""The ticket workspace in a real browser (issue 10): a canned reply that sets the status reaches
+the customer; a second agent on the same ticket sees the first one's presence and typing, and is
+told before sending when the other replied; the page at 1280x800 and 1024x768; outsiders see
+nothing. Screenshots: /tmp/ws-ticket-e2e-*.png."""
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_login_e2e import CHROMIUM_ARGS, ROOT, _status, log_in
+from tests.subprocess_env import clean_env
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+SHOTS = Path(tempfile.gettempdir())
+# "Cannot log in after password change": customer@acme's, awaiting a response in the demo data.
+TICKET = "/t/acme/agent/tickets/1/"
+PORTS = range(8812, 8820)  # this branch's ports on the shared machine
+
+
+def _port() -> int:
+    for port in PORTS:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app as `make run` serves it (DEBUG, embedded defaults) on its own demo database."""
+    tmp = tmp_path_factory.mktemp("e2e-workspace")
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE="helpdesk.settings",
+        DEBUG="1",
+        SECRET_KEY="e2e-only-secret-key-" + "x" * 40,
+        DATABASE_URL=f"sqlite:///{tmp}/db.sqlite3",
+        HELPDESK_RUN_DIR=str(tmp / "run"),
+        EMAIL_URL="consolemail://",
+    )
+    for command in (["migrate", "--noinput"], ["seed_demo"]):
+        done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+    port = _port()
+    log = (tmp / "uvicorn.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application"]
+        + ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "on"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while _status(f"{url}/healthz") != 200:
+            assert process.poll() is None, (tmp / "uvicorn.log").read_text()
+            assert time.monotonic() < deadline, (tmp / "uvicorn.log").read_text()
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    from tests.conftest import CHROMIUM
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def person(browser, server):
+    """A logged-in browser page per person, each in its own context (own cookies). Console
+    errors fail the test, except the failed loads a test asks for (`page.expected`)."""
+    contexts, errors = [], []
+
+    def make(email: str, width: int = 1280, height: int = 800):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        expected: list[str] = []
+        page.expected = expected
+
+        def console(message) -> None:
+            if message.type == "error" and not any(e in message.text for e in expected):
+                errors.append(message.text)
+
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", console)
+        log_in(page, server, email)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, errors
+
+
+def test_an_agent_replies_with_a_canned_response_that_sets_the_status(person, server):
+    agent = person("agent@acme.example")
+    agent.goto(server + TICKET)
+    box = agent.locator("#id_body")
+    box.click()
+    box.type("/")
+    picker = agent.get_by_test_id("canned-picker")
+    picker.wait_for(state="visible")
+    agent.get_by_test_id("canned-filter").type("engin")
+    picker.locator(".canned-item").first.wait_for()
+    assert picker.locator(".canned-item").count() == 1  # filtered by title
+    agent.keyboard.press("Enter")
+    assert picker.is_hidden()
+    text = box.input_value()
+    assert text.startswith("Hello Casey,") and "ACME-1" in text and "Alex Agent" in text
+    assert "{{" not in text and not text.startswith("/")
+    assert agent.locator("#id_status").input_value() == "in_progress"  # preselected
+    assert agent.locator("#id_priority").input_value() == "high"
+    box.press("Control+Enter")
+    agent.wait_for_load_state()
+    assert agent.get_by_test_id("status").inner_text() == "In progress"
+    assert agent.get_by_test_id("priority").inner_text() == "High"
+    assert "our engineers are looking into ACME-1" in agent.get_by_test_id("thread").inner_text()
+
+    customer = person("customer@acme.example")
+    customer.goto(server + "/t/acme/tickets/1/")
+    assert "our engineers are looking into ACME-1" in customer.get_by_test_id("thread").inner_text()
+    assert customer.get_by_test_id("status").inner_text() == "In progress"
+
+    # The shortcuts: n switches to a note, ? opens the help, j goes to the next queued ticket.
+    agent.locator("body").click(position={"x": 5, "y": 300})
+    agent.keyboard.press("n")
+    assert agent.locator("#reply-form").get_attribute("class") == "is-note"
+    agent.keyboard.press("Escape")
+    agent.keyboard.press("?")
+    assert agent.get_by_test_id("shortcuts").is_visible()
+    agent.keyboard.press("Escape")
+    following = agent.get_by_test_id("workspace").get_attribute("data-next-url")
+    assert following
+    agent.keyboard.press("j")
+    agent.wait_for_url(server + following)
+
+
+def test_a_second_agent_sees_presence_typing_and_a_reply_before_sending(person, server):
+    first = person("agent@acme.example")
+    first.goto(server + "/t/acme/agent/tickets/2/")
+    second = person("tier2@acme.example", 1024, 768)
+    second.goto(server + "/t/acme/agent/tickets/2/")
+
+    presence = second.get_by_test_id("presence")
+    presence.wait_for(state="visible")
+    assert re.search(r"Alex Agent \(viewing\)", presence.inner_text())
+    first.get_by_test_id("presence").wait_for(state="visible")
+    assert "Toni Tier-Two (viewing)" in first.get_by_test_id("presence").inner_text()
+
+    second.locator("#id_body").click()
+    second.locator("#id_body").type("Let me look at the VAT")
+    first.wait_for_function(
+        "document.getElementById('presence').textContent"
+        ".includes('Toni Tier-Two (typing a reply…)')"
+    )
+    first.screenshot(path=str(SHOTS / "ws-ticket-e2e-presence-1280.png"))
+
+    # The first agent replies while the second types: the second is told before sending.
+    first.locator("#id_body").fill("We are correcting the invoice.")
+    first.locator("#send").click()
+    first.wait_for_load_state()
+    banner = second.get_by_test_id("posted-banner")
+    banner.wait_for(state="visible")
+    assert (
+        "Alex Agent replied while you were typing — review before sending." in banner.inner_text()
+    )
+    second.screenshot(path=str(SHOTS / "ws-ticket-e2e-collision-1024.png"))
+    # Sending anyway is held by the server too (a 409), with the text kept.
+    second.expected.append("status of 409")
+    second.locator("#send").click()
+    second.wait_for_load_state()
+    assert "replied while you were typing" in second.get_by_test_id("reply-error").inner_text()
+    assert second.locator("#id_body").input_value() == "Let me look at the VAT"
+    assert "We are correcting the invoice." in second.get_by_test_id("thread").inner_text()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1024, 768)])
+def test_the_workspace_fits_the_screen(person, server, width, height):
+    agent = person("agent@acme.example", width, height)
+    agent.goto(server + "/t/acme/agent/tickets/3/")
+    overflow = agent.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"horizontal scroll of {overflow}px at {width}x{height}"
+    send = agent.locator("#send").bounding_box()
+    assert send["y"] + send["height"] <= height + 200, "the send button is far below the fold"
+    assert agent.locator("#id_status").is_visible() and agent.get_by_test_id("sla").is_visible()
+    title = agent.locator("[data-testid=sla] time[data-local]").first.get_attribute("title")
+    assert title and title.startswith("Your local time:")
+    agent.screenshot(path=str(SHOTS / f"ws-ticket-e2e-{width}x{height}.png"))
+
+
+def test_an_agent_of_another_tenant_sees_nothing(person, server):
+    outsider = person("agent@globex.example")
+    # A 404, and DEBUG's 404 page has inline styles that the CSP blocks.
+    outsider.expected += ["status of 404", "Content Security Policy"]
+    response = outsider.goto(server + TICKET)
+    assert response.status == 404
+    assert "Cannot log in after password change" not in outsider.content()
+    assert outsider.goto(server + "/t/acme/agent/canned/").status == 404

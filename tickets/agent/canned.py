@@ -1,0 +1,95 @@
+"""An agent's own canned responses at /t/<tenant>/agent/canned/ (list, create, edit, delete);
+the shared ones are listed read-only (their admins manage them in the tenant admin)."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from accounts.actors import Member
+from core.errors import ServiceError
+from tickets import canned as canned_reads
+from tickets.agent.doors import AgentPageMixin
+from tickets.agent.forms import CannedForm
+from tickets.services import canned as canned_services
+
+
+def _list_url(tenant) -> str:
+    return reverse("tickets:agent_canned", kwargs={"tenant": tenant.slug})
+
+
+class CannedListView(AgentPageMixin, TemplateView):
+    """GET: the list and an empty form; POST: create one of your own."""
+
+    template_name = "agent/canned.html"
+    extra_context = {"agent_section": "canned"}
+
+    def get(self, request, tenant):
+        return self.render_to_response(self.context(CannedForm()))
+
+    def post(self, request, tenant):
+        form = CannedForm(request.POST)
+        if form.is_valid():
+            try:
+                canned_services.canned_create(actor=Member(self.membership), **form.cleaned_data)
+            except ServiceError as error:
+                form.add_error(_field(form, error), error.detail)
+            else:
+                messages.success(request, _("Response saved."))
+                return redirect(_list_url(self.tenant))
+        return self.render_to_response(self.context(form), status=400)
+
+    def context(self, form, editing=None) -> dict:
+        return self.get_context_data(
+            form=form,
+            editing=editing,
+            own=list(canned_reads.own(self.membership)),
+            shared=list(canned_reads.shared()),
+            placeholders=canned_reads.placeholder_help(),
+        )
+
+
+class CannedEditView(CannedListView):
+    """GET: the form filled with one of your responses; POST: save it, or delete it."""
+
+    def get(self, request, tenant, canned_id: int):
+        found = self._own_or_404(canned_id)
+        initial = {f: getattr(found, f) for f in ("title", "body", "status", "priority")}
+        return self.render_to_response(self.context(CannedForm(initial=initial), editing=found))
+
+    def post(self, request, tenant, canned_id: int):
+        found = self._own_or_404(canned_id)
+        actor = Member(self.membership)
+        if request.POST.get("action") == "delete":
+            try:
+                canned_services.canned_delete(actor=actor, canned=found)
+            except ServiceError as error:
+                messages.error(request, error.detail)
+            else:
+                messages.success(request, _("Response deleted."))
+            return redirect(_list_url(self.tenant))
+        form = CannedForm(request.POST)
+        if form.is_valid():
+            try:
+                canned_services.canned_update(actor=actor, canned=found, **form.cleaned_data)
+            except ServiceError as error:
+                form.add_error(_field(form, error), error.detail)
+            else:
+                messages.success(request, _("Response saved."))
+                return redirect(_list_url(self.tenant))
+        return self.render_to_response(self.context(form, editing=found), status=400)
+
+    def _own_or_404(self, canned_id: int):
+        """Only your own are editable here; a shared one, another agent's or a missing one is
+        the same 404 (agents cannot tell another agent's responses exist)."""
+        found = canned_reads.own(self.membership).filter(pk=canned_id).first()
+        if found is None:
+            raise Http404("No such response.")
+        return found
+
+
+def _field(form, error: ServiceError):
+    field = error.extra.get("field")
+    return field if field in form.fields else None

@@ -1,0 +1,165 @@
+"""Reads for the workspace's side panels: the SLA clocks with their remaining business time,
+the requester's other tickets and where the ticket sits in the agent's queue (j / k).
+
+Each is a fixed number of queries, whatever the ticket's history.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership
+from sla.deadlines import paused_time, schedule_for
+from sla.models import Clock, Metric
+from sla.priorities import Priority
+from tickets.models import Event, EventType, Status, Ticket
+from tickets.selectors import queue_for, visible_tickets
+from tickets.sla_sync import SUBJECT
+
+METRIC_ORDER = [Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE, Metric.RESOLUTION]
+
+
+@dataclass(frozen=True)
+class ClockView:
+    metric: str
+    label: str
+    state: str  # running, paused, met, breached, cancelled
+    due_at: datetime | None
+    remaining: timedelta | None  # business time left (negative: overdue by); paused: frozen
+    warned_at: datetime | None
+    breached_at: datetime | None
+    stopped_at: datetime | None
+    around_the_clock: bool
+    target_minutes: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.remaining is not None and self.remaining < timedelta(0)
+
+    @property
+    def remaining_text(self) -> str:
+        return business_duration(abs(self.remaining)) if self.remaining is not None else ""
+
+
+def business_duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m"
+
+
+def _state(clock: Clock) -> str:
+    if clock.breached_at is not None:
+        return "breached"
+    if clock.cancelled:
+        return "cancelled"
+    if clock.stopped_at is not None:
+        return "met"
+    if clock.paused_at is not None:
+        return "paused"
+    return "running"
+
+
+def _remaining(clock: Clock, state: str, now: datetime) -> timedelta | None:
+    schedule = schedule_for(clock.plan.calendar, around_the_clock=clock.around_the_clock)
+    if state in ("running", "breached") and clock.stopped_at is None and clock.due_at:
+        if clock.due_at >= now:
+            return schedule.elapsed(now, clock.due_at)
+        return -schedule.elapsed(clock.due_at, now)
+    if state == "paused":
+        used = schedule.elapsed(clock.started_at, clock.paused_at)
+        used -= paused_time(schedule, clock.pauses)
+        return timedelta(minutes=clock.target_minutes) - used
+    return None
+
+
+def sla_clocks(ticket: Ticket, now: datetime | None = None) -> list[ClockView]:
+    """The ticket's clocks, latest of each metric (a reopen starts a new resolution clock)."""
+    now = now or timezone.now()
+    clocks = (
+        Clock.objects.filter(subject_type=SUBJECT, subject_id=ticket.pk)
+        .select_related("plan__calendar")
+        .order_by("started_at", "pk")
+    )
+    latest: dict[str, Clock] = {}
+    for clock in clocks:
+        latest[clock.metric] = clock
+    views = []
+    for metric in METRIC_ORDER:
+        clock = latest.get(metric)
+        if clock is None:
+            continue
+        state = _state(clock)
+        views.append(
+            ClockView(
+                metric=metric,
+                label=Metric(metric).label,
+                state=state,
+                due_at=clock.due_at,
+                remaining=_remaining(clock, state, now),
+                warned_at=clock.warned_at,
+                breached_at=clock.breached_at,
+                stopped_at=clock.stopped_at,
+                around_the_clock=clock.around_the_clock,
+                target_minutes=clock.target_minutes,
+            )
+        )
+    return views
+
+
+def requester_tickets(member: Membership, ticket: Ticket, *, limit: int = 8) -> list[Ticket]:
+    """The requester's other tickets, newest first."""
+    if ticket.requester_id:
+        same = Q(requester_id=ticket.requester_id)
+    elif ticket.contact_email:
+        same = Q(requester__isnull=True, contact_email__iexact=ticket.contact_email)
+    else:
+        return []
+    others = visible_tickets(member).filter(same).exclude(pk=ticket.pk)
+    return list(others.order_by("-created_at")[:limit])
+
+
+def queue_neighbours(member: Membership, ticket: Ticket) -> tuple[int | None, int | None]:
+    """The numbers of the tickets before and after this one in the member's queue order
+    (earliest SLA due first, tickets without a clock last, then by number): j / k."""
+    queue = queue_for(member)
+    due, number = ticket.sla_due_at, ticket.number
+    if due is None:
+        after = Q(sla_due_at__isnull=True, number__gt=number)
+        before = Q(sla_due_at__isnull=False) | Q(sla_due_at__isnull=True, number__lt=number)
+    else:
+        after = (
+            Q(sla_due_at__gt=due)
+            | Q(sla_due_at=due, number__gt=number)
+            | Q(sla_due_at__isnull=True)
+        )
+        before = Q(sla_due_at__lt=due) | Q(sla_due_at=due, number__lt=number)
+    queue = queue.select_related(None).values_list("number", flat=True)
+    following = queue.filter(after).first()
+    previous = queue.filter(before).reverse().first()
+    return previous, following
+
+
+def event_detail(event: Event) -> str:
+    """What an audit event changed, as an agent reads it in the timeline."""
+    data = event.data or {}
+    if event.type == EventType.STATUS_CHANGED and data.get("new") in Status.values:
+        return str(Status(data["new"]).label)
+    if event.type == EventType.PRIORITY_CHANGED and data.get("new") in Priority.values:
+        return str(Priority(data["new"]).label)
+    if event.type == EventType.ASSIGNED:
+        return data.get("assignee") or str(_("nobody"))
+    if event.type in (EventType.ESCALATED, EventType.TIER_CHANGED) and data.get("new_tier"):
+        return str(_("tier %(tier)s") % {"tier": data["new_tier"]})
+    if event.type == EventType.CATEGORY_CHANGED:
+        return data.get("new") or str(_("none"))
+    if event.type in (EventType.SLA_WARNING, EventType.SLA_BREACHED) and data.get("metric"):
+        return str(data["metric"]).replace("_", " ")
+    return ""
