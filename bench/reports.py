@@ -236,6 +236,7 @@ def main() -> None:
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
+        "EMAIL_URL": os.environ.get("EMAIL_URL", "consolemail://"),
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--port", str(args.port),
@@ -244,7 +245,9 @@ def main() -> None:
         env=env,
     )  # fmt: skip
     try:
-        for _ in range(100):
+        for _ in range(300):
+            if server.poll() is not None:
+                raise SystemExit("the server did not start (see above)")
             try:
                 http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request("HEAD", "/")
                 break

@@ -5,13 +5,16 @@ Everything is aggregated in the database, never by loading tickets:
 
 1. the ticket breakdowns (overall, priority, plan, category, assignee, tier, local day) with
    their clocks' met / breached / pending counts: one statement (GROUPING SETS on PostgreSQL;
-   the same groups as UNION ALL on SQLite, for development);
+   the same groups as UNION ALL on SQLite, for development), then one small one for the names
+   of the plans, categories and agents found;
 2. median and 90th percentile of the stored `Clock.elapsed_minutes` per metric: one statement
    (`percentile_cont`; SQLite sorts the stored numbers instead, development only);
 3. breaches and escalations per tier, from the escalate job's `escalated` events: one statement;
 4. the backlog: open tickets now by status and age: one statement.
 
-Four statements whatever the data (pinned in tests/tickets/agent/test_reports_queries.py).
+On PostgreSQL one more statement first tunes the report's transaction (no JIT, no parallel
+workers: `_tune_for_one_big_aggregate`). The count never grows with the data (pinned in
+tests/tickets/agent/test_reports_api.py and test_reports_page.py).
 Clock states as `sla.selectors.sla_report`: breached = a breach was recorded, or it still runs
 past its due time; met = stopped without a breach; pending = running and not breached.
 Cancelled clocks do not count.
@@ -23,16 +26,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import connection
-from django.db.models import Count, F, IntegerField, Q, Subquery
+from django.db import connection, transaction
+from django.db.models import CharField, Count, F, IntegerField, Q, Subquery, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from accounts.models import User
 from core.aggregates import Percentile, percentile_cont
-from sla.models import Clock, Metric
+from sla.models import Clock, Metric, SupportPlan
 from sla.priorities import PRIORITY_RANK
-from tickets.models import OPEN_STATUSES, Event, EventType, Status, Ticket
+from tickets.models import OPEN_STATUSES, Category, Event, EventType, Status, Ticket
 from tickets.sla_sync import SUBJECT
 
 METRICS = (Metric.FIRST_RESPONSE, Metric.RESOLUTION)
@@ -63,7 +67,24 @@ class Window:
 def report(window: Window, *, now: datetime | None = None) -> dict:
     """The whole report as the API returns it (tickets/reports.py serializes it)."""
     now = now or timezone.now()
+    with transaction.atomic():
+        _tune_for_one_big_aggregate()
+        return _report(window, now)
+
+
+def _tune_for_one_big_aggregate() -> None:
+    """For this transaction only: no JIT (compiling the grouping-sets plan took longer than
+    running it: its estimated cost crosses jit_above_cost at about 50,000 tickets) and no
+    parallel workers (each would aggregate every clock again for its share of the tickets; on a
+    small, busy server one process does the work once)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
+
+
+def _report(window: Window, now: datetime) -> dict:
     rows = _grouped_rows(window, now)
+    labels = _labels(rows)
     out: dict = {
         "since": window.since,
         "until": window.until,
@@ -85,13 +106,11 @@ def report(window: Window, *, now: datetime | None = None) -> dict:
         elif group == "priority":
             out["by_priority"][row["priority"]] = block
         elif group == "plan":
-            out["by_plan"][row["plan_name"] or NONE_KEY] = block
-        elif group == "category":
-            block["name"] = row["category_name"] or ""
-            out["by_category"][row["category_slug"] or NONE_KEY] = block
-        elif group == "agent":
-            block["name"] = row["agent_name"] or ""
-            out["by_agent"][row["agent_email"] or NONE_KEY] = block
+            key, _name = labels.get(("plan", row["plan"]), (NONE_KEY, ""))
+            out["by_plan"][key] = block
+        elif group in ("category", "agent"):
+            key, block["name"] = labels.get((group, row[group]), (NONE_KEY, ""))
+            out[f"by_{group}"][key] = block
         elif group == "tier":
             out["by_tier"][str(row["tier"])] = {**block, "breaches": 0, "escalations": 0}
         elif group == "day":
@@ -138,18 +157,11 @@ _CLOCKS_PER_TICKET = (
 
 _FROM = (
     " FROM tickets_ticket t LEFT JOIN clk ON clk.ticket_id = t.id"
-    " LEFT JOIN sla_supportplan p ON p.id = t.plan_id"
-    " LEFT JOIN tickets_category cat ON cat.id = t.category_id"
-    " LEFT JOIN accounts_user u ON u.id = t.assignee_id"
     " WHERE t.tenant_id = %(tenant)s AND t.created_at >= %(since)s AND t.created_at < %(until)s"
 )
 
 _SUMS = "COUNT(*) AS tickets, " + ", ".join(
     f"COALESCE(SUM(clk.{name}), 0) AS {name}" for name in _COUNTERS
-)
-_LABELS = (
-    "MIN(p.name) AS plan_name, MIN(cat.slug) AS category_slug, MIN(cat.name) AS category_name,"
-    " MIN(u.email) AS agent_email, MIN(u.name) AS agent_name"
 )
 # group name -> the grouped expression (the local day's is the vendor's, below)
 _GROUPS = {
@@ -180,16 +192,12 @@ def _grouped_sql() -> str:
             + " ELSE 'total' END AS grp"
         )
         sets = ", ".join(["()", *(f"({expr})" for expr in groups.values())])
-        return (
-            f"{head}SELECT {which}, {keys}, {_SUMS}, {_LABELS}{_FROM}"
-            f" GROUP BY GROUPING SETS ({sets})"
-        )
+        return f"{head}SELECT {which}, {keys}, {_SUMS}{_FROM} GROUP BY GROUPING SETS ({sets})"
     # SQLite has no GROUPING SETS: the same groups, one SELECT each (development only).
-    parts = [f"SELECT 'total' AS grp, {_nulls(groups, None)}, {_SUMS}, {_LABELS}{_FROM}"]
+    parts = [f"SELECT 'total' AS grp, {_nulls(groups, None)}, {_SUMS}{_FROM}"]
     for name, expr in groups.items():
         parts.append(
-            f"SELECT '{name}' AS grp, {_nulls(groups, name)}, {_SUMS}, {_LABELS}{_FROM}"
-            f" GROUP BY {expr}"
+            f"SELECT '{name}' AS grp, {_nulls(groups, name)}, {_SUMS}{_FROM} GROUP BY {expr}"
         )
     return head + " UNION ALL ".join(parts)
 
@@ -213,6 +221,33 @@ def _grouped_rows(window: Window, now: datetime) -> list[dict]:
         cursor.execute(_grouped_sql(), params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _labels(rows: list[dict]) -> dict[tuple[str, object], tuple[str, str]]:
+    """(group, id) -> (key, name) of the plans, categories and agents in the rows: one small
+    query after the big one (joining them there would cost a lookup per ticket)."""
+    wanted = {
+        group: [row[group] for row in rows if row["grp"] == group and row[group] is not None]
+        for group in ("plan", "category", "agent")
+    }
+    if not any(wanted.values()):
+        return {}
+    plans = SupportPlan.objects.filter(pk__in=wanted["plan"]).annotate(
+        group=Value("plan", CharField()), key=F("name"), label=F("name")
+    )
+    categories = Category.objects.filter(pk__in=wanted["category"]).annotate(
+        group=Value("category", CharField()), key=F("slug"), label=F("name")
+    )
+    # Users are not tenant-owned: these ids come from this tenant's own tickets.
+    agents = User.objects.filter(pk__in=wanted["agent"]).annotate(
+        group=Value("agent", CharField()), key=F("email"), label=F("name")
+    )
+    found = plans.values_list("group", "pk", "key", "label").union(
+        categories.values_list("group", "pk", "key", "label"),
+        agents.values_list("group", "pk", "key", "label"),
+        all=True,
+    )
+    return {(group, pk): (key, label) for group, pk, key, label in found}
 
 
 def _empty_block() -> dict:

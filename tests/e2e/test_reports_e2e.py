@@ -111,7 +111,7 @@ def test_the_reports_page_draws_its_charts_and_its_csv_is_the_apis(server, brows
         page.screenshot(path=str(SCREENSHOT))
 
         # per week, through the form
-        page.get_by_label("Per").select_option("week")
+        page.locator("select[name=granularity]").select_option("week")
         page.get_by_role("button", name="Show report").click()
         page.wait_for_load_state()
         assert "granularity=week" in page.url
