@@ -242,10 +242,15 @@ def _labels(rows: list[dict]) -> dict[tuple[str, object], tuple[str, str]]:
     agents = User.objects.filter(pk__in=wanted["agent"]).annotate(
         group=Value("agent", CharField()), key=F("email"), label=F("name")
     )
-    found = plans.values_list("group", "pk", "key", "label").union(
-        categories.values_list("group", "pk", "key", "label"),
-        agents.values_list("group", "pk", "key", "label"),
-        all=True,
+    columns = ("group", "pk", "key", "label")
+    found = (
+        plans.order_by()
+        .values_list(*columns)
+        .union(
+            categories.order_by().values_list(*columns),
+            agents.order_by().values_list(*columns),
+            all=True,
+        )
     )
     return {(group, pk): (key, label) for group, pk, key, label in found}
 

@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from django.db import connection
 
 from accounts.tenancy import tenant_scope
 from tests.conftest import api_client, login
@@ -82,7 +83,8 @@ def test_the_page_costs_the_same_statements_whatever_the_data(
     acme, _ = desks
     login(client, acme.agent)
     client.get(PAGE, WEEK)  # warm the session
-    with django_assert_num_queries(PAGE_STATEMENTS):
+    statements = PAGE_STATEMENTS + (1 if connection.vendor == "postgresql" else 0)
+    with django_assert_num_queries(statements):
         client.get(PAGE, WEEK)
     from sla.models import SupportPlan
 
@@ -93,12 +95,13 @@ def test_the_page_costs_the_same_statements_whatever_the_data(
         make_ticket(acme, basic, number, at(f"2026-06-0{number % 7 + 1}T10:00:00Z"),
                     category=extra, assignee=acme.admin, tier=number % 3 + 1,
                     fr=("met", number), res=("pending",))  # fmt: skip
-    with django_assert_num_queries(PAGE_STATEMENTS):
+    with django_assert_num_queries(statements):
         client.get(PAGE, WEEK | {"granularity": "week"})
 
 
-# the door's (session, user, membership, ...) then the report's (tickets/reporting.py)
-PAGE_STATEMENTS = 12
+# the door's (session, user, membership, ...) then the report's (tickets/reporting.py), with
+# one more on PostgreSQL (the report transaction's tuning)
+PAGE_STATEMENTS = 11
 
 
 @pytest.mark.parametrize("table", ["by_priority", "by_plan", "by_category", "by_agent"])
