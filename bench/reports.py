@@ -236,8 +236,17 @@ def main() -> None:
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
-        "EMAIL_URL": os.environ.get("EMAIL_URL", "consolemail://"),
+        "EMAIL_URL": os.environ.get("EMAIL_URL", "smtp://127.0.0.1:25"),  # the pages send none
+        # Production serves collected, hashed static files (the page's {% static %} needs the
+        # manifest): collected once into a scratch folder.
+        "STATIC_ROOT": os.environ.get("STATIC_ROOT", "/tmp/helpdesk-bench-static"),
     }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--port", str(args.port),
          "--no-access-log", "--log-level", "warning"],
