@@ -44,3 +44,12 @@ def deadlines(
         # would leave the clock without a deadline; counting around the clock keeps it honest.
         log.warning("Schedule %r never opens; counting around the clock", schedule)
         return ALWAYS.add(start, warning + paused), ALWAYS.add(start, target + paused)
+
+
+def elapsed_minutes(
+    schedule: Schedule, *, start: datetime, stop: datetime, pauses: Iterable[Sequence[str]]
+) -> float:
+    """Business minutes in `[start, stop)` less the paused business time: how long the clock
+    ran on its schedule (what its target is measured against). Never negative."""
+    ran = schedule.elapsed(start, stop) - paused_time(schedule, pauses)
+    return max(ran, timedelta(0)).total_seconds() / 60

@@ -295,6 +295,10 @@ class Clock(TenantOwned):
     warned_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
     stale = models.BooleanField(default=False)
+    # Business minutes from start to stop, pauses excluded, on the clock's own schedule: written
+    # by the engine when the clock stops (met, or met late), so reports take medians and
+    # percentiles in SQL over stored numbers. Null while running and on cancelled clocks.
+    elapsed_minutes = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Organization, Tenant
 from sla import holiday_sources
-from sla.deadlines import deadlines, paused_time, schedule_for
+from sla.deadlines import deadlines, elapsed_minutes, paused_time, schedule_for
 from sla.models import Calendar, Clock, Holiday, Metric, SupportPlan, Target
 from sla.selectors import ClockSummary, running_clock, summaries_for, summarize, summary_for
 
@@ -37,6 +37,7 @@ __all__ = [
     "schedule_changed",
     "start_clock",
     "stop_clock",
+    "stopped_minutes",
     "summaries_for",
     "summarize",
     "summary_for",
@@ -191,8 +192,19 @@ def stop_clock(*, subject_type: str, subject_id: int, metric: str, at: datetime)
     if clock.breached_at is None and clock.due_at is not None and at > clock.due_at:
         clock.breached_at = at
     clock.stale = False
-    clock.save(update_fields=[*_DEADLINE_FIELDS, "stopped_at", "breached_at", "stale"])
+    clock.elapsed_minutes = stopped_minutes(clock)
+    clock.save(
+        update_fields=[*_DEADLINE_FIELDS, "stopped_at", "breached_at", "stale", "elapsed_minutes"]
+    )
     return clock
+
+
+def stopped_minutes(clock: Clock) -> float:
+    """The business minutes a stopped clock ran (`Clock.elapsed_minutes`), on its schedule."""
+    schedule = schedule_for(clock.plan.calendar, around_the_clock=clock.around_the_clock)
+    return elapsed_minutes(
+        schedule, start=clock.started_at, stop=clock.stopped_at, pauses=clock.pauses
+    )
 
 
 @_in_transaction

@@ -20,6 +20,11 @@ urlpatterns = [
         name="agent_canned_edit",
     ),
     path("t/<slug:tenant>/agent/reports/", reports.ReportsView.as_view(), name="agent_reports"),
+    path(
+        "t/<slug:tenant>/agent/reports/<slug:table>.csv",
+        reports.ReportCsvView.as_view(),
+        name="agent_report_csv",
+    ),
     path("t/<slug:tenant>/portal/", views.PortalView.as_view(), name="portal"),
     path("t/<slug:tenant>/portal/new/", views.NewTicketView.as_view(), name="new"),
     path("t/<slug:tenant>/tickets/<int:number>/", views.TicketPageView.as_view(), name="ticket"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from dataclasses import dataclass, field
 
 import schemathesis
@@ -172,14 +173,24 @@ def _fuzz_operation(operation, user, real: RealValues, examples: int) -> str | N
 
 def _send_known_good(operation, real: RealValues, token: str) -> None:
     body = KNOWN_GOOD.get(label(operation))
-    if body is None:
+    # A plain read of the tenant (or of a ticket), with no query: the generated queries of a
+    # read may all be refusals (a page size of 0, a bad date), and which ones come out shifts
+    # whenever the code's string constants change (Hypothesis samples them).
+    plain_read = operation.method.upper() == "GET" and not re.search(
+        r"\{(?!tenant\}|number\})", operation.path
+    )
+    if body is None and not plain_read:
         return
     numbers = real.numbers if "{number}" in operation.path else [None]
     for number in numbers:
-        params = {"tenant": real.tenant} | ({"number": number} if number is not None else {})
-        case = operation.Case(
-            path_parameters=params, body=dict(body), media_type="application/json"
-        )
+        params = {"tenant": real.tenant} if "{tenant}" in operation.path else {}
+        params |= {"number": number} if number is not None else {}
+        if body is None:
+            case = operation.Case(path_parameters=params)
+        else:
+            case = operation.Case(
+                path_parameters=params, body=dict(body), media_type="application/json"
+            )
         response = case.call_and_validate(
             headers={"Authorization": f"Token {token}"}, checks=CHECKS
         )

@@ -75,6 +75,7 @@ ROUTES: dict[str, Route] = {
     "t/<slug:tenant>/agent/": Route("page", staff_only=True),
     "t/<slug:tenant>/agent/tickets/<int:number>/": Route("page", staff_only=True),
     "t/<slug:tenant>/agent/reports/": Route("page", staff_only=True),
+    "t/<slug:tenant>/agent/reports/<slug:table>.csv": Route("page", staff_only=True),
     "t/<slug:tenant>/agent/chats/": Route("page", staff_only=True),
     "t/<slug:tenant>/admin/sla/supportplan/<path:object_id>/preview/": ADMIN,
     "t/<slug:tenant>/agent/canned/": Route("page", staff_only=True),
@@ -248,6 +249,7 @@ def _url(route: str, world, slug: str = "acme", model=None) -> str:
         "content_type_id": "1",
         "object_id": "1",
         "url": "no-such-page/",
+        "table": "by_agent",  # a reports page CSV
         **{name: str(world[key].pk) for name, key in OBJECT_IDS.items()},
     }
     if model is not None:

@@ -101,22 +101,39 @@ def _stop(plan, number, metric, at):
         services.stop_clock(subject_type="ticket", subject_id=number, metric=metric, at=at)
 
 
-def test_the_report_counts_met_breached_and_pending_clocks(acme, plans, globex_plans):
+def _real_ticket(desk, plan, number, *, priority="normal", at=OPENED):
+    """A ticket row with its two clocks started at `at` (the report counts tickets)."""
+    from tests.tickets.agent.report_data import make_ticket
+
+    ticket = make_ticket(desk, plan, number, at, priority=priority)
+    for metric in ("first_response", "resolution"):
+        start(plan, ticket.pk, at, metric=metric, priority=priority, subject_type="ticket")
+    return ticket
+
+
+def test_the_report_counts_met_breached_and_pending_clocks(acme, globex, plans, globex_plans):
+    # More of the report (by category, agent, tier, per day, times, backlog) is tested in
+    # tests/tickets/agent/test_reports_api.py.
     basic, premium = plans["Basic"], plans["Premium"]
-    _ticket(basic, 1)  # first response met, resolution met late
-    _stop(basic, 1, "first_response", OPENED.replace(hour=10))
-    _stop(basic, 1, "resolution", OPENED.replace(day=20))
-    _ticket(basic, 2)  # both running past due: counted as breached
-    _ticket(premium, 3, priority="high", at=OPENED.replace(year=2099))  # both pending
+    one = _real_ticket(acme, basic, 1)  # first response met, resolution met late
+    _stop(basic, one.pk, "first_response", OPENED.replace(hour=10))
+    _stop(basic, one.pk, "resolution", OPENED.replace(day=20))
+    _real_ticket(acme, basic, 2)  # both running past due: counted as breached
+    three = _real_ticket(acme, premium, 3, priority="high")  # both paused: pending
+    with tenant_scope(acme.tenant):
+        for metric in ("first_response", "resolution"):
+            services.pause_clock(
+                subject_type="ticket", subject_id=three.pk, metric=metric, at=OPENED
+            )
     _ticket(premium, 4, subject_type="chat")  # not a ticket
-    _ticket(basic, 5, at=OPENED.replace(month=5))  # before the window
-    _ticket(globex_plans["Basic"], 6)  # another tenant
-    query = {"since": "2026-06-01T00:00:00Z", "until": "2100-01-01T00:00:00+02:00"}
+    _real_ticket(acme, basic, 5, at=OPENED.replace(month=5))  # before the window
+    _real_ticket(globex, globex_plans["Basic"], 6)  # another tenant
+    query = {"since": "2026-06-01T00:00:00Z", "until": "2026-07-01T00:00:00+02:00"}
     response = api_client(acme.agent).get(REPORT, query)
     assert response.status_code == 200
     body = response.json()
     assert body["since"] == "2026-06-01T00:00:00.000000Z"
-    assert body["until"] == "2099-12-31T22:00:00.000000Z"
+    assert body["until"] == "2026-06-30T22:00:00.000000Z"
     assert body["tickets"] == 3
     assert body["first_response"] == {"met": 1, "breached": 1, "pending": 1, "compliance": 0.5}
     assert body["resolution"] == {"met": 0, "breached": 2, "pending": 1, "compliance": 0.0}

@@ -1,0 +1,279 @@
+"""The SLA reports page at scale: 100,000 tickets with their clocks in each of two tenants.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench_x python bench/reports.py
+
+Fills acme and globex (demo seed) with `--per-tenant` tickets created over the last 90 days, each
+with its first-response and resolution clocks (met with stored business minutes, met late,
+breached while running or pending) and the escalate job's `escalated` events for a tenth of
+them, then serves the app as in production (DEBUG off, uvicorn) and prints p50/p95 server time
+and the SQL statement count of the reports page for 90 days (per day and per week), of the
+reports API and of one CSV export. Needs PostgreSQL (the name must contain "bench"); the fill
+runs once, later runs reuse it. `--fill-only` also works on SQLite (screenshots, demos).
+"""
+
+import argparse
+import http.client
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+os.environ.setdefault("DEBUG", "1")
+# The bench's sessions are made in this process and used by the server: one key for both.
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
+
+BATCH = 5000
+SUBJECT_PREFIX = "Report bench ticket"
+
+
+def fill(per_tenant: int, *, days: int = 90) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.models import Membership, Tenant
+    from accounts.tenancy import tenant_scope
+    from sla.services import plan_for
+    from tickets.models import Category, Status, TicketSequence
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+    now = timezone.now()
+    rng = random.Random(11)
+    for tenant in Tenant.objects.filter(slug__in=["acme", "globex"]):
+        with tenant_scope(tenant):
+            from tickets.models import Ticket
+
+            have = Ticket.objects.filter(subject__startswith=SUBJECT_PREFIX).count()
+            if have >= per_tenant:
+                continue
+            customer = Membership.objects.filter(role="customer").select_related("user").first()
+            agents = [
+                m.user
+                for m in Membership.objects.filter(role__in=["agent", "admin"]).select_related(
+                    "user"
+                )
+            ]
+            plan = plan_for(tenant=tenant, organization=customer.organization)
+            categories = list(Category.objects.all()) + [None]
+            sequence, _ = TicketSequence.objects.get_or_create(tenant=tenant)
+            number = sequence.last_number
+            todo = per_tenant - have
+            while todo > 0:
+                size = min(BATCH, todo)
+                tickets = []
+                for _i in range(size):
+                    number += 1
+                    created = now - timedelta(minutes=rng.randint(0, 60 * 24 * days))
+                    status = rng.choice(
+                        [Status.AWAITING_RESPONSE, Status.IN_PROGRESS, Status.AWAITING_CUSTOMER]
+                        + [Status.CLOSED] * 5
+                    )
+                    tickets.append(
+                        Ticket(
+                            tenant=tenant,
+                            number=number,
+                            reference=f"{tenant.reference_prefix}-{number}",
+                            subject=f"{SUBJECT_PREFIX} {number}",
+                            description="Filled by bench/reports.py",
+                            priority=rng.choice(["critical", "urgent", "high", "normal", "low"]),
+                            status=status,
+                            category=rng.choice(categories),
+                            assignee=rng.choice(agents + [None]),
+                            tier=rng.choice([1, 1, 1, 2, 2, 3]),
+                            requester=customer.user,
+                            organization=customer.organization,
+                            plan=plan,
+                            created_at=created,
+                            updated_at=created,
+                            status_changed_at=created,
+                            closed_at=created + timedelta(hours=5)
+                            if status == Status.CLOSED
+                            else None,
+                        )
+                    )
+                Ticket.objects.bulk_create(tickets)
+                _clocks_and_events(tenant, plan, tickets, rng, now)
+                todo -= size
+            sequence.last_number = number
+            sequence.save()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+
+def _clocks_and_events(tenant, plan, tickets, rng, now) -> None:
+    from sla.models import Clock
+    from tickets.models import Event, EventType, Status
+
+    clocks, events = [], []
+    for ticket in tickets:
+        for metric, target in (("first_response", 240), ("resolution", 1440)):
+            clock = Clock(
+                tenant=tenant,
+                subject_type="ticket",
+                subject_id=ticket.pk,
+                metric=metric,
+                plan=plan,
+                priority=ticket.priority,
+                target_minutes=target,
+                started_at=ticket.created_at,
+                due_at=ticket.created_at + timedelta(minutes=target * 2),
+            )
+            done = metric == "first_response" or ticket.status == Status.CLOSED
+            minutes = rng.lognormvariate(0, 0.8) * target * 0.5
+            if done and ticket.created_at < now - timedelta(hours=2):
+                clock.stopped_at = ticket.created_at + timedelta(minutes=minutes * 2)
+                clock.elapsed_minutes = minutes
+                if minutes > target:
+                    clock.breached_at = clock.stopped_at
+            elif clock.due_at <= now:
+                clock.breached_at = clock.due_at
+            clocks.append(clock)
+            if clock.breached_at is not None and rng.random() < 0.2:
+                old = ticket.tier
+                events.append(
+                    Event(
+                        tenant=tenant,
+                        ticket=ticket,
+                        type=EventType.ESCALATED,
+                        data={"old_tier": old, "new_tier": min(old + 1, 3), "reason": metric},
+                        created_at=clock.breached_at,
+                    )
+                )
+    Clock.objects.bulk_create(clocks, batch_size=BATCH)
+    Event.objects.bulk_create(events, batch_size=BATCH)
+
+
+def session_cookie(email: str) -> str:
+    from django.test import Client
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    return client.cookies["sessionid"].value
+
+
+def timed(port: int, path: str, cookie: str, times: int) -> list[float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Cookie": f"sessionid={cookie}", "Host": "127.0.0.1"}
+    took = []
+    for _ in range(times):
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        body = response.read()
+        assert response.status == 200, (response.status, body[:300])
+        took.append((time.perf_counter() - started) * 1000)
+    return took
+
+
+def statements(path: str, email: str) -> int:
+    """SQL statements of one request, counted in this process (same code, same database)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, HTTP_HOST="127.0.0.1")
+    assert response.status_code == 200, response.status_code
+    return len(queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--per-tenant", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--port", type=int, default=8821)
+    parser.add_argument("--fill-only", action="store_true")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not args.fill_only:
+        from pg import ensure_database
+
+        ensure_database(url)
+    started = time.perf_counter()
+    fill(args.per_tenant)
+    print(
+        f"fill: {args.per_tenant:,} report tickets (2 clocks each) in acme and globex "
+        f"(ready in {time.perf_counter() - started:.0f} s)"
+    )
+    if args.fill_only:
+        return
+    from django.utils import timezone
+
+    today = timezone.now().date()
+    since = (today - timedelta(days=89)).isoformat()
+    window = f"since={since}&until={today.isoformat()}"
+    pages = {
+        "reports page, 90 days per day (HTML)": f"/t/acme/agent/reports/?{window}&granularity=day",
+        "reports page, 90 days per week (HTML)": f"/t/acme/agent/reports/?{window}"
+        "&granularity=week",
+        "reports API, 90 days": f"/api/v1/t/acme/reports/sla/?{window}",
+        "CSV export by_agent, 90 days": f"/t/acme/agent/reports/by_agent.csv?{window}",
+    }
+    email = "agent@acme.example"
+    counted = {name: statements(path, email) for name, path in pages.items()}
+    cookie = session_cookie(email)
+    env = {
+        **os.environ,
+        "LOG_LEVEL": "WARNING",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "EMAIL_URL": os.environ.get("EMAIL_URL", "smtp://127.0.0.1:25"),  # the pages send none
+        # Production serves collected, hashed static files (the page's {% static %} needs the
+        # manifest): collected once into a scratch folder.
+        "STATIC_ROOT": os.environ.get("STATIC_ROOT", "/tmp/helpdesk-bench-static"),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application", "--port", str(args.port),
+         "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(300):
+            if server.poll() is not None:
+                raise SystemExit("the server did not start (see above)")
+            try:
+                http.client.HTTPConnection("127.0.0.1", args.port, timeout=1).request("HEAD", "/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        for name, path in pages.items():
+            timed(args.port, path, cookie, 3)  # warm up (schedules, templates, plans)
+            took = timed(args.port, path, cookie, args.requests)
+            q = statistics.quantiles(took, n=100)
+            print(
+                f"{name}: p50 {statistics.median(took):.0f} ms, p95 {q[94]:.0f} ms, "
+                f"{counted[name]} SQL statements ({args.requests} requests, one client)"
+            )
+    finally:
+        server.terminate()
+        server.wait()
+
+
+if __name__ == "__main__":
+    main()
