@@ -63,9 +63,7 @@ def desk(fault_pg, tmp_path):
         fault_pg.start_if_stopped()
 
 
-def test_a_killed_connection_fails_at_most_one_request_cleanly_and_the_next_works(
-    fault_pg, desk
-):
+def test_a_killed_connection_fails_at_most_one_request_cleanly_and_the_next_works(fault_pg, desk):
     base, logs = desk
     token = {"Authorization": f"Token {api_token(base, 'customer@acme.example')}"}
     portal = Browser(base)
