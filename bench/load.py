@@ -159,6 +159,9 @@ def missing_creates(run: str, numbers: list[int]) -> list[int]:
     return sorted(set(numbers) - stored)
 
 
+_WAL_BEFORE: list = []
+
+
 def pg_stats(reset: bool) -> None:
     from django.db import connection
 
@@ -170,9 +173,24 @@ def pg_stats(reset: bool) -> None:
             except Exception as error:
                 print(f"(no pg_stat_statements: {error})")
                 return
+        cursor.execute(
+            "SELECT wal_records, wal_fpi, wal_bytes, (SELECT checkpoints_timed + checkpoints_req "
+            "FROM pg_stat_bgwriter), (SELECT sum(blks_read) FROM pg_stat_database), "
+            "(SELECT sum(blks_hit) FROM pg_stat_database) FROM pg_stat_wal"
+        )
+        now = cursor.fetchone()
         if reset:
             cursor.execute("SELECT pg_stat_statements_reset()")
+            _WAL_BEFORE[:] = now
             return
+        records, fpi, wal, checkpoints, read, hit = (
+            a - b for a, b in zip(now, _WAL_BEFORE, strict=True)
+        )
+        print(
+            f"WAL during the run: {wal / 2**20:.0f} MB in {records:,} records, {fpi:,} full-page "
+            f"images ({100 * fpi / max(records, 1):.0f} %), {checkpoints} checkpoints; "
+            f"buffer reads {read:,} / hits {hit:,} ({100 * read / max(read + hit, 1):.1f} % missed)"
+        )
         cursor.execute(
             "SELECT calls, total_exec_time, mean_exec_time, shared_blks_read, query "
             "FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database "
