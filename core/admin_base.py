@@ -1,4 +1,5 @@
-"""Base classes for the tenant admin site at /t/<tenant>/admin/.
+"""Base classes for the admin sites: the platform's at /admin/ and the tenants' at
+/t/<tenant>/admin/ (every ModelAdmin of both is a CheckedSelectionMixin: tests check it).
 
 What a tenant admin may do comes from their membership role, never from Django's global
 permissions. Querysets and foreign-key choices are filtered by the tenant scope the door
@@ -51,15 +52,8 @@ class TenantPermissionsMixin:
         return self._is_tenant_admin(request)
 
 
-class TenantModelAdmin(TenantPermissionsMixin, admin.ModelAdmin):
-    exclude = ("tenant",)
-
-    def get_form(self, request, obj=None, **kwargs):
-        return tenant_bound(super().get_form(request, obj, **kwargs), request.tenant)
-
-    def save_model(self, request, obj, form, change) -> None:
-        obj.tenant = request.tenant
-        super().save_model(request, obj, form, change)
+class CheckedSelectionMixin:
+    """An action on selected rows whose ids cannot exist is a 400, not a 500."""
 
     def response_action(self, request, queryset):
         # Django filters by the selected ids as sent: one that is no id at all ("abc" for an
@@ -71,6 +65,21 @@ class TenantModelAdmin(TenantPermissionsMixin, admin.ModelAdmin):
         except ValidationError:
             raise BadRequest(gettext("The selection names items that cannot exist.")) from None
         return super().response_action(request, queryset)
+
+
+class CheckedModelAdmin(CheckedSelectionMixin, admin.ModelAdmin):
+    """The base of every platform admin (/admin/) that is not Django's UserAdmin."""
+
+
+class TenantModelAdmin(TenantPermissionsMixin, CheckedModelAdmin):
+    exclude = ("tenant",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        return tenant_bound(super().get_form(request, obj, **kwargs), request.tenant)
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.tenant = request.tenant
+        super().save_model(request, obj, form, change)
 
 
 class TenantInline(TenantPermissionsMixin, admin.TabularInline):
