@@ -135,6 +135,19 @@ def test_every_celery_queue_has_a_worker_and_the_outbox_one_of_its_own():
     assert "-Q celery,outbox" in procfile  # development: one worker takes both
 
 
+def test_postgres_runs_with_production_settings_not_the_defaults():
+    """128 MB of shared buffers cannot hold a large tenant's ticket indexes (bench/load.py)."""
+    command = argv(SERVICES["postgres"]["command"])
+    assert command[0] == "postgres"
+    flags = dict(value.split("=", 1) for value in command[2::2])
+    assert all(flag == "-c" for flag in command[1::2])
+    for name in ("shared_buffers", "effective_cache_size", "work_mem", "max_wal_size",
+                 "checkpoint_timeout", "checkpoint_completion_target", "random_page_cost"):  # fmt: skip
+        assert name in flags, name
+    assert flags["shared_buffers"] == "2GB" and flags["random_page_cost"] == "1.1"
+    assert "pg_stat_statements" in flags["shared_preload_libraries"]
+
+
 def _app_env() -> dict[str, str]:
     env = dict(SERVICES["web"]["environment"])
     assert env["DJANGO_SETTINGS_MODULE"] == "helpdesk.settings"
