@@ -71,6 +71,47 @@ class CheckedModelAdmin(CheckedSelectionMixin, admin.ModelAdmin):
     """The base of every platform admin (/admin/) that is not Django's UserAdmin."""
 
 
+class ServiceRefused(Exception):
+    """A service refused what an admin form asked, in save_model (see ServiceSaveMixin).
+    `status`: the page's (200 as for any invalid form; a ServiceError's own for a refusal)."""
+
+    def __init__(self, detail, *, field: str | None = None, status: int = 200) -> None:
+        super().__init__(detail)
+        self.detail, self.field, self.status = detail, field, status
+
+
+class ServiceSaveMixin:
+    """For admins whose save is a service call in `save_model` (validation writes nothing).
+
+    A refusal there raises ServiceRefused: the admin's view (one transaction) rolls back, and
+    the same POST is shown again with the refusal as a form error. The form gets the refusal
+    as `form_class.refusal` (get_form) and reports it from its `clean()` through
+    `report_refusal`, so the page is the admin's usual invalid-form page with the status the
+    service gave (the API answers the same refusal with the same status).
+    """
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.refusal = getattr(request, "service_refusal", None)
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refusal:
+            request.service_refusal = refusal
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        response.status_code = request.service_refusal.status
+        return response
+
+
+def report_refusal(form: forms.Form) -> None:
+    """In a ServiceSaveMixin form's clean(): the refusal of the first pass, as a form error."""
+    refusal = getattr(form, "refusal", None)
+    if refusal is not None:
+        form.add_error(refusal.field if refusal.field in form.fields else None, refusal.detail)
+
+
 class TenantModelAdmin(TenantPermissionsMixin, CheckedModelAdmin):
     exclude = ("tenant",)
 
