@@ -8,14 +8,14 @@ from accounts import services
 from accounts.admin_site import platform_admin_site, tenant_admin_site
 from accounts.models import AuditEntry, Membership, Organization, Tenant, User
 from core.admin import OutboxMessageAdmin
-from core.admin_base import TenantModelAdmin
+from core.admin_base import CheckedModelAdmin, CheckedSelectionMixin, TenantModelAdmin
 from core.models import OutboxMessage
 
 # --- The platform admin (/admin/, superusers only) ------------------------------------------
 
 
 @admin.register(User, site=platform_admin_site)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(CheckedSelectionMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "name", "is_active", "is_superuser"]
     search_fields = ["email", "name"]
@@ -32,7 +32,7 @@ platform_admin_site.register(OutboxMessage, OutboxMessageAdmin)  # core cannot i
 
 
 @admin.register(Tenant, site=platform_admin_site)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(CheckedModelAdmin):
     list_display = ["slug", "name", "timezone", "reference_prefix"]
     search_fields = ["slug", "name"]
 
@@ -54,7 +54,7 @@ def _check_membership(form: forms.ModelForm, cleaned: dict, tenant) -> None:
 
 
 @admin.register(Organization, site=platform_admin_site)
-class PlatformOrganizationAdmin(admin.ModelAdmin):
+class PlatformOrganizationAdmin(CheckedModelAdmin):
     list_display = ["name", "tenant", "created_at"]
     list_filter = ["tenant"]
     search_fields = ["name"]
@@ -76,7 +76,7 @@ class PlatformMembershipForm(forms.ModelForm):
 
 
 @admin.register(Membership, site=platform_admin_site)
-class PlatformMembershipAdmin(admin.ModelAdmin):
+class PlatformMembershipAdmin(CheckedModelAdmin):
     form = PlatformMembershipForm
     fields = ["user", "tenant", "role", "tier", "organization"]
     list_display = ["user", "tenant", "role", "tier", "organization"]

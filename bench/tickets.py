@@ -15,107 +15,22 @@ import argparse
 import http.client
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from pg import ensure_database, purge_broker  # noqa: E402  (bench/ is this script's directory)
+from fill import CREATED_SUBJECT, fill  # noqa: E402  (bench/ is this script's directory)
+from pg import ensure_database, purge_broker  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench")
-
-
-CREATED_SUBJECT = "Bench create"
-
-
-def fill(per_tenant: int) -> None:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.utils import timezone
-
-    from accounts.models import Membership, Tenant
-    from accounts.tenancy import tenant_scope
-    from sla.services import plan_for
-    from tickets.models import Status, Ticket, TicketSequence
-
-    call_command("migrate", verbosity=0)
-    call_command("seed_demo", verbosity=0)
-    now = timezone.now()
-    rng = random.Random(7)
-    statuses = [
-        Status.AWAITING_RESPONSE,
-        Status.IN_PROGRESS,
-        Status.AWAITING_CUSTOMER,
-        Status.CLOSED,
-    ]
-    for tenant in Tenant.objects.filter(slug__in=["acme", "globex"]):
-        with tenant_scope(tenant):
-            if Ticket.objects.count() >= per_tenant:
-                continue
-            customer = Membership.objects.filter(role="customer").select_related("user").first()
-            plan = plan_for(tenant=tenant, organization=customer.organization)
-            sequence, _ = TicketSequence.objects.get_or_create(tenant=tenant)
-            start = sequence.last_number
-            batch = []
-            for i in range(start + 1, start + per_tenant + 1):
-                status = rng.choice(statuses)
-                created = now - timedelta(minutes=rng.randint(0, 60 * 24 * 90))
-                open_ = status != Status.CLOSED
-                batch.append(
-                    Ticket(
-                        tenant=tenant,
-                        number=i,
-                        reference=f"{tenant.reference_prefix}-{i}",
-                        subject=f"Bench ticket {i}",
-                        description="Filled by bench/tickets.py",
-                        priority=rng.choice(["critical", "urgent", "high", "normal", "low"]),
-                        status=status,
-                        requester=customer.user,
-                        organization=customer.organization,
-                        plan=plan,
-                        created_at=created,
-                        updated_at=created,
-                        status_changed_at=created,
-                        sla_due_at=created + timedelta(hours=rng.randint(1, 200))
-                        if open_
-                        else None,
-                        closed_at=None if open_ else created + timedelta(hours=5),
-                    )
-                )
-                if len(batch) == 5000:
-                    Ticket.objects.bulk_create(batch)
-                    batch = []
-            Ticket.objects.bulk_create(batch)
-            sequence.last_number = start + per_tenant
-            sequence.save()
-    from django.db import connection
-
-    from accounts.tenancy import all_tenants
-    from core.models import OutboxMessage
-    from sla.models import Clock
-    from tickets.models import Event
-
-    with all_tenants():
-        # What earlier runs' creates left, so that every run measures the same database.
-        created = Ticket.objects.filter(subject__startswith=CREATED_SUBJECT)
-        ids = list(created.values_list("pk", flat=True))
-        Clock.objects.filter(subject_type="ticket", subject_id__in=ids).delete()
-        Event.objects.filter(ticket_id__in=ids).delete()
-        created.delete()
-        OutboxMessage.objects.all().delete()  # the bench database's outbox has no reader
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")  # what autovacuum does for a real table: index-only counts
 
 
 def token(port: int, email: str) -> str:

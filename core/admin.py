@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core import outbox
+from core.admin_base import CheckedModelAdmin
 from core.models import OutboxMessage
 
 
@@ -31,7 +32,7 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(CheckedModelAdmin):
     list_display = ["key", "kind", "state", "attempts", "created_at", "available_at",
                     "delivered_at", "dead_at", "short_error"]  # fmt: skip
     list_filter = [StateFilter, "kind"]

@@ -1,4 +1,5 @@
-"""Base classes for the tenant admin site at /t/<tenant>/admin/.
+"""Base classes for the admin sites: the platform's at /admin/ and the tenants' at
+/t/<tenant>/admin/ (every ModelAdmin of both is a CheckedSelectionMixin: tests check it).
 
 What a tenant admin may do comes from their membership role, never from Django's global
 permissions. Querysets and foreign-key choices are filtered by the tenant scope the door
@@ -51,15 +52,8 @@ class TenantPermissionsMixin:
         return self._is_tenant_admin(request)
 
 
-class TenantModelAdmin(TenantPermissionsMixin, admin.ModelAdmin):
-    exclude = ("tenant",)
-
-    def get_form(self, request, obj=None, **kwargs):
-        return tenant_bound(super().get_form(request, obj, **kwargs), request.tenant)
-
-    def save_model(self, request, obj, form, change) -> None:
-        obj.tenant = request.tenant
-        super().save_model(request, obj, form, change)
+class CheckedSelectionMixin:
+    """An action on selected rows whose ids cannot exist is a 400, not a 500."""
 
     def response_action(self, request, queryset):
         # Django filters by the selected ids as sent: one that is no id at all ("abc" for an
@@ -71,6 +65,62 @@ class TenantModelAdmin(TenantPermissionsMixin, admin.ModelAdmin):
         except ValidationError:
             raise BadRequest(gettext("The selection names items that cannot exist.")) from None
         return super().response_action(request, queryset)
+
+
+class CheckedModelAdmin(CheckedSelectionMixin, admin.ModelAdmin):
+    """The base of every platform admin (/admin/) that is not Django's UserAdmin."""
+
+
+class ServiceRefused(Exception):
+    """A service refused what an admin form asked, in save_model (see ServiceSaveMixin).
+    `status`: the page's (200 as for any invalid form; a ServiceError's own for a refusal)."""
+
+    def __init__(self, detail, *, field: str | None = None, status: int = 200) -> None:
+        super().__init__(detail)
+        self.detail, self.field, self.status = detail, field, status
+
+
+class ServiceSaveMixin:
+    """For admins whose save is a service call in `save_model` (validation writes nothing).
+
+    A refusal there raises ServiceRefused: the admin's view (one transaction) rolls back, and
+    the same POST is shown again with the refusal as a form error. The form gets the refusal
+    as `form_class.refusal` (get_form) and reports it from its `clean()` through
+    `report_refusal`, so the page is the admin's usual invalid-form page with the status the
+    service gave (the API answers the same refusal with the same status).
+    """
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.refusal = getattr(request, "service_refusal", None)
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as refusal:
+            request.service_refusal = refusal
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        response.status_code = request.service_refusal.status
+        return response
+
+
+def report_refusal(form: forms.Form) -> None:
+    """In a ServiceSaveMixin form's clean(): the refusal of the first pass, as a form error."""
+    refusal = getattr(form, "refusal", None)
+    if refusal is not None:
+        form.add_error(refusal.field if refusal.field in form.fields else None, refusal.detail)
+
+
+class TenantModelAdmin(TenantPermissionsMixin, CheckedModelAdmin):
+    exclude = ("tenant",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        return tenant_bound(super().get_form(request, obj, **kwargs), request.tenant)
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.tenant = request.tenant
+        super().save_model(request, obj, form, change)
 
 
 class TenantInline(TenantPermissionsMixin, admin.TabularInline):

@@ -3,7 +3,7 @@
     enqueue(key=..., kind=..., payload=...)   # inside the caller's transaction
     deliver(key) / deliver_many(keys)         # the relay: at least once, deduplicated by key
     relay_pending()                           # the beat job's sweep of what is still undelivered
-    prune()                                   # delivered rows past OUTBOX_RETENTION_DAYS
+    prune()                                   # delivered rows past OUTBOX_RETENTION_DAYS (hourly)
 
 Delivery never holds a transaction (or a row lock) across its I/O: a relay claims rows with a
 lease (one conditional UPDATE), sends outside any transaction with a timeout, then marks each

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -13,9 +14,11 @@ from celery import current_app
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template import loader
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
 from django.views import defaults
 
 from core.middleware import API_PREFIX, json_error
@@ -149,7 +152,26 @@ def page_not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
+# The database going away (a restart, a failover, a dropped connection) is not a bug in the
+# request: the person is told to try again (503 with Retry-After), not shown an internal error.
+# The broken connection is closed at the end of the request, so the next one connects afresh.
+DATABASE_GONE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = "5"
+
+
 def server_error(request):
+    # Django calls this inside its `except` block: the exception is the one being handled.
+    if isinstance(sys.exc_info()[1], DATABASE_GONE):
+        return service_unavailable(request)
     if _wants_json(request):
         return json_error(500)
     return defaults.server_error(request)
+
+
+def service_unavailable(request):
+    if _wants_json(request):
+        response = json_error(503, _("The service is briefly unavailable; try again shortly."))
+    else:
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = RETRY_AFTER_SECONDS
+    return response

@@ -254,14 +254,30 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Delivering the outbox waits on SMTP (up to EMAIL_TIMEOUT a message): it has a queue, and in
+# production a worker, of its own, so that a hung mail server cannot hold up the SLA jobs
+# behind a pile of deliveries (issue 15 fault tests, tests/hardening/test_faults_smtp.py).
+OUTBOX_QUEUE = "outbox"
+CELERY_TASK_ROUTES = {
+    "core.tasks.deliver_outbox_messages": {"queue": OUTBOX_QUEUE},
+    "core.tasks.relay_outbox": {"queue": OUTBOX_QUEUE},
+}
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {
         "task": "core.tasks.relay_outbox",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=10.0),
     },
+    # Delivered rows past OUTBOX_RETENTION_DAYS: a DELETE that need not run every relay tick.
+    "prune-outbox": {"task": "core.tasks.prune_outbox", "schedule": 3600.0},
     "autoclose-idle": {"task": "helpdesk.tasks.autoclose_idle", "schedule": 60.0},
-    "escalate-sla-breaches": {"task": "sla.tasks.escalate_sla_breaches", "schedule": 15.0},
-    "compute-sla-deadlines": {"task": "sla.tasks.compute_sla_deadlines", "schedule": 60.0},
+    "escalate-sla-breaches": {
+        "task": "sla.tasks.escalate_sla_breaches",
+        "schedule": env.float("SLA_ESCALATE_SECONDS", default=15.0),
+    },
+    "compute-sla-deadlines": {
+        "task": "sla.tasks.compute_sla_deadlines",
+        "schedule": env.float("SLA_DEADLINES_SECONDS", default=60.0),
+    },
     # Expired API tokens and ws-tickets (harden-auth, accounts/tasks.py).
     "purge-expired-credentials": {
         "task": "accounts.tasks.purge_expired_credentials",
@@ -485,8 +501,10 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-# Swagger UI (React) sets inline styles as it renders; scripts stay 'self' there too.
-CONTENT_SECURITY_POLICY_BY_PATH = {"/api/docs/": {"style-src": "'self' 'unsafe-inline'"}}
+# Per-path changes to the policy ({prefix: {directive: value}}). None today: the API docs'
+# inline <style> is a file (templates/drf_spectacular/swagger_ui.html), and Swagger UI sets
+# styles through the DOM (element.style), which style-src does not govern.
+CONTENT_SECURITY_POLICY_BY_PATH: dict[str, dict[str, str]] = {}
 
 LOGGING = {
     "version": 1,

@@ -9,21 +9,25 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organization, Role, Tenant, User
 from tests.factories import MembershipFactory, OrganizationFactory, TenantFactory, UserFactory
+from tests.hardening.faults import tools_missing
 
 USES_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 USES_REDIS = bool(os.environ.get("REDIS_URL"))
 CHROMIUM = shutil.which("chromium")
+FAULT_TOOLS_MISSING = tools_missing()
 
 # CI sets these: there a test that cannot find its service fails instead of skipping.
 REQUIRED = {
     "postgres": os.environ.get("HELPDESK_REQUIRE_SERVICES") == "1",
     "redis": os.environ.get("HELPDESK_REQUIRE_SERVICES") == "1",
     "e2e": os.environ.get("HELPDESK_REQUIRE_BROWSER") == "1",
+    "faults": os.environ.get("HELPDESK_REQUIRE_SERVICES") == "1",
 }
 AVAILABLE = {
     "postgres": (USES_POSTGRES, "needs PostgreSQL: set DATABASE_URL=postgres://..."),
     "redis": (USES_REDIS, "needs Redis: set REDIS_URL=redis://..."),
     "e2e": (bool(CHROMIUM), "needs Debian's chromium (apt-get install chromium)"),
+    "faults": (FAULT_TOOLS_MISSING is None, FAULT_TOOLS_MISSING),
 }
 
 

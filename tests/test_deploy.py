@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
-LONG_RUNNING = ["postgres", "redis", "web", "worker", "beat"]
-APP_SERVICES = ["migrate", "web", "worker", "beat"]
+LONG_RUNNING = ["postgres", "redis", "web", "worker", "outbox-worker", "beat"]
+APP_SERVICES = ["migrate", "web", "worker", "outbox-worker", "beat"]
 
 # The production environment README.md documents (values are examples: generate your own
 # SECRET_KEY with `python -c "import secrets; print(secrets.token_urlsafe(50))"`). DEBUG is unset.
@@ -76,6 +76,7 @@ def test_every_long_running_service_has_a_healthcheck(name):
         "redis": "redis-cli ping",
         "web": "urllib.request",
         "worker": "celery -A helpdesk.celery:app inspect ping",
+        "outbox-worker": "celery -A helpdesk.celery:app inspect ping -d outbox@",
         "beat": "celerybeat-schedule",
     }[name]
     assert expected in text
@@ -97,7 +98,7 @@ def test_the_beat_healthcheck_watches_the_schedule_file_beat_writes():
 
 
 def test_app_services_wait_for_the_database_redis_and_migrations():
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "outbox-worker", "beat"):
         depends = SERVICES[name]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
@@ -117,6 +118,34 @@ def test_the_commands_name_the_asgi_app_and_the_celery_app():
         "worker",
     ]
     assert argv(SERVICES["beat"]["command"])[:4] == ["celery", "-A", "helpdesk.celery:app", "beat"]
+
+
+def test_every_celery_queue_has_a_worker_and_the_outbox_one_of_its_own():
+    """A hung SMTP server holds up the outbox worker only (test_faults_smtp.py)."""
+    from django.conf import settings
+
+    queues = {"celery"} | {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    consumed = {}
+    for name in ("worker", "outbox-worker"):
+        command = argv(SERVICES[name]["command"])
+        consumed[name] = set(command[command.index("-Q") + 1].split(","))
+    assert consumed == {"worker": {"celery"}, "outbox-worker": {settings.OUTBOX_QUEUE}}
+    assert set().union(*consumed.values()) == queues
+    procfile = (ROOT / "Procfile.dev").read_text()
+    assert "-Q celery,outbox" in procfile  # development: one worker takes both
+
+
+def test_postgres_runs_with_production_settings_not_the_defaults():
+    """128 MB of shared buffers cannot hold a large tenant's ticket indexes (bench/load.py)."""
+    command = argv(SERVICES["postgres"]["command"])
+    assert command[0] == "postgres"
+    flags = dict(value.split("=", 1) for value in command[2::2])
+    assert all(flag == "-c" for flag in command[1::2])
+    needed = ["shared_buffers", "effective_cache_size", "work_mem", "max_wal_size",
+              "checkpoint_timeout", "checkpoint_completion_target", "random_page_cost"]  # fmt: skip
+    assert set(needed) <= set(flags), flags
+    assert flags["shared_buffers"] == "2GB" and flags["random_page_cost"] == "1.1"
+    assert "pg_stat_statements" in flags["shared_preload_libraries"]
 
 
 def _app_env() -> dict[str, str]:

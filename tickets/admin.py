@@ -6,7 +6,13 @@ from django.utils.translation import gettext_lazy as _lazy
 from accounts.actors import Member
 from accounts.admin_site import tenant_admin_site
 from accounts.models import Membership, Role, User
-from core.admin_base import TenantInline, TenantModelAdmin
+from core.admin_base import (
+    ServiceRefused,
+    ServiceSaveMixin,
+    TenantInline,
+    TenantModelAdmin,
+    report_refusal,
+)
 from core.errors import ServiceError
 from tickets import services
 from tickets.models import (
@@ -25,25 +31,21 @@ EDITABLE = ["status", "priority", "category", "tier", "assignee"]
 
 class TicketEditForm(forms.ModelForm):
     """The admin's edit goes through `ticket_change`, the same service (and policy) as the API's
-    PATCH: it runs while the form validates, so a refusal is a form error and stores nothing
-    (the admin's view is one transaction). The admin's own save then has nothing left to do."""
-
-    actor: Member  # set per request by TicketAdmin.get_form
+    PATCH, called by TicketAdmin.save_model: validating the form writes nothing. A refusal comes
+    back as a form error (core.admin_base.ServiceSaveMixin) and stores nothing."""
 
     def clean(self):
         data = super().clean()
-        changed = {name: data.get(name) for name in self.changed_data if name in EDITABLE}
-        if not changed or self.errors:
-            return data
+        report_refusal(self)
+        return data
+
+    def service_changes(self) -> dict:
+        """What the form changes, as `ticket_change` takes it."""
+        changed = {name: self.cleaned_data.get(name) for name in self.changed_data}
+        changed = {name: value for name, value in changed.items() if name in EDITABLE}
         if "assignee" in changed:
             changed["assignee_email"] = getattr(changed.pop("assignee"), "email", None)
-        try:
-            services.ticket_change(actor=self.actor, ticket=self.instance, **changed)
-        except ServiceError as error:
-            self.service_status = error.status
-            field = error.extra.get("field")
-            self.add_error(field if field in self.fields else None, error.detail)
-        return data
+        return changed
 
 
 @admin.register(Category, site=tenant_admin_site)
@@ -65,7 +67,7 @@ class MessageInline(TenantInline):
 
 
 @admin.register(Ticket, site=tenant_admin_site)
-class TicketAdmin(TenantModelAdmin):
+class TicketAdmin(ServiceSaveMixin, TenantModelAdmin):
     list_display = ["reference", "subject", "status", "priority", "tier", "assignee", "sla_due_at"]
     list_filter = ["status", "priority", "tier", "channel", "sla_breached", "category"]
     search_fields = ["reference", "subject", "requester__email", "contact_email"]
@@ -80,11 +82,6 @@ class TicketAdmin(TenantModelAdmin):
     form = TicketEditForm
     ordering = ["-created_at"]
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.actor = Member(request.membership)
-        return form
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":  # users are not tenant rows: this tenant's staff only
             kwargs["queryset"] = User.objects.filter(
@@ -93,14 +90,6 @@ class TicketAdmin(TenantModelAdmin):
             ).order_by("email")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        response = super().changeform_view(request, object_id, form_url, extra_context)
-        form = getattr(response, "context_data", {}).get("adminform")
-        status = getattr(getattr(form, "form", None), "service_status", None)
-        if status is not None:  # the same status the API answers for the same refusal
-            response.status_code = status
-        return response
-
     def has_add_permission(self, request, *args) -> bool:
         return False  # tickets are opened through the portal or the API
 
@@ -108,12 +97,22 @@ class TicketAdmin(TenantModelAdmin):
         return False  # tickets are never hard-deleted
 
     def save_model(self, request, obj, form, change) -> None:
-        pass  # the form's validation saved the edit through `ticket_change`
+        changes = form.service_changes()
+        if not changes:
+            return
+        # The stored ticket, not `obj`: the form has already copied its values onto `obj`.
+        ticket = Ticket.objects.get(pk=obj.pk)
+        try:
+            services.ticket_change(actor=Member(request.membership), ticket=ticket, **changes)
+        except ServiceError as error:
+            field = error.extra.get("field")
+            raise ServiceRefused(error.detail, field=field, status=error.status) from None
 
 
 class TicketSettingsForm(forms.ModelForm):
     """Ticket settings, and the tenant's reference prefix while it has no ticket: the prefix is
-    saved through `reference_prefix_set` while the form validates (a refusal is a form error)."""
+    saved through `reference_prefix_set` by TicketSettingsAdmin.save_model (a refusal comes back
+    as a form error, core.admin_base.ServiceSaveMixin); validating writes nothing."""
 
     actor: Membership  # set per request by TicketSettingsAdmin.get_form
     reference_prefix = forms.CharField(
@@ -140,20 +139,12 @@ class TicketSettingsForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if "reference_prefix" in self.changed_data and not self.errors:
-            try:
-                settings_services.reference_prefix_set(
-                    actor=self.actor, tenant=self.actor.tenant, prefix=data["reference_prefix"]
-                )
-            except ValidationError as error:
-                self.add_error("reference_prefix", error.messages)
-            except ServiceError as error:
-                self.add_error("reference_prefix", error.detail)
+        report_refusal(self)
         return data
 
 
 @admin.register(TicketSettings, site=tenant_admin_site)
-class TicketSettingsAdmin(TenantModelAdmin):
+class TicketSettingsAdmin(ServiceSaveMixin, TenantModelAdmin):
     list_display = ["__str__", "autoclose_after_hours"]
     form = TicketSettingsForm
 
@@ -161,6 +152,21 @@ class TicketSettingsAdmin(TenantModelAdmin):
         form = super().get_form(request, obj, **kwargs)
         form.actor = request.membership  # a class made per request (tenant_bound)
         return form
+
+    def save_model(self, request, obj, form, change) -> None:
+        if "reference_prefix" in form.changed_data:
+            prefix = form.cleaned_data["reference_prefix"]
+            try:
+                settings_services.reference_prefix_set(
+                    actor=request.membership, tenant=request.tenant, prefix=prefix
+                )
+            except ValidationError as error:
+                raise ServiceRefused(error.messages, field="reference_prefix") from None
+            except ServiceError as error:
+                raise ServiceRefused(
+                    error.detail, field="reference_prefix", status=error.status
+                ) from None
+        super().save_model(request, obj, form, change)
 
     def has_add_permission(self, request, *args) -> bool:
         return super().has_add_permission(request) and not TicketSettings.objects.exists()

@@ -20,10 +20,17 @@ COUNT_CAP = 10_000
 
 
 def estimated_rows(queryset) -> int:
-    """The planner's estimate of a queryset's rows (PostgreSQL; elsewhere 0: no estimate)."""
-    if connections[queryset.db].vendor != "postgresql":
+    """The planner's row estimate for the query (PostgreSQL), 0 where there is none."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
         return 0
-    plan = json.loads(queryset.order_by().explain(format="json"))
+    # Only the ids, unordered: the planner's row count is the same, and planning the list's
+    # joins and sorts for nothing cost 90 ms a list on a busy machine (load bench, 1M tickets).
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)  # noqa: S608 - Django's own SQL, values bound  # nosec B608
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
@@ -76,8 +83,8 @@ class CappedPaginator(DjangoPaginator):
 
 
 class EnvelopePagination(PageNumberPagination):
-    """`{"count", "next", "previous", "results"}`; page_size clamped to 100, below 1 is a 400;
-    `"count_exact": false` when `count` is an estimate."""
+    """`{"count", "count_exact", "next", "previous", "results"}`; page_size clamped to 100,
+    below 1 is a 400; `"count_exact": false` when `count` is an estimate."""
 
     page_size_query_param = "page_size"
     max_page_size = 100
@@ -96,10 +103,16 @@ class EnvelopePagination(PageNumberPagination):
         return min(size, self.max_page_size)
 
     def get_paginated_response(self, data):
-        response: Response = super().get_paginated_response(data)
-        if not self.page.paginator.count_exact:
-            response.data["count_exact"] = False
-        return response
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": paginator.count,
+                "count_exact": paginator.count_exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         envelope = super().get_paginated_response_schema(schema)

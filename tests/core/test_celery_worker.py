@@ -60,6 +60,8 @@ WORKER = [
     "INFO",
     "--without-mingle",
     "--without-gossip",
+    "-Q",
+    "celery,outbox",  # both queues (production runs a worker for each: docker-compose.yml)
 ]
 
 

@@ -376,6 +376,22 @@ def test_pruning_removes_only_delivered_rows_past_the_retention_period(db):
     ]
 
 
+def test_pruning_is_an_hourly_beat_job_not_part_of_every_relay_sweep(db, settings):
+    """The relay runs every 10 s; its DELETE over the retention window need not (issue 15)."""
+    from core import tasks
+
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["prune-outbox"] == {"task": "core.tasks.prune_outbox", "schedule": 3600.0}
+    with transaction.atomic():
+        queue_email("old-delivered")
+    OutboxMessage.objects.update(delivered_at=timezone.now() - timedelta(days=30))
+
+    assert "pruned" not in tasks.relay_outbox()
+    assert OutboxMessage.objects.count() == 1  # the relay's sweep left it
+    assert tasks.prune_outbox() == "outbox: pruned 1"
+    assert not OutboxMessage.objects.exists()
+
+
 @pytest.fixture
 def silent_smtp():
     """A server that accepts connections and never says a word."""

@@ -33,10 +33,14 @@ CONFIG = SchemathesisConfig.from_dict({"generation": {"allow-extra-parameters": 
 
 # Every check that judges one response. Left out: positive_data_acceptance (schema-valid data
 # is refused by business rules the schema cannot state: a wrong password, a reply to a closed
-# ticket, a transition the lifecycle forbids; the checks below still validate those answers);
+# ticket, a transition the lifecycle forbids; the checks below still validate those answers.
+# Tried again for issue 15 with 3 examples an operation as the customer: it failed on
+# `POST /auth/token/` "Wrong email or password." (400) and on `POST .../tickets/` "At most 10
+# files per message." (400): the second the schema could state, as maxItems on `files`);
 # negative_data_rejection (DRF's CharField takes a JSON number as its text, and the real values
 # put into most cases turn schemathesis's invalid data valid again, so its verdicts would be
-# wrong); the stateful checks, which need OpenAPI links between operations. Invalid data is
+# wrong; that same short run found nothing, but it was not run at CI's 25 examples, so it stays
+# off); the stateful checks, which need OpenAPI links between operations. Invalid data is
 # still generated and sent, and must never get a 5xx or an answer outside the schema.
 CHECKS = [
     not_a_server_error,

@@ -31,6 +31,8 @@ def assert_strict_policy(response) -> None:
     policy = directives(response)
     scripts = policy.get("script-src", policy.get("default-src"))
     assert scripts == ["'self'"], response["Content-Security-Policy"]
+    styles = policy.get("style-src", policy.get("default-src"))
+    assert styles == ["'self'"], response["Content-Security-Policy"]  # the API docs too
     assert policy["object-src"] == ["'none'"]
     assert policy["frame-ancestors"] == ["'none'"]
     assert policy["base-uri"] == ["'self'"]
@@ -41,6 +43,13 @@ def test_anonymous_pages_carry_a_policy_without_inline_script(client, db, path):
     response = client.get(path)
     assert response.status_code == 200
     assert_strict_policy(response)
+
+
+def test_the_api_docs_page_has_no_inline_style_and_links_its_frame_as_a_file(client, db):
+    page = client.get("/api/docs/").content.decode()
+    assert "<style" not in page and "style=" not in page
+    assert "/static/css/swagger.css" in page
+    assert 'id="swagger-ui"' in page  # drf-spectacular's body is kept
 
 
 @pytest.mark.parametrize(

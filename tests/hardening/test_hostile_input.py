@@ -10,6 +10,7 @@ from django.test import Client
 
 from sla import demo
 from tests.conftest import api_client, login
+from tests.factories import UserFactory
 from tests.tickets.helpers import open_ticket
 
 T = "/api/v1/t/acme"
@@ -221,6 +222,27 @@ def test_an_admin_action_on_ids_that_cannot_exist_is_a_400(client, desks, model)
         {"action": "delete_selected", "_selected_action": ["abc", "1"]},
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "model", ["core/outboxmessage", "accounts/tenant", "accounts/user", "accounts/membership"]
+)
+def test_a_platform_admin_action_on_ids_that_cannot_exist_is_a_400(client, db, model):
+    root = UserFactory(email="root@platform.example", is_staff=True, is_superuser=True)
+    login(client, root)
+    action = "retry" if model == "core/outboxmessage" else "delete_selected"
+    response = client.post(f"/admin/{model}/", {"action": action, "_selected_action": ["abc"]})
+    assert response.status_code == 400
+
+
+def test_every_admin_of_both_sites_checks_the_selected_ids():
+    """One shared base (core.admin_base.CheckedSelectionMixin), so a new admin cannot forget."""
+    from accounts.admin_site import platform_admin_site, tenant_admin_site
+    from core.admin_base import CheckedSelectionMixin
+
+    for site in (platform_admin_site, tenant_admin_site):
+        for model, model_admin in site._registry.items():
+            assert isinstance(model_admin, CheckedSelectionMixin), (site.name, model)
 
 
 @pytest.mark.parametrize("query", ["o=abc", "o=99.x", "p=zz", "p=99999999999", "id__gt=abc"])
