@@ -156,3 +156,7 @@ class TicketSettingsAdmin(TenantModelAdmin):
 
     def has_add_permission(self, request, *args) -> bool:
         return super().has_add_permission(request) and not TicketSettings.objects.exists()
+
+
+# The email channel's pages (mailboxes, inbound emails): registered by importing them.
+from tickets.mail import admin as _mail_admin  # noqa: E402,F401

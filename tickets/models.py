@@ -310,3 +310,8 @@ class TicketSettings(TenantOwned):
 
     def __str__(self) -> str:
         return "Ticket settings"
+
+
+# The email channel's rows live in their own module (tickets/mail/); imported here so that
+# Django registers them with this app.
+from tickets.mail.models import InboundEmail, Mailbox  # noqa: E402,F401

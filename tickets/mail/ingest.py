@@ -1,0 +1,235 @@
+"""One inbound message into the help desk (CONTRACT section 9): a new ticket, a reply, or a row
+that says why not. The IMAP poller and `receive_email` both call `ingest`.
+
+Once per tenant and Message-ID: the InboundEmail row is inserted first, in the transaction
+that creates the ticket or reply, so a second poll (or a second worker at the same moment)
+waits on the unique index and finds the message taken. What cannot be ingested is kept, raw,
+with its reason (quarantined, or ignored for automatic mail), and tenant admins can retry it.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.actors import Requester, System, requester_for_email
+from accounts.models import Tenant
+from accounts.tenancy import all_tenants
+from core.errors import ServiceError
+from tickets import attachments, policy, services
+from tickets.mail import outbound, parse, quotes
+from tickets.mail.models import InboundEmail, Mailbox
+from tickets.models import Channel, Ticket
+
+log = logging.getLogger(__name__)
+
+JOB = "email"
+PIPE_SOURCE = "mailbox:pipe"
+Status, Outcome = InboundEmail.Status, InboundEmail.Outcome
+
+
+@dataclass(frozen=True)
+class Result:
+    status: str  # an InboundEmail.Status, or "duplicate"
+    reason: str = ""
+    ticket: Ticket | None = None
+    outcome: str = ""
+
+
+def ingest(*, tenant: Tenant, raw: bytes, mailbox: Mailbox | None = None) -> Result:
+    """Ingest one raw message for `tenant` (inside its scope, outside any transaction)."""
+    parsed = parse.parse(raw)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                row = InboundEmail.objects.create(
+                    tenant=tenant,
+                    mailbox=mailbox,
+                    message_key=parsed.key,
+                    message_id=parsed.message_id[:998],
+                    sender=parsed.sender[:254],
+                    subject=parsed.subject[:255],
+                    size=len(raw),
+                    status=Status.QUARANTINED,
+                    raw=raw,
+                )
+        except IntegrityError:
+            return Result("duplicate", _("Already received."))
+        result = _process(row, parsed, force=False)
+        row.save()
+    return result
+
+
+def retry(row: InboundEmail) -> Result:
+    """A tenant admin's retry of a quarantined message: the size and rate limits, which they
+    have looked past, no longer apply."""
+    with transaction.atomic():
+        row = InboundEmail.objects.select_for_update().select_related("mailbox").get(pk=row.pk)
+        if row.status != Status.QUARANTINED:
+            return Result(row.status, row.reason, row.ticket, row.outcome)
+        row.attempts += 1
+        result = _process(row, parse.parse(bytes(row.raw)), force=True)
+        row.save()
+    return result
+
+
+def _set(row: InboundEmail, result: Result) -> Result:
+    row.status, row.reason, row.outcome = result.status, result.reason[:2000], result.outcome
+    row.ticket = result.ticket
+    return result
+
+
+def _process(row: InboundEmail, parsed: parse.Parsed, *, force: bool) -> Result:
+    tenant = row.tenant
+    if row.size > settings.EMAIL_INBOUND_MAX_BYTES and not force:
+        reason = _("Too large: %(size)s MB (the limit is %(limit)s MB).") % {
+            "size": f"{row.size / 1024 / 1024:.1f}",
+            "limit": f"{settings.EMAIL_INBOUND_MAX_BYTES / 1024 / 1024:g}",
+        }
+        return _set(row, Result(Status.QUARANTINED, reason))
+    if parsed.unreadable:
+        return _set(row, Result(Status.QUARANTINED, parsed.unreadable))
+    if parsed.automatic:
+        return _set(row, Result(Status.IGNORED, parsed.automatic))
+    if parsed.sender in own_addresses():
+        return _set(row, Result(Status.IGNORED, _("Sent by the help desk itself (a loop).")))
+    requester = requester_for_email(tenant, parsed.sender, parsed.sender_name)
+    replied_to, named = _thread(tenant, parsed)
+    try:
+        with transaction.atomic():  # a refusal rolls back what it wrote, the row stays
+            if replied_to is not None and policy.is_requester(requester, replied_to):
+                result = _reply(row, parsed, requester, replied_to)
+            else:
+                result = _new_ticket(row, parsed, requester, named, force=force)
+    except (ServiceError, ValidationError) as error:
+        detail = getattr(error, "detail", None) or "; ".join(getattr(error, "messages", []))
+        result = Result(Status.QUARANTINED, _("Refused: %(why)s") % {"why": detail})
+    except Exception as error:  # kept with the reason, never lost; the admin can retry
+        log.exception("Inbound email %s could not be ingested", row.message_key)
+        result = Result(Status.QUARANTINED, f"{type(error).__name__}: {error}")
+    return _set(row, result)
+
+
+def own_addresses() -> set[str]:
+    """Addresses the help desk sends from or receives at: mail from them is a loop."""
+    with all_tenants():  # every tenant's mailboxes: one desk's notice into another's is a loop
+        addresses = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
+    addresses.add(parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower())
+    return addresses
+
+
+def _thread(tenant: Tenant, parsed: parse.Parsed) -> tuple[Ticket | None, Ticket | None]:
+    """The ticket the message answers (by Message-ID, else by reference in the subject), and
+    the ticket it names (the same; kept to link a new ticket to it)."""
+    ids = parsed.thread_ids
+    candidates = [pk for pk in (outbound.ticket_named(i, tenant.pk) for i in ids) if pk]
+    if ids:
+        received = dict(
+            InboundEmail.objects.filter(message_key__in=ids, ticket__isnull=False).values_list(
+                "message_key", "ticket_id"
+            )
+        )
+        candidates += [received[i] for i in ids if i in received]
+    if candidates:
+        ticket = Ticket.objects.select_related("tenant").filter(pk=candidates[0]).first()
+        if ticket is not None:
+            return ticket, ticket
+    if reference := _reference(tenant, parsed.subject):
+        ticket = Ticket.objects.select_related("tenant").filter(reference=reference).first()
+        return ticket, ticket
+    return None, None
+
+
+def _reference(tenant: Tenant, subject: str) -> str | None:
+    prefix = re.escape(tenant.reference_prefix)
+    match = re.search(rf"\[({prefix}-\d+)\]", subject, re.IGNORECASE)
+    return match[1].upper() if match else None
+
+
+def _body_and_files(parsed: parse.Parsed, *, reply: bool) -> tuple[str, list, list[str]]:
+    """The text to store, the files that pass the upload checks, and notes on the others.
+
+    A reply's quoted history and signature are cut; the whole text is then kept as a file."""
+    text, files, dropped = parsed.text, [], []
+    if reply:
+        stripped = quotes.strip(text)
+        if stripped != text.strip():
+            original = SimpleUploadedFile("original-message.txt", text.encode("utf-8"))
+            files.append(original)
+        text = stripped
+    for part in parsed.attachments:
+        upload = SimpleUploadedFile(part.name[-255:], part.data, part.content_type)
+        if len(files) >= settings.ATTACHMENT_MAX_FILES:
+            dropped.append(_("%(name)s: too many files in one message.") % {"name": part.name})
+            continue
+        try:
+            attachments.validate([upload])
+        except ServiceError as error:
+            dropped.append(f"{part.name}: {error.detail}")
+            continue
+        files.append(upload)
+    return text, files, dropped
+
+
+def _note_dropped(ticket: Ticket, dropped: list[str]) -> None:
+    if dropped:
+        body = _("Attachments of the email that were not kept (not accepted as uploads):")
+        services.ticket_note(
+            actor=System(tenant=ticket.tenant, job=JOB),
+            ticket=ticket,
+            body="\n".join([body, *(f"- {line}" for line in dropped)]),
+        )
+
+
+def _reply(row, parsed, requester: Requester, ticket: Ticket) -> Result:
+    body, files, dropped = _body_and_files(parsed, reply=True)
+    posted = services.ticket_post(
+        actor=requester, ticket=ticket, body=body or _("(no text)"), files=files
+    )
+    where = posted.follow_up or ticket
+    _note_dropped(where, dropped)
+    return Result(Status.INGESTED, "", where, Outcome.REPLY)
+
+
+def _new_ticket(row, parsed, requester: Requester, named: Ticket | None, *, force: bool) -> Result:
+    opened, acked = _recent(row.tenant, parsed.sender)
+    if opened >= settings.EMAIL_NEW_TICKETS_PER_HOUR and not force:
+        reason = _("Rate limited: %(count)s new tickets from this sender in the last hour.") % {
+            "count": opened
+        }
+        return Result(Status.QUARANTINED, reason)
+    body, files, dropped = _body_and_files(parsed, reply=False)
+    acknowledge = acked < settings.EMAIL_ACKS_PER_HOUR
+    source = f"mailbox:{row.mailbox_id}" if row.mailbox_id else PIPE_SOURCE
+    created = services.ticket_create(
+        actor=requester,
+        subject=parsed.subject or _("(no subject)"),
+        description=body or _("(no text)"),
+        channel=Channel.EMAIL,
+        files=files,
+        idempotency_key=row.message_key[:128],
+        idempotency_source=source,
+        follow_up_of=named,
+        acknowledge=acknowledge,
+    )
+    row.acknowledged = acknowledge and created.created
+    _note_dropped(created.ticket, dropped)
+    return Result(Status.INGESTED, "", created.ticket, Outcome.NEW_TICKET)
+
+
+def _recent(tenant: Tenant, sender: str) -> tuple[int, int]:
+    """New tickets and acknowledgements for this sender in the last hour."""
+    since = timezone.now() - timedelta(hours=1)
+    counts = InboundEmail.objects.filter(
+        sender=sender, received_at__gte=since, outcome=Outcome.NEW_TICKET
+    ).aggregate(opened=Count("pk"), acked=Count("pk", filter=Q(acknowledged=True)))
+    return counts["opened"], counts["acked"]
