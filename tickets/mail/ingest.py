@@ -73,7 +73,7 @@ def retry(row: InboundEmail) -> Result:
     """A tenant admin's retry of a quarantined message: the size and rate limits, which they
     have looked past, no longer apply."""
     with transaction.atomic():
-        row = InboundEmail.objects.select_for_update().select_related("mailbox").get(pk=row.pk)
+        row = InboundEmail.objects.select_for_update().get(pk=row.pk)
         if row.status != Status.QUARANTINED:
             return Result(row.status, row.reason, row.ticket, row.outcome)
         row.attempts += 1

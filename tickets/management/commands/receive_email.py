@@ -15,6 +15,7 @@ from tickets.mail.ingest import ingest
 
 class Command(BaseCommand):
     help = "Ingest one email message read from standard input into a tenant's help desk."
+    stealth_options = ("stdin",)  # tests hand the message in as a binary stream
 
     def add_arguments(self, parser):
         parser.add_argument("--tenant", required=True, help="The tenant's slug.")
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         found = Tenant.objects.filter(slug=tenant).first()
         if found is None:
             raise CommandError(f"No tenant {tenant!r}.")
-        raw = sys.stdin.buffer.read()
+        raw = (options.get("stdin") or sys.stdin.buffer).read()
         with tenant_scope(found), live.raised_by_job():
             result = ingest(tenant=found, raw=raw)
         ticket = f" ticket {result.ticket.reference}" if result.ticket else ""
