@@ -6,6 +6,7 @@ that dies in between leaves them unread: the next poll fetches them again, and i
 unique per Message-ID, takes each once. Two pollers of one mailbox at once do the same.
 """
 
+import contextlib
 import imaplib
 import logging
 import re
@@ -59,34 +60,39 @@ def connect(mailbox: Mailbox) -> imaplib.IMAP4:
         ) from None
     try:
         if mailbox.security == Mailbox.Security.SSL:
-            conn = imaplib.IMAP4_SSL(mailbox.host, mailbox.port, ssl_context=context,
-                                     timeout=timeout)  # fmt: skip
+            conn = imaplib.IMAP4_SSL(
+                mailbox.host, mailbox.port, ssl_context=context, timeout=timeout
+            )
         else:
             conn = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=timeout)
             if mailbox.security == Mailbox.Security.STARTTLS:
                 conn.starttls(ssl_context=context)
     except socket.gaierror:
-        raise MailboxError(_("DNS: the host %(host)s was not found.") % {"host": mailbox.host})
+        said = _("DNS: the host %(host)s was not found.")
+        raise MailboxError(said % {"host": mailbox.host}) from None
     except ConnectionRefusedError:
-        raise MailboxError(_("Refused: nothing accepts connections at %(where)s.") % {"where": where})
-    except (TimeoutError, socket.timeout):
-        raise MailboxError(_("Timeout: %(where)s did not answer.") % {"where": where})
+        said = _("Refused: nothing accepts connections at %(where)s.")
+        raise MailboxError(said % {"where": where}) from None
+    except TimeoutError:
+        raise MailboxError(_("Timeout: %(where)s did not answer.") % {"where": where}) from None
     except ssl.SSLError as error:
-        raise MailboxError(_("TLS failed with %(where)s: %(error)s (is the port and the "
-                             "connection security right?)") % {"where": where, "error": error.reason or error})  # fmt: skip
+        said = _("TLS failed with %(where)s: %(error)s (are the port and the connection "
+                 "security right?)")  # fmt: skip
+        raise MailboxError(said % {"where": where, "error": error.reason or error}) from None
     except (OSError, imaplib.IMAP4.error) as error:
-        raise MailboxError(_("Could not connect to %(where)s: %(error)s") % {"where": where, "error": error})  # fmt: skip
+        said = _("Could not connect to %(where)s: %(error)s")
+        raise MailboxError(said % {"where": where, "error": error}) from None
     try:
         conn.login(mailbox.username, password)
     except imaplib.IMAP4.error as error:
         _close(conn)
-        raise MailboxError(_("Login refused for %(user)s: %(error)s") % {"user": mailbox.username,
-                           "error": _text(error)})  # fmt: skip
+        said = _("Login refused for %(user)s: %(error)s")
+        raise MailboxError(said % {"user": mailbox.username, "error": _text(error)}) from None
     status, detail = conn.select(_quote(mailbox.folder))
     if status != "OK":
         _close(conn)
-        raise MailboxError(_("The folder %(folder)s cannot be opened: %(error)s") % {
-            "folder": mailbox.folder, "error": _text(detail)})  # fmt: skip
+        said = _("The folder %(folder)s cannot be opened: %(error)s")
+        raise MailboxError(said % {"folder": mailbox.folder, "error": _text(detail)})
     return conn
 
 
@@ -99,22 +105,20 @@ def _text(value) -> str:
 
 
 def _close(conn: imaplib.IMAP4) -> None:
-    try:
+    with contextlib.suppress(Exception):  # the connection is going away in any case
         conn.logout()
-    except Exception:  # noqa: S110 - the connection is going away in any case  # nosec B110
-        pass
 
 
 def test_connection(mailbox: Mailbox) -> str:
     """How many messages wait, or MailboxError saying what went wrong."""
     conn = connect(mailbox)
     try:
-        _, data = conn.uid("SEARCH", None, "UNSEEN")
+        _status, data = conn.uid("SEARCH", None, "UNSEEN")
         waiting = len(data[0].split()) if data and data[0] else 0
     finally:
         _close(conn)
-    return _("Connected: %(count)s unread messages in %(folder)s.") % {
-        "count": waiting, "folder": mailbox.folder}  # fmt: skip
+    said = _("Connected: %(count)s unread messages in %(folder)s.")
+    return said % {"count": waiting, "folder": mailbox.folder}
 
 
 def poll(mailbox: Mailbox) -> Polled:
@@ -122,7 +126,7 @@ def poll(mailbox: Mailbox) -> Polled:
     polled = Polled()
     conn = connect(mailbox)
     try:
-        _, data = conn.uid("SEARCH", None, "UNSEEN")
+        _status, data = conn.uid("SEARCH", None, "UNSEEN")
         uids = (data[0].split() if data and data[0] else [])[: settings.EMAIL_POLL_BATCH]
         for start in range(0, len(uids), FETCH_CHUNK):
             chunk = uids[start : start + FETCH_CHUNK]
@@ -138,7 +142,7 @@ def poll(mailbox: Mailbox) -> Polled:
 
 
 def _fetch(conn: imaplib.IMAP4, uids: list[bytes]):
-    _, data = conn.uid("FETCH", b",".join(uids).decode(), "(UID BODY.PEEK[])")
+    _status, data = conn.uid("FETCH", b",".join(uids).decode(), "(UID BODY.PEEK[])")
     for item in data or []:
         if isinstance(item, tuple) and (match := _UID.search(item[0])):
             yield match[1], item[1]
@@ -182,5 +186,8 @@ def poll_all() -> str:
                 last_polled_at=timezone.now(), last_error=error[:2000]
             )
     counts = ", ".join(f"{count} {status}" for status, count in sorted(total.counts.items()))
-    return (f"poll_mailboxes: {len(mailboxes)} mailboxes ({failed} failed), "
-            f"{total.fetched} messages fetched{': ' + counts if counts else ''}")  # fmt: skip
+    counts = f": {counts}" if counts else ""
+    return (
+        f"poll_mailboxes: {len(mailboxes)} mailboxes ({failed} failed), "
+        f"{total.fetched} messages fetched{counts}"
+    )

@@ -110,7 +110,9 @@ class InboundEmail(TenantOwned):
             models.Index(fields=["tenant", "sender", "received_at"], name="inbound_email_sender"),
             # Threading: the Message-IDs received for a ticket, and the admin's lists.
             models.Index(
-                fields=["tenant", "ticket"], name="inbound_email_ticket", condition=Q(ticket__isnull=False)
+                fields=["tenant", "ticket"],
+                name="inbound_email_ticket",
+                condition=Q(ticket__isnull=False),
             ),
             models.Index(fields=["tenant", "status", "-received_at"], name="inbound_email_status"),
         ]

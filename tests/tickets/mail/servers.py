@@ -85,8 +85,14 @@ class Dovecot:
             "".join(f"{self._address(n)}:{{PLAIN}}{PASSWORD}\n" for n in range(1, ACCOUNTS + 1))
         )
         (self.root / "dovecot.conf").write_text(
-            CONFIG.format(root=self.root, port=self.port, user=account.pw_name, group=group,
-                          uid=account.pw_uid, gid=account.pw_gid)  # fmt: skip
+            CONFIG.format(
+                root=self.root,
+                port=self.port,
+                user=account.pw_name,
+                group=group,
+                uid=account.pw_uid,
+                gid=account.pw_gid,
+            )  # fmt: skip
         )
         if os.getuid() == 0:
             for path in [self.root, *self.root.iterdir()]:

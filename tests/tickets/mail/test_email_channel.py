@@ -2,7 +2,6 @@
 real SMTP server (aiosmtpd): a customer opens and carries on a ticket by email."""
 
 import io
-from functools import partial
 
 import pytest
 from django.core.management import call_command
@@ -97,7 +96,9 @@ def test_an_agent_reply_reaches_the_customer_threaded_and_answerable(
     desks, dovecot, acme_mailbox, smtp
 ):
     acme = desks[0]
-    ticket, raw = open_by_email(desks, dovecot, acme_mailbox, smtp, message_id="<first@client.test>")
+    ticket, raw = open_by_email(
+        desks, dovecot, acme_mailbox, smtp, message_id="<first@client.test>"
+    )
     smtp.messages.clear()
 
     with tenant_scope(acme.tenant):
@@ -173,8 +174,9 @@ def test_a_reply_by_reference_alone_from_the_requester_continues_the_ticket(
 ):
     acme = desks[0]
     ticket, _ = open_by_email(desks, dovecot, acme_mailbox, smtp)
-    dovecot.deliver(acme_mailbox.username, customer_email(
-        acme, acme_mailbox, subject=f"AW: [{ticket.reference}] Printer", body="Still broken."))  # fmt: skip
+    subject = f"AW: [{ticket.reference}] Printer"
+    raw = customer_email(acme, acme_mailbox, subject=subject, body="Still broken.")
+    dovecot.deliver(acme_mailbox.username, raw)
 
     poll()
 
@@ -285,7 +287,7 @@ def test_an_unknown_charset_and_8bit_headers_are_read_as_best_they_can(desks, ac
         "Subject: Drucker läuft nicht\r\nMessage-ID: <8bit@kunde.example>\r\n"
         "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=x-unknown-charset\r\n"
         "Content-Transfer-Encoding: 8bit\r\n\r\nDer Drucker druckt nur Striche. Grüße\r\n"
-    ).encode("utf-8")
+    ).encode()
 
     with tenant_scope(acme.tenant):
         result = ingest(tenant=acme.tenant, raw=raw, mailbox=acme_mailbox)
@@ -297,9 +299,7 @@ def test_an_unknown_charset_and_8bit_headers_are_read_as_best_they_can(desks, ac
     assert "Grüße" in ticket.description
 
 
-def test_html_mail_is_made_text_and_an_html_attachment_is_dropped_with_a_note(
-    desks, acme_mailbox
-):
+def test_html_mail_is_made_text_and_an_html_attachment_is_dropped_with_a_note(desks, acme_mailbox):
     acme = desks[0]
     raw = build(
         sender=acme.customer.email, to=acme_mailbox.address, body="",
@@ -308,7 +308,9 @@ def test_html_mail_is_made_text_and_an_html_attachment_is_dropped_with_a_note(
                      ("log.txt", b"error 42\n", "text/plain")],
     )  # fmt: skip
     # Only the HTML alternative: drop the (empty) plain part the builder made.
-    raw = raw.replace(b"Content-Type: text/plain; charset=\"utf-8\"\nContent-Transfer-Encoding: 7bit\n\n\n", b"")
+    raw = raw.replace(
+        b'Content-Type: text/plain; charset="utf-8"\nContent-Transfer-Encoding: 7bit\n\n\n', b""
+    )
 
     with tenant_scope(acme.tenant):
         result = ingest(tenant=acme.tenant, raw=raw, mailbox=acme_mailbox)
@@ -358,8 +360,11 @@ def test_new_tickets_and_acknowledgements_per_sender_are_limited(
     settings.EMAIL_NEW_TICKETS_PER_HOUR, settings.EMAIL_ACKS_PER_HOUR = 3, 2
     with tenant_scope(acme.tenant):
         results = [
-            ingest(tenant=acme.tenant, mailbox=acme_mailbox,
-                   raw=customer_email(acme, acme_mailbox, subject=f"Loop {n}"))  # fmt: skip
+            ingest(
+                tenant=acme.tenant,
+                mailbox=acme_mailbox,
+                raw=customer_email(acme, acme_mailbox, subject=f"Loop {n}"),
+            )  # fmt: skip
             for n in range(4)
         ]
     relay_pending()
@@ -376,8 +381,9 @@ def test_one_tenants_mailbox_never_creates_tickets_in_another(
     acme, globex = desks
     acme_ticket, _ = open_by_email(desks, dovecot, acme_mailbox, smtp)
     # The acme customer writes to globex, naming their acme ticket both ways.
-    sneaky = customer_email(acme, globex_mailbox, subject=f"Re: [{acme_ticket.reference}] more",
-                            headers={"In-Reply-To": f"<ticket.t{acme_ticket.pk}.{acme.tenant.pk}@desk.test>"})  # fmt: skip
+    root = f"<ticket.t{acme_ticket.pk}.{acme.tenant.pk}@desk.test>"
+    subject = f"Re: [{acme_ticket.reference}] more"
+    sneaky = customer_email(acme, globex_mailbox, subject=subject, headers={"In-Reply-To": root})
     dovecot.deliver(globex_mailbox.username, sneaky)
 
     poll()

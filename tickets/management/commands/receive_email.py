@@ -29,5 +29,5 @@ class Command(BaseCommand):
             result = ingest(tenant=found, raw=raw)
         ticket = f" ticket {result.ticket.reference}" if result.ticket else ""
         reason = f" ({result.reason})" if result.reason else ""
-        self.stdout.write(f"receive_email: 1 message, {result.status}"
-                          f"{' ' + result.outcome if result.outcome else ''}{ticket}{reason}")  # fmt: skip
+        outcome = f" {result.outcome}" if result.outcome else ""
+        self.stdout.write(f"receive_email: 1 message, {result.status}{outcome}{ticket}{reason}")
