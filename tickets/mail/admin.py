@@ -49,6 +49,14 @@ class MailboxAdmin(TenantModelAdmin):
     readonly_fields = ["last_polled_at", "last_error"]
     actions = ["test_connection"]
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        ingest.forget_own_addresses()  # mail from this address is a loop from now on
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        ingest.forget_own_addresses()
+
     @admin.action(description=_lazy("Test the connection"))
     def test_connection(self, request, queryset):
         for mailbox in queryset:

@@ -7,6 +7,7 @@ waits on the unique index and finds the message taken. What cannot be ingested i
 with its reason (quarantined, or ignored for automatic mail), and tenant admins can retry it.
 """
 
+import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -14,10 +15,11 @@ from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,38 +50,87 @@ class Result:
 def ingest(*, tenant: Tenant, raw: bytes, mailbox: Mailbox | None = None) -> Result:
     """Ingest one raw message for `tenant` (inside its scope, outside any transaction)."""
     parsed = parse.parse(raw)
+    row = InboundEmail(
+        tenant=tenant,
+        mailbox=mailbox,
+        message_key=parsed.key,
+        message_id=parsed.message_id[:998],
+        sender=parsed.sender[:254],
+        subject=parsed.subject[:255],
+        size=len(raw),
+        status=Status.QUARANTINED,
+        raw=raw,
+    )
+    try:
+        with transaction.atomic():
+            if not _claim(row):
+                return Result("duplicate", _("Already received."))
+            result = _process(row, parsed, force=False)
+            row.save(update_fields=RESULT_FIELDS)
+        return result
+    except Exception as error:  # what it wrote rolled back; the message itself is kept
+        reason = _failure(error, row)
+    row.ticket, row.outcome, row.acknowledged = None, Outcome.NONE, False
+    row.status, row.reason = Status.QUARANTINED, reason
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                row = InboundEmail.objects.create(
-                    tenant=tenant,
-                    mailbox=mailbox,
-                    message_key=parsed.key,
-                    message_id=parsed.message_id[:998],
-                    sender=parsed.sender[:254],
-                    subject=parsed.subject[:255],
-                    size=len(raw),
-                    status=Status.QUARANTINED,
-                    raw=raw,
-                )
-        except IntegrityError:
+        if not _claim(row):
             return Result("duplicate", _("Already received."))
-        result = _process(row, parsed, force=False)
-        row.save()
-    return result
+    return Result(Status.QUARANTINED, reason)
+
+
+RESULT_FIELDS = ["status", "reason", "outcome", "ticket", "acknowledged", "attempts"]
+
+
+def _claim(row: InboundEmail) -> bool:
+    """Insert the row unless the tenant has the message already: True when this call did.
+
+    INSERT ... ON CONFLICT DO NOTHING: a concurrent insert of the same key waits for the other
+    transaction, then inserts nothing (no savepoint and no error to recover from)."""
+    meta = InboundEmail._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - model identifiers only, values bound  # nosec B608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        "ON CONFLICT (tenant_id, message_key) DO NOTHING RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        got = cursor.fetchone()
+    if got is None:
+        return False
+    row.pk = got[0]
+    row._state.adding = False
+    return True
 
 
 def retry(row: InboundEmail) -> Result:
     """A tenant admin's retry of a quarantined message: the size and rate limits, which they
     have looked past, no longer apply."""
-    with transaction.atomic():
-        row = InboundEmail.objects.select_for_update().get(pk=row.pk)
-        if row.status != Status.QUARANTINED:
-            return Result(row.status, row.reason, row.ticket, row.outcome)
-        row.attempts += 1
-        result = _process(row, parse.parse(bytes(row.raw)), force=True)
-        row.save()
-    return result
+    try:
+        with transaction.atomic():
+            row = InboundEmail.objects.select_for_update().get(pk=row.pk)
+            if row.status != Status.QUARANTINED:
+                return Result(row.status, row.reason, row.ticket, row.outcome)
+            row.attempts += 1
+            result = _process(row, parse.parse(bytes(row.raw)), force=True)
+            row.save(update_fields=RESULT_FIELDS)
+        return result
+    except Exception as error:
+        reason = _failure(error, row)
+    InboundEmail.objects.filter(pk=row.pk).update(reason=reason, attempts=F("attempts") + 1)
+    return Result(Status.QUARANTINED, reason)
+
+
+def _failure(error: Exception, row: InboundEmail) -> str:
+    """Why a message could not become a ticket or reply, for the admin's quarantine list."""
+    if isinstance(error, ServiceError | ValidationError):
+        detail = getattr(error, "detail", None) or "; ".join(getattr(error, "messages", []))
+        return _("Refused: %(why)s") % {"why": detail}
+    log.exception("Inbound email %s could not be ingested", row.message_key)
+    return f"{type(error).__name__}: {error}"[:2000]
 
 
 def _set(row: InboundEmail, result: Result) -> Result:
@@ -89,6 +140,8 @@ def _set(row: InboundEmail, result: Result) -> Result:
 
 
 def _process(row: InboundEmail, parsed: parse.Parsed, *, force: bool) -> Result:
+    """What becomes of the message. A refusal of the services raises (the caller keeps the
+    message, quarantined with the reason)."""
     tenant = row.tenant
     if row.size > settings.EMAIL_INBOUND_MAX_BYTES and not force:
         reason = _("Too large: %(size)s MB (the limit is %(limit)s MB).") % {
@@ -104,27 +157,32 @@ def _process(row: InboundEmail, parsed: parse.Parsed, *, force: bool) -> Result:
         return _set(row, Result(Status.IGNORED, _("Sent by the help desk itself (a loop).")))
     requester = requester_for_email(tenant, parsed.sender, parsed.sender_name)
     replied_to, named = _thread(tenant, parsed)
-    try:
-        with transaction.atomic():  # a refusal rolls back what it wrote, the row stays
-            if replied_to is not None and policy.is_requester(requester, replied_to):
-                result = _reply(row, parsed, requester, replied_to)
-            else:
-                result = _new_ticket(row, parsed, requester, named, force=force)
-    except (ServiceError, ValidationError) as error:
-        detail = getattr(error, "detail", None) or "; ".join(getattr(error, "messages", []))
-        result = Result(Status.QUARANTINED, _("Refused: %(why)s") % {"why": detail})
-    except Exception as error:  # kept with the reason, never lost; the admin can retry
-        log.exception("Inbound email %s could not be ingested", row.message_key)
-        result = Result(Status.QUARANTINED, f"{type(error).__name__}: {error}")
-    return _set(row, result)
+    if replied_to is not None and policy.is_requester(requester, replied_to):
+        return _set(row, _reply(row, parsed, requester, replied_to))
+    return _set(row, _new_ticket(row, parsed, requester, named, force=force))
+
+
+OWN_ADDRESSES = "email:own-addresses"
 
 
 def own_addresses() -> set[str]:
-    """Addresses the help desk sends from or receives at: mail from them is a loop."""
-    with all_tenants():  # every tenant's mailboxes: one desk's notice into another's is a loop
-        addresses = {a.lower() for a in Mailbox.objects.values_list("address", flat=True)}
-    addresses.add(parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower())
-    return addresses
+    """Addresses the help desk sends from or receives at: mail from them is a loop. Cached
+    for a minute (the mailbox admin clears it on a change)."""
+    try:
+        cached = cache.get(OWN_ADDRESSES)
+    except Exception:  # the cache is down: ask the database
+        cached = None
+    if cached is None:
+        with all_tenants():  # every tenant's mailboxes: one desk's notice into another's loops
+            cached = sorted({a.lower() for a in Mailbox.objects.values_list("address", flat=True)})
+        with contextlib.suppress(Exception):
+            cache.set(OWN_ADDRESSES, cached, 60)
+    return {*cached, parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()}
+
+
+def forget_own_addresses() -> None:
+    with contextlib.suppress(Exception):
+        cache.delete(OWN_ADDRESSES)
 
 
 def _thread(tenant: Tenant, parsed: parse.Parsed) -> tuple[Ticket | None, Ticket | None]:
