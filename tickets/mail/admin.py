@@ -70,7 +70,7 @@ class MailboxAdmin(TenantModelAdmin):
 
 @admin.register(InboundEmail, site=tenant_admin_site)
 class InboundEmailAdmin(TenantModelAdmin):
-    list_display = ["received_at", "status", "sender", "subject", "reason", "ticket_link"]
+    list_display = ["received_at", "status", "sender", "subject", "short_reason", "ticket_link"]
     list_filter = ["status", "outcome", "mailbox"]
     search_fields = ["sender", "subject", "message_id"]
     list_select_related = ["ticket"]
@@ -78,6 +78,10 @@ class InboundEmailAdmin(TenantModelAdmin):
               "size", "mailbox", "ticket", "acknowledged", "attempts"]  # fmt: skip
     readonly_fields = fields
     actions = ["retry"]
+
+    @admin.display(description=_lazy("reason"))
+    def short_reason(self, row: InboundEmail) -> str:
+        return row.reason if len(row.reason) <= 80 else row.reason[:79] + "…"
 
     @admin.display(description=_lazy("ticket"))
     def ticket_link(self, row: InboundEmail):

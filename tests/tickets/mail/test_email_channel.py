@@ -405,3 +405,28 @@ def test_the_pipe_command_ingests_a_message(desks, capsys):
     assert "ingested new_ticket ticket ACME-1" in out.getvalue()
     (ticket,) = tickets_of(acme)
     assert ticket.subject == "Piped" and ticket.channel == Channel.EMAIL
+
+
+def test_auto_submitted_no_is_a_persons_mail(desks, acme_mailbox):
+    acme = desks[0]
+    raw = customer_email(acme, acme_mailbox, headers={"Auto-Submitted": "no"})
+    with tenant_scope(acme.tenant):
+        assert ingest(tenant=acme.tenant, raw=raw, mailbox=acme_mailbox).status == "ingested"
+
+
+def test_portal_tickets_say_how_to_answer_with_and_without_a_mailbox(desks, dovecot, smtp):
+    from tests.tickets.helpers import open_ticket
+    from tests.tickets.mail.conftest import make_mailbox
+
+    acme, globex = desks
+    make_mailbox(acme, dovecot)
+    open_ticket(acme)
+    open_ticket(globex)  # globex has no mailbox
+    relay_pending()
+
+    (with_mailbox,) = smtp.to(acme.customer.email)
+    (without,) = smtp.to(globex.customer.email)
+    assert with_mailbox["Reply-To"] == "support@acme.example"
+    assert "Reply to this email or in the portal" in with_mailbox.get_body(("plain",)).get_content()
+    assert without["Reply-To"] is None and without["References"]
+    assert "Please reply in the portal" in without.get_body(("plain",)).get_content()
