@@ -189,20 +189,19 @@ def _thread(tenant: Tenant, parsed: parse.Parsed) -> tuple[Ticket | None, Ticket
     """The ticket the message answers (by Message-ID, else by reference in the subject), and
     the ticket it names (the same; kept to link a new ticket to it)."""
     ids = parsed.thread_ids
-    candidates = [pk for pk in (outbound.ticket_named(i, tenant.pk) for i in ids) if pk]
-    if ids:
-        received = dict(
-            InboundEmail.objects.filter(message_key__in=ids, ticket__isnull=False).values_list(
-                "message_key", "ticket_id"
-            )
-        )
-        candidates += [received[i] for i in ids if i in received]
-    if candidates:
-        ticket = Ticket.objects.select_related("tenant").filter(pk=candidates[0]).first()
-        if ticket is not None:
-            return ticket, ticket
+    ours = [pk for pk in (outbound.ticket_named(i, tenant.pk) for i in ids) if pk]
+    found = None
+    if ours:  # one of our emails: it names its ticket
+        found = Ticket.objects.filter(pk=ours[0]).first()
+    elif ids:  # one of the messages received for a ticket (one query with the ticket)
+        keys = [parse.message_key(i, b"") for i in ids]
+        received = InboundEmail.objects.filter(message_key__in=keys, ticket__isnull=False)
+        found = Ticket.objects.filter(pk__in=received.values("ticket_id")).order_by("-pk").first()
+    if found is not None:
+        return found, found
     if reference := _reference(tenant, parsed.subject):
-        ticket = Ticket.objects.select_related("tenant").filter(reference=reference).first()
+        number = int(reference.rpartition("-")[2])  # through the (tenant, number) index
+        ticket = Ticket.objects.filter(number=number, reference=reference).first()
         return ticket, ticket
     return None, None
 
