@@ -217,12 +217,13 @@ def _body_and_files(parsed: parse.Parsed, *, reply: bool) -> tuple[str, list, li
 
     A reply's quoted history and signature are cut; the whole text is then kept as a file."""
     text, files, dropped = parsed.text, [], []
-    if reply:
-        stripped = quotes.strip(text)
-        if stripped != text.strip():
-            original = SimpleUploadedFile("original-message.txt", text.encode("utf-8"))
-            files.append(original)
-        text = stripped
+    kept = quotes.strip(text) if reply else text
+    limit = settings.MESSAGE_MAX_CHARS
+    if len(kept) > limit:  # a message is not refused for its length: the rest is in the file
+        kept = kept[: limit - 100].rstrip() + "\n\n" + _("[cut: the whole text is attached]")
+    if kept.strip() != text.strip():
+        files.append(SimpleUploadedFile("original-message.txt", text.encode("utf-8")))
+    text = kept
     for part in parsed.attachments:
         upload = SimpleUploadedFile(part.name[-255:], part.data, part.content_type)
         if len(files) >= settings.ATTACHMENT_MAX_FILES:

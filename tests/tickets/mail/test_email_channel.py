@@ -430,3 +430,18 @@ def test_portal_tickets_say_how_to_answer_with_and_without_a_mailbox(desks, dove
     assert "Reply to this email or in the portal" in with_mailbox.get_body(("plain",)).get_content()
     assert without["Reply-To"] is None and without["References"]
     assert "Please reply in the portal" in without.get_body(("plain",)).get_content()
+
+
+def test_a_message_longer_than_a_ticket_takes_is_cut_with_the_whole_text_attached(
+    desks, acme_mailbox, settings
+):
+    acme = desks[0]
+    settings.MESSAGE_MAX_CHARS = 1000
+    raw = customer_email(acme, acme_mailbox, body="word " * 1000)
+    with tenant_scope(acme.tenant):
+        result = ingest(tenant=acme.tenant, raw=raw, mailbox=acme_mailbox)
+        (original,) = result.ticket.attachments.all()
+        assert original.file.read().count(b"word") == 1000
+
+    assert result.status == "ingested"
+    assert len(result.ticket.description) <= 1000 and "[cut" in result.ticket.description
