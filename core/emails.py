@@ -36,10 +36,18 @@ def register_builder(name: str) -> Callable[[Builder], Builder]:
 
 
 def email_payload(
-    *, to: list[str], template: str, context: dict[str, Any], builder: str | None = None
+    *,
+    to: list[str],
+    template: str,
+    context: dict[str, Any],
+    builder: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The outbox payload of an email: `context` must be plain JSON (str, int, dict, list...)."""
+    """The outbox payload of an email: `context` must be plain JSON (str, int, dict, list...).
+    `headers` (a Message-ID...) are sent as they are, on every try."""
     payload = {"to": to, "template": template, "context": context}
+    if headers:
+        payload["headers"] = headers
     if builder is not None:
         if builder not in _builders:
             raise ValueError(f"No email builder {builder!r}.")
@@ -63,6 +71,11 @@ def render(payload: dict[str, Any]) -> dict[str, Any] | None:
         "subject": " ".join(render_to_string(f"{template}_subject.txt", context).split()),
         "text": render_to_string(f"{template}.txt", context),
         "html": render_to_string(f"{template}.html", context),
+        # Threading and replies: a Message-ID fixed when queued (retries reuse it), the rest
+        # from the builder at delivery.
+        "headers": {**payload.get("headers", {}), **context.get("email_headers", {})},
+        "reply_to": context.get("reply_to") or [],
+        "from_email": context.get("from_email"),
     }
 
 

@@ -23,8 +23,10 @@ def send_email(payload: dict[str, Any], key: str) -> None:
     message = EmailMultiAlternatives(
         subject=payload["subject"],
         body=payload["text"],
+        from_email=payload.get("from_email") or None,
         to=payload["to"],
-        headers={"X-Helpdesk-Key": key},
+        reply_to=payload.get("reply_to") or None,
+        headers={**payload.get("headers", {}), "X-Helpdesk-Key": key},
     )
     if payload.get("html"):
         message.attach_alternative(payload["html"], "text/html")

@@ -278,6 +278,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sla.tasks.compute_sla_deadlines",
         "schedule": env.float("SLA_DEADLINES_SECONDS", default=60.0),
     },
+    # Inbound mailboxes (issue 13, tickets/mail/): every tenant's, each in its own scope.
+    "poll-mailboxes": {"task": "tickets.tasks.poll_mailboxes", "schedule": 60.0},
     # Expired API tokens and ws-tickets (harden-auth, accounts/tasks.py).
     "purge-expired-credentials": {
         "task": "accounts.tasks.purge_expired_credentials",
@@ -454,6 +456,20 @@ REOPEN_WINDOW_DAYS = env.int("REOPEN_WINDOW_DAYS", default=7)
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 ATTACHMENT_MAX_FILES = 10
 MESSAGE_MAX_CHARS = 50_000
+
+# --- Email channel (issue 13, CONTRACT section 9, tickets/mail/) -----------------------------
+# Mailbox passwords are encrypted with this key (a Fernet key or any passphrase); unset, it is
+# derived from SECRET_KEY (core/crypto.py).
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="")
+# A larger inbound message is not ingested but quarantined (kept, shown to the tenant's admins).
+EMAIL_INBOUND_MAX_BYTES = env.int("EMAIL_INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
+# Per sender and tenant, in the last hour: new tickets by email (the rest are quarantined), and
+# acknowledgements (the rest get a ticket without one: an auto-responder loop ends here).
+EMAIL_NEW_TICKETS_PER_HOUR = env.int("EMAIL_NEW_TICKETS_PER_HOUR", default=20)
+EMAIL_ACKS_PER_HOUR = env.int("EMAIL_ACKS_PER_HOUR", default=5)
+# Messages fetched from one mailbox per poll (the rest wait for the next minute).
+EMAIL_POLL_BATCH = env.int("EMAIL_POLL_BATCH", default=500)
+EMAIL_IMAP_TIMEOUT = env.int("EMAIL_IMAP_TIMEOUT", default=20)
 # Every request body held in memory (JSON, form fields) stops here: Django refuses a larger
 # declared or buffered body before reading it, and the API answers a JSON 413. Files stream to
 # disk under their own limit (ATTACHMENT_MAX_BYTES, core/uploads.py).

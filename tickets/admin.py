@@ -208,3 +208,7 @@ class SharedCannedAdmin(TenantModelAdmin):
 
     def delete_model(self, request, obj) -> None:
         canned_services.canned_delete(actor=Member(request.membership), canned=obj)
+
+
+# The email channel's pages (mailboxes, inbound emails): registered by importing them.
+from tickets.mail import admin as _mail_admin  # noqa: E402,F401

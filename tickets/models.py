@@ -395,3 +395,8 @@ class CannedResponse(TenantOwned):
     @property
     def shared(self) -> bool:
         return self.owner_id is None
+
+
+# The email channel's rows live in their own module (tickets/mail/); imported here so that
+# Django registers them with this app.
+from tickets.mail.models import InboundEmail, Mailbox  # noqa: E402,F401

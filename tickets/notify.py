@@ -20,6 +20,7 @@ from accounts.tenancy import tenant_scope
 from core import live as core_live
 from core import outbox
 from core.emails import email_payload
+from tickets.mail import outbound
 from tickets.models import Event, EventType, Message, Status, Ticket
 from tickets.presence import ticket_group
 from tickets.selectors import LIST_RELATED, Roster
@@ -48,13 +49,29 @@ def _snapshot(ticket: Ticket) -> dict[str, str]:
     }
 
 
-def email_message(key: str, to: list[str], ticket: Ticket, headline: str, **context) -> Row | None:
+def email_message(
+    key: str,
+    to: list[str],
+    ticket: Ticket,
+    headline: str,
+    *,
+    auto_submitted: str | None = "auto-generated",
+    **context,
+) -> Row | None:
     to = sorted({address for address in to if address})
     if not to:
         return None
     for_customer = context.get("for_customer", False)
-    context = {"ticket": _snapshot(ticket), "headline": headline, "path": _link(ticket), **context}
-    payload = email_payload(to=to, template=TEMPLATE, context=context)
+    context = {"ticket": _snapshot(ticket), "headline": headline, "path": _link(ticket),
+               "thread": outbound.thread_context(ticket), **context}  # fmt: skip
+    # Threading (CONTRACT section 9): the Message-ID now, the rest when it is sent. A notice
+    # says it is automatic (RFC 3834), so that auto-responders do not answer it.
+    headers = {"Message-ID": outbound.message_id(key, ticket)}
+    if auto_submitted:
+        headers["Auto-Submitted"] = auto_submitted
+    payload = email_payload(
+        to=to, template=TEMPLATE, context=context, builder=outbound.BUILDER, headers=headers
+    )
     if not for_customer:
         context["path"] = _agent_link(ticket)
         # Emails to a tenant's agents share a per-minute cap (the relay delays the excess): a
@@ -136,9 +153,17 @@ def _to_agents(key: str, ticket: Ticket, headline: str, staff: Roster | None = N
                          for_customer=False, **context)  # fmt: skip
 
 
-def ticket_created(ticket: Ticket, event: Event, staff: Roster | None = None) -> None:
+def ticket_created(
+    ticket: Ticket, event: Event, staff: Roster | None = None, *, acknowledge: bool = True
+) -> None:
+    """`acknowledge`: False when the requester is not to be told (the email channel's limit on
+    acknowledgements to one sender: two auto-responders must not ping-pong)."""
+    ack = None
+    if acknowledge:
+        ack = _to_requester(f"ticket-received:{ticket.pk}", ticket, _("We received your request"),
+                            auto_submitted="auto-replied")  # fmt: skip
     send(
-        _to_requester(f"ticket-received:{ticket.pk}", ticket, _("We received your request")),
+        ack,
         _to_agents(
             f"ticket-new:{ticket.pk}", ticket, _("New ticket"), staff, body=ticket.description
         ),  # fmt: skip
@@ -154,8 +179,9 @@ def status_changed(ticket: Ticket, *, event: Event, tell_requester: bool = True)
 
 
 def agent_replied(ticket: Ticket, message: Message, event: Event) -> None:
+    # A person's answer: not marked automatic, so the customer's auto-responder may say so.
     send(_to_requester(f"ticket-reply:{message.pk}", ticket, _("New reply to your request"),
-                       body=message.body))  # fmt: skip
+                       body=message.body, auto_submitted=None))  # fmt: skip
     live(ticket, event)
 
 

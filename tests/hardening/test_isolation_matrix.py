@@ -120,6 +120,8 @@ ADMIN_OBJECTS = {
     "sla.calendar": lambda w: w["calendar"],
     "sla.supportplan": lambda w: w["plan"],
     "tickets.category": lambda w: w["category"],
+    "tickets.inboundemail": lambda w: w["inbound_email"],  # email channel (issue 13)
+    "tickets.mailbox": lambda w: w["mailbox"],
     "tickets.ticket": lambda w: w["ticket"],
     "tickets.ticketsettings": lambda w: w["settings"],
 }
@@ -198,6 +200,20 @@ def test_a_route_the_matrix_does_not_know_fails_with_how_to_add_it(settings):
 # -- the world ------------------------------------------------------------------------------
 
 
+def _email_channel_rows(tenant) -> dict:
+    """acme's mailbox and one inbound email (issue 13's admin pages)."""
+    from tickets.mail.models import InboundEmail, Mailbox
+
+    mailbox = Mailbox(tenant=tenant, name="Support", address="support@acme.example",
+                      host="127.0.0.1", username="support")  # fmt: skip
+    mailbox.set_password("imap-secret")
+    mailbox.save()
+    inbound = InboundEmail.objects.create(
+        tenant=tenant, mailbox=mailbox, message_key="<1@x>", status="quarantined", raw=b"x"
+    )
+    return {"mailbox": mailbox, "inbound_email": inbound}
+
+
 @pytest.fixture
 def world(acme, globex):
     """acme with two customers of different organizations; globex is the outsider tenant."""
@@ -237,6 +253,7 @@ def world(acme, globex):
             "secret_pattern": SecretPattern.objects.create(
                 tenant=acme.tenant, name="acme_key", pattern="AK-[0-9]{8}"
             ),
+            **_email_channel_rows(acme.tenant),
         }
     return world
 

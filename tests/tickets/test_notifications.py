@@ -86,14 +86,17 @@ def test_a_status_email_says_the_status_of_its_change_even_if_the_ticket_moved_o
     assert mail.outbox == []  # nothing left yet: both emails wait in the outbox
 
     row = OutboxMessage.objects.get(key=f"ticket-status:{first.pk}")
-    # A snapshot to render at delivery: template and plain values, no rendered text or HTML.
-    assert set(row.payload) == {"to", "template", "context"}
+    # A snapshot to render at delivery: template and plain values, no rendered text or HTML;
+    # the Message-ID fixed when queued, the rest of the threading added at delivery (issue 13).
+    assert set(row.payload) == {"to", "template", "context", "builder", "headers"}
     assert row.payload["template"] == "tickets/email/notice"
     assert row.payload["context"]["ticket"]["status"] == "Awaiting customer"
-    assert "<" not in json.dumps(row.payload)
+    assert "<" not in json.dumps(row.payload["context"])
+    assert set(row.payload["headers"]) == {"Message-ID", "Auto-Submitted"}
 
     assert outbox.deliver(row.key) is True  # the ticket is closed by now
     [email] = mail.outbox
+    assert email.extra_headers["Message-ID"] == row.payload["headers"]["Message-ID"]
     assert email.to == [acme.customer.email]
     assert email.subject == (
         f"[{ticket.reference}] Your request is now awaiting customer: {ticket.subject}"

@@ -89,6 +89,7 @@ def ticket_create(
     idempotency_key: str | None = None,
     idempotency_source: str | None = None,
     follow_up_of: Ticket | None = None,
+    acknowledge: bool = True,
 ) -> Created:
     """Open a ticket for `requester` (default: the actor itself). A repeated idempotency key
     from the same source returns the first ticket, also when the two race.
@@ -132,7 +133,7 @@ def ticket_create(
     stored = attachments.attach(files, ticket=ticket, message=None)
     event = record(ticket, EventType.CREATED, actor, channel=channel, priority=priority)
     redaction.record(ticket, ticket=ticket, actor=actor, screened=screened)
-    notify.ticket_created(ticket, event, staff)
+    notify.ticket_created(ticket, event, staff, acknowledge=acknowledge)
     return Created(ticket, True, stored)
 
 

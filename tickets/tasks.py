@@ -1,0 +1,11 @@
+"""Celery doors of the email channel's beat job (it sweeps every tenant's mailboxes and enters
+each mailbox's tenant scope itself: tickets/mail/imap.py)."""
+
+from celery import shared_task
+
+from tickets.mail import imap
+
+
+@shared_task(sweeps_all_tenants=True)
+def poll_mailboxes() -> str:
+    return imap.poll_all()
