@@ -1,9 +1,11 @@
 from django.urls import path
 
+from chat.consumers import ChatSocket
 from tickets.consumers import QueueSocket
 from tickets.presence import TicketPresenceSocket
 
 websocket_urlpatterns = [
     path("ws/t/<slug:tenant>/queue/", QueueSocket.as_asgi()),
     path("ws/t/<slug:tenant>/tickets/<int:number>/", TicketPresenceSocket.as_asgi()),
+    path("ws/t/<slug:tenant>/chats/<str:chat_id>/", ChatSocket.as_asgi()),
 ]
