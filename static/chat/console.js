@@ -19,6 +19,7 @@
   var TYPING_GAP = 2000;
   var HEARTBEAT = 30000;
   var FATAL_CLOSES = { 4401: 1, 4403: 1, 4404: 1 };
+  var FINAL_ERRORS = { too_long: 1, empty: 1, invalid: 1, bad_client_id: 1 }; // a resend cannot cure these
   var PRESENCE_KEY = "helpdesk-chat-available:" + cfg.tenant;
   var ALERTS_KEY = "helpdesk-chat-alerts";
 
@@ -511,7 +512,7 @@
         item.sent = false;
         item.tries = (item.tries || 0) + 1;
         item.at = Date.now() + Math.min(30000, 1000 * item.tries);
-        if (/long|large|size/.test(f.code || "")) item.bad = f.detail || f.code;
+        if (FINAL_ERRORS[f.code]) item.bad = f.detail || f.code;
         this.drawLog();
         this.flush();
       }

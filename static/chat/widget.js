@@ -24,6 +24,8 @@
   var TYPING_GAP = 2000; // the server drops typing frames closer than this
   var MAX_BACKOFF = 30000;
   var FATAL_CLOSES = { 4401: 1, 4403: 1, 4404: 1 };
+  // Errors a resend cannot cure (anything else, e.g. the rate limit, is retried later).
+  var FINAL_ERRORS = { too_long: 1, empty: 1, invalid: 1, bad_client_id: 1 };
 
   var ORIGIN = new URL(script.src, location.href).origin;
   var TENANT = script.getAttribute("data-tenant") || "";
@@ -59,7 +61,7 @@
       sending: "Sending…",
       queued: "Will be sent when you're back online",
       read: "Read",
-      notSent: "Not sent: too long",
+      notSent: "Not sent",
       reconnecting: "Connection lost. Reconnecting…",
       endChat: "End chat",
       ended: "This chat has ended.",
@@ -75,6 +77,8 @@
       opensAt: "We're back {when}.",
       leaveIntro: "Leave us a message and we'll reply by email.",
       noAgent: "Sorry, nobody could take your chat in time. Leave a message with the conversation so far and we'll reply by email.",
+      closedMeanwhile: "Chat has closed for today. Leave a message with the conversation so far and we'll reply by email.",
+      becameTicket: "This chat is now request {ref}. We'll reply by email.",
       leave: "Leave a message",
       sendMessage: "Send message",
       left: "Thanks! We got your message and will reply by email.",
@@ -138,6 +142,8 @@
   var agentRead = 0; // the agent has read up to this seq
   var sentRead = 0;
   var position = null;
+  var offer = ""; // why a waiting chat offers leave-a-message: wait_limit | closed_hours
+  var ticketRef = null;
   var everActive = false;
   var ws = null;
   var attempts = 0;
@@ -285,7 +291,7 @@
     body.appendChild(form);
   }
 
-  function showOffline(intro, prefill, next) {
+  function showOffline(intro, prefill, next, onSent) {
     view = "offline";
     frame(t("leave"));
     if (next) body.appendChild(h("p", { class: "note", "data-next-open": next, text: t("closedNow") + " " + t("opensAt", { when: when(next) }) }));
@@ -303,6 +309,7 @@
       var payload = { name: name.input.value.trim(), email: email.input.value.trim(), message: msg.input.value.trim() };
       api("POST", "chat/offline-message/", payload).then(function (res) {
         if (res.ok) {
+          if (onSent) onSent();
           forget();
           view = "left";
           frame();
@@ -359,9 +366,41 @@
     connLine.hidden = !state.token || status === "closed" || !!(ws && ws.readyState === 1);
     var closed = status === "closed";
     foot.hidden = closed;
-    actions.hidden = false;
     actions.lastChild.hidden = closed;
-    if (closed && !panel.querySelector(".rating") && !panel.querySelector(".noagent")) drawEnd();
+    var card = body.querySelector(".noagent");
+    if (offer && status === "waiting" && !card) drawOffer(offer);
+    else if (card && (!offer || status !== "waiting")) card.remove();
+    if (ticketRef && !body.querySelector(".ticketref")) body.appendChild(h("p", { class: "card ticketref", text: t("becameTicket", { ref: ticketRef }) }));
+    if (closed && !body.querySelector(".end")) drawEnd();
+  }
+
+  // Nobody accepted in time (wait limit), or the calendar closed meanwhile: offer to leave a
+  // message carrying what the visitor has said so far; sending it ends the waiting chat.
+  function drawOffer(reason) {
+    var card = h("div", { class: "card noagent" }, [
+      h("p", { text: t(reason === "closed_hours" ? "closedMeanwhile" : "noAgent") }),
+      h("button", {
+        class: "p", type: "button", text: t("leave"), "data-action": "leave",
+        onclick: function () {
+          var said = Object.keys(messages)
+            .map(Number)
+            .sort(function (a, b) { return a - b; })
+            .filter(function (s) { return isMine(messages[s]); })
+            .map(function (s) { return messages[s].body; })
+            .concat(state.outbox.map(function (i) { return i.b; }))
+            .join("\n\n");
+          var chat = { id: state.id, token: state.token };
+          showOffline(t("leaveIntro"), said, null, function () {
+            fetch(API + "chats/" + chat.id + "/close/", {
+              method: "POST", headers: { Authorization: "Chat " + chat.token, "Content-Type": "application/json" }, body: "{}", mode: "cors", credentials: "omit",
+            }).catch(function () {});
+          });
+          reset();
+        },
+      }),
+    ]);
+    body.appendChild(card);
+    body.scrollTop = body.scrollHeight;
   }
 
   function drawLog() {
@@ -375,7 +414,7 @@
       var el = h("div", { class: "m me pending" + (item.bad ? " bad" : ""), "data-client-id": item.c }, [
         h("span", { class: "who", text: t("you") }),
         item.b,
-        h("span", { class: "meta", text: item.bad ? t("notSent") : ws && ws.readyState === 1 ? t("sending") : t("queued") }),
+        h("span", { class: "meta", text: item.bad ? t("notSent") + (typeof item.bad === "string" ? ": " + item.bad : "") : ws && ws.readyState === 1 ? t("sending") : t("queued") }),
       ]);
       log.appendChild(el);
     });
@@ -406,22 +445,6 @@
   }
 
   function drawEnd() {
-    if (!everActive && !agentName) {
-      // Nobody accepted in time (wait limit, or the calendar closed): keep what was said.
-      var said = Object.keys(messages)
-        .map(Number)
-        .sort(function (a, b) { return a - b; })
-        .filter(function (s) { return isMine(messages[s]); })
-        .map(function (s) { return messages[s].body; })
-        .concat(state.outbox.map(function (i) { return i.b; }))
-        .join("\n\n");
-      var card = h("div", { class: "card noagent" }, [
-        h("p", { text: t("noAgent") }),
-        h("button", { class: "p", type: "button", text: t("leave"), onclick: function () { var s = said; forget(); showOffline(t("leaveIntro"), s); } }),
-      ]);
-      body.appendChild(card);
-      return;
-    }
     var chosen = 0;
     var stars = h("div", { class: "stars", role: "group", "aria-label": t("rate") });
     for (var n = 1; n <= 5; n++) {
@@ -457,11 +480,12 @@
         });
       },
     });
-    var card = h("div", { class: "card rating" }, state.rated
-      ? [h("p", { class: "ok", text: t("thanks") })]
+    var rateable = everActive || agentName;
+    var card = h("div", { class: "card rating" }, state.rated || !rateable
+      ? [h("p", { class: rateable ? "ok" : "", text: rateable ? t("thanks") : t("ended") })]
       : [h("p", { text: t("ended") + " " + t("rate") }), stars, comment, sendButton, out]);
-    body.appendChild(card);
-    body.appendChild(h("button", { type: "button", text: t("newChat"), onclick: function () { reset(); showForm(); } }));
+    var end = h("div", { class: "end" }, [card, h("button", { type: "button", text: t("newChat"), onclick: function () { forget(); reset(); showForm(); } })]);
+    body.appendChild(end);
     body.scrollTop = body.scrollHeight;
   }
 
@@ -630,9 +654,11 @@
       }
     } else if (f.type === "status") {
       status = f.status;
-      if (f.agent) agentName = f.agent_name || f.agent.name || f.agent;
+      if (f.agent) agentName = f.agent;
       if (status === "active") everActive = true;
-      position = typeof f.position === "number" ? f.position : status === "waiting" ? position : null;
+      position = typeof f.position === "number" ? f.position : null;
+      offer = f.offer_message ? f.offer_reason || "wait_limit" : "";
+      ticketRef = f.ticket || ticketRef;
       drawStatus();
     } else if (f.type === "position") {
       position = f.position;
@@ -640,7 +666,7 @@
     } else if (f.type === "error" && f.client_id) {
       var item = state.outbox.filter(function (i) { return i.c === f.client_id; })[0];
       if (item) {
-        if (/long|large|size/.test(f.code || "")) item.bad = true;
+        if (FINAL_ERRORS[f.code]) item.bad = f.detail || true;
         item.s = 0;
         item.r = (item.r || 0) + 1;
         item.at = Date.now() + Math.min(MAX_BACKOFF, 1000 * item.r);
@@ -722,6 +748,8 @@
     agentName = "";
     agentRead = sentRead = 0;
     position = null;
+    offer = "";
+    ticketRef = null;
     everActive = false;
     attempts = 0;
   }
