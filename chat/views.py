@@ -66,7 +66,9 @@ def console_strings() -> dict[str, str]:
         "historyChats": _("Chats"),
         "historyTickets": _("Tickets"),
         "historyNone": _("Nothing earlier."),
-        "historyUnverified": _("The visitor is not verified: earlier chats and tickets are not shown."),
+        "historyUnverified": _(
+            "The visitor is not verified: earlier chats and tickets are not shown."
+        ),
         "closeTab": _("Close tab"),
         "newChatAlert": _("New chat waiting"),
         "chatAssigned": _("A chat was transferred to you"),
