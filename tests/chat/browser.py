@@ -67,7 +67,8 @@ SHOP_PAGE = """<!doctype html>
 <style>
   body {{ font-family: Georgia, serif; }}
   button {{ background: rgb(214, 40, 40) !important; font-size: 31px !important; }}
-  div, p, input, textarea, span {{ font-family: "Comic Sans MS", cursive !important; color: rgb(0, 128, 0) !important; }}
+  div, p, input, textarea, span {{ font-family: "Comic Sans MS", cursive !important;
+    color: rgb(0, 128, 0) !important; }}
   * {{ letter-spacing: 3px; }}
 </style></head>
 <body>

@@ -170,7 +170,8 @@ def test_the_host_page_css_does_not_reach_into_the_widget_nor_the_widget_css_out
     launcher = widget(page).get_by_role("button", name="Chat with us")
     launcher.wait_for()
     style = launcher.evaluate(
-        "el => { const s = getComputedStyle(el); return [s.backgroundColor, s.fontSize, s.fontFamily]; }"
+        "el => { const s = getComputedStyle(el);"
+        " return [s.backgroundColor, s.fontSize, s.fontFamily]; }"
     )
     assert style[0] == "rgb(43, 95, 217)" and style[1] != "31px" and "Comic" not in style[2]
     launcher.click()
