@@ -668,5 +668,7 @@
     });
   });
   queueSocket();
+  // The queue socket's frames are best effort (a lost one costs nothing): re-read now and then.
+  setInterval(loadLists, 30000);
   if (localStorage.getItem(PRESENCE_KEY) === "1") setPresence(true);
 })();
