@@ -9,6 +9,8 @@ from today on, so its chat is closed now and says when it opens next.
 """
 
 import contextlib
+import hashlib
+import hmac
 import signal
 import sqlite3
 import subprocess
@@ -25,6 +27,7 @@ from tests.subprocess_env import clean_env, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "helpdesk-demo"
+SIGNED_EMAIL = "customer@acme.example"  # a demo customer with tickets
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -159,6 +162,15 @@ def desk(tmp_path_factory):
     for tenant in ("acme", "globex"):
         page = SHOP_PAGE.format(server=url, tenant=tenant, extra="")
         (site / f"{tenant}.html").write_text(page)
+    # The shop's own login knows this customer and signs their email (identity verification).
+    with contextlib.closing(sqlite3.connect(tmp / "db.sqlite3")) as connection:
+        (secret,) = connection.execute(
+            "SELECT s.identity_secret FROM chat_chatsettings s JOIN accounts_tenant t"
+            " ON t.id = s.tenant_id WHERE t.slug = 'acme'"
+        ).fetchone()
+    signature = hmac.new(secret.encode(), SIGNED_EMAIL.encode(), hashlib.sha256).hexdigest()
+    extra = f' data-user-email="{SIGNED_EMAIL}" data-user-hash="{signature}"'
+    (site / "acme-signed.html").write_text(SHOP_PAGE.format(server=url, tenant="acme", extra=extra))
 
     processes = []
     try:
@@ -230,8 +242,10 @@ def widget(page):
     return page.locator("helpdesk-chat")
 
 
-def start_chat(page, desk: Desk, *, name: str, email: str, message: str, tenant: str = "acme"):
-    page.goto(f"{desk.shop}/{tenant}.html")
+def start_chat(
+    page, desk: Desk, *, name: str, email: str, message: str, tenant: str = "acme", site=None
+):
+    page.goto(f"{desk.shop}/{site or tenant}.html")
     chat = widget(page)
     chat.get_by_role("button", name="Chat with us").click()
     chat.get_by_label("Your name").fill(name)

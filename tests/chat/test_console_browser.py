@@ -103,3 +103,28 @@ def test_an_agent_works_two_chats_in_tabs_and_turns_one_into_a_ticket(browser, d
     assert "Ada Early" not in text and "Bo Later" not in text
     for context in (agent_context, other_context, globex_context, *(c for c, _ in visitors)):
         context.close()
+
+
+def test_a_signed_in_customer_is_verified_and_the_agent_sees_their_earlier_tickets(browser, desk):  # noqa: F811
+    agent_context, console = new_page(browser)
+    open_console(console, desk, "agent@acme.example")
+    visitor_context, shop = new_page(browser)
+    chat_id = start_chat(
+        shop,
+        desk,
+        name="Casey Customer",
+        email="typed@example.com",
+        message="Hi again",
+        site="acme-signed",
+    )
+    row = console.locator(f'[data-list="waiting"] [data-chat="{chat_id}"]')
+    row.get_by_role("button", name="Preview").click()
+    panel = console.locator(f'[data-panel="{chat_id}"]')
+    panel.get_by_text("verified", exact=True).wait_for()
+    history = panel.locator(".cc-history")
+    history.get_by_text("Tickets").wait_for()
+    assert history.get_by_role("link").count() >= 1
+    href = history.get_by_role("link").first.get_attribute("href")
+    assert re.fullmatch(r"/t/acme/agent/tickets/\d+/", href)
+    agent_context.close()
+    visitor_context.close()
