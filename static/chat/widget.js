@@ -769,10 +769,12 @@
       return;
     }
     api("GET", "chat/availability/").then(function (res) {
-      if (res.status === 403 || res.status === 404) {
-        // This site is not one of the tenant's allowed origins (or no such desk): show nothing.
+      if (res.status === 0 || res.status === 403 || res.status === 404) {
+        // This site is not one of the tenant's allowed origins (its 403 carries no CORS header,
+        // so the script sees a network error), no such desk, or the desk is unreachable: a
+        // launcher that cannot work would only mislead, so show nothing.
         host.remove();
-        if (window.console) console.warn("helpdesk chat: refused for this origin (" + res.status + ")");
+        if (window.console) console.warn("helpdesk chat: not available on this site (" + (res.status || "refused") + ")");
         return;
       }
       availability = res.ok ? res.data : null;

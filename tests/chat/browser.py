@@ -28,6 +28,7 @@ from tests.subprocess_env import clean_env, free_port
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "helpdesk-demo"
 SIGNED_EMAIL = "customer@acme.example"  # a demo customer with tickets
+SHOP_HOST, FOREIGN_HOST = "127.0.0.2", "127.0.0.3"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -134,7 +135,9 @@ def desk(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("chat-e2e")
     port, shop_port, foreign_port = free_port(), free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
-    shop, foreign = f"http://127.0.0.1:{shop_port}", f"http://127.0.0.1:{foreign_port}"
+    # Other loopback addresses, not ports of 127.0.0.1: the help desk counts any origin whose
+    # host is one of its ALLOWED_HOSTS as its own, whatever the port (accounts.sockets.own_origin).
+    shop, foreign = f"http://{SHOP_HOST}:{shop_port}", f"http://{FOREIGN_HOST}:{foreign_port}"
     env = clean_env(
         DJANGO_SETTINGS_MODULE="helpdesk.settings",
         DEBUG="1",
@@ -187,18 +190,18 @@ def desk(tmp_path_factory):
             )
         )
         _wait_up(f"{url}/healthz", processes[-1], log)
-        for site_port in (shop_port, foreign_port):
+        for host, site_port in ((SHOP_HOST, shop_port), (FOREIGN_HOST, foreign_port)):
             site_log = tmp / f"site-{site_port}.log"
             processes.append(
                 subprocess.Popen(
                     [sys.executable, "-m", "http.server", str(site_port)]
-                    + ["--bind", "127.0.0.1", "--directory", str(site)],
+                    + ["--bind", host, "--directory", str(site)],
                     stdout=site_log.open("wb"),
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
             )
-            _wait_up(f"http://127.0.0.1:{site_port}/acme.html", processes[-1], site_log)
+            _wait_up(f"http://{host}:{site_port}/acme.html", processes[-1], site_log)
         yield Desk(url, tmp / "db.sqlite3", shop, foreign)
     finally:
         for process in processes:
