@@ -379,11 +379,13 @@
     this.composer.hidden = !(mine && this.chat.status === "active");
     this.transfer.hidden = this.closeForm.hidden = !(mine && this.chat.status === "active");
     this.ticketButton.hidden = !!this.chat.ticket || !mine;
-    if (this.chat.ticket) this.showTicket(this.chat.ticket, this.chat.ticket_reference);
+    if (this.chat.ticket) this.showTicket(this.chat.ticket, this.ticketRef);
     if (!open) this.notice.textContent = t("closedChat");
     this.drawButton();
   };
   Tab.prototype.showTicket = function (number, reference) {
+    if (reference) this.ticketRef = reference;
+    reference = this.ticketRef;
     this.ticketLink.hidden = false;
     this.ticketLink.href = cfg.ticketPage + number + "/";
     this.ticketLink.textContent = t("ticketMade", { reference: reference || "#" + number });
@@ -501,6 +503,7 @@
         this.drawLog();
       }
     } else if (f.type === "status") {
+      if (f.ticket) this.ticketRef = f.ticket; // the status frame names the ticket by reference
       this.update({ status: f.status });
       if (f.status === "closed") {
         chats.delete(this.id);

@@ -80,6 +80,7 @@
       closedMeanwhile: "Chat has closed for today. Leave a message with the conversation so far and we'll reply by email.",
       becameTicket: "This chat is now request {ref}. We'll reply by email.",
       leave: "Leave a message",
+      addMore: "Anything to add? (optional)",
       sendMessage: "Send message",
       left: "Thanks! We got your message and will reply by email.",
       busy: "All our agents are busy right now.",
@@ -291,7 +292,7 @@
     body.appendChild(form);
   }
 
-  function showOffline(intro, prefill, next, onSent) {
+  function showOffline(intro, prefill, next) {
     view = "offline";
     frame(t("leave"));
     if (next) body.appendChild(h("p", { class: "note", "data-next-open": next, text: t("closedNow") + " " + t("opensAt", { when: when(next) }) }));
@@ -309,7 +310,6 @@
       var payload = { name: name.input.value.trim(), email: email.input.value.trim(), message: msg.input.value.trim() };
       api("POST", "chat/offline-message/", payload).then(function (res) {
         if (res.ok) {
-          if (onSent) onSent();
           forget();
           view = "left";
           frame();
@@ -375,31 +375,32 @@
   }
 
   // Nobody accepted in time (wait limit), or the calendar closed meanwhile: offer to leave a
-  // message carrying what the visitor has said so far; sending it ends the waiting chat.
+  // message. The server turns the waiting chat into a ticket whose thread is the conversation so
+  // far (POST chats/<id>/ticket/ with the chat token), plus what the visitor adds here.
   function drawOffer(reason) {
-    var card = h("div", { class: "card noagent" }, [
-      h("p", { text: t(reason === "closed_hours" ? "closedMeanwhile" : "noAgent") }),
-      h("button", {
-        class: "p", type: "button", text: t("leave"), "data-action": "leave",
-        onclick: function () {
-          var said = Object.keys(messages)
-            .map(Number)
-            .sort(function (a, b) { return a - b; })
-            .filter(function (s) { return isMine(messages[s]); })
-            .map(function (s) { return messages[s].body; })
-            .concat(state.outbox.map(function (i) { return i.b; }))
-            .join("\n\n");
-          var chat = { id: state.id, token: state.token };
-          showOffline(t("leaveIntro"), said, null, function () {
-            fetch(API + "chats/" + chat.id + "/close/", {
-              method: "POST", headers: { Authorization: "Chat " + chat.token, "Content-Type": "application/json" }, body: "{}", mode: "cors", credentials: "omit",
-            }).catch(function () {});
-          });
+    var extra = h("textarea", { name: "extra", rows: 2, maxlength: 4000, "aria-label": t("addMore"), placeholder: t("addMore") });
+    var err = h("p", { class: "err", role: "alert" });
+    var button = h("button", {
+      class: "p", type: "button", text: t("leave"), "data-action": "leave",
+      onclick: function () {
+        button.disabled = true;
+        var pending = state.outbox.map(function (i) { return i.b; });
+        var message = pending.concat(extra.value.trim() ? [extra.value.trim()] : []).join("\n\n");
+        api("POST", "chats/" + state.id + "/ticket/", message ? { message: message } : {}, true).then(function (res) {
+          if (!res.ok) {
+            button.disabled = false;
+            err.textContent = problemText(res);
+            return;
+          }
+          forget();
           reset();
-        },
-      }),
-    ]);
-    body.appendChild(card);
+          view = "left";
+          frame();
+          body.appendChild(h("p", { class: "card ok", role: "status", text: t("left") }));
+        });
+      },
+    });
+    body.appendChild(h("div", { class: "card noagent" }, [h("p", { text: t(reason === "closed_hours" ? "closedMeanwhile" : "noAgent") }), extra, err, button]));
     body.scrollTop = body.scrollHeight;
   }
 

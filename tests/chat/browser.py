@@ -119,7 +119,9 @@ class Desk:
 
     def query(self, sql: str, *params) -> list[tuple]:
         with contextlib.closing(sqlite3.connect(self.db, timeout=10)) as connection:
-            return connection.execute(sql, params).fetchall()
+            rows = connection.execute(sql, params).fetchall()
+            connection.commit()
+            return rows
 
     def chat_messages(self, public_id: str) -> list[tuple[int, str, str]]:
         """(seq, role, body) of a chat, as stored."""

@@ -55,7 +55,7 @@ def test_an_agent_works_two_chats_in_tabs_and_turns_one_into_a_ticket(browser, d
     widget(visitors[1][1]).get_by_text("Bo, check your inbox.").wait_for()
     assert widget(visitors[0][1]).get_by_text("Bo, check your inbox.").count() == 0
     assert (
-        ada.get_by_role("textbox", name="Reply").get_attribute("data-canned-url")
+        ada.locator("textarea[name=reply]").get_attribute("data-canned-url")
         == "/api/v1/t/acme/canned-responses/"
     )
 

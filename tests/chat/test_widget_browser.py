@@ -190,3 +190,44 @@ def test_the_host_page_css_does_not_reach_into_the_widget_nor_the_widget_css_out
         "rgb(214, 40, 40)"
     )
     context.close()
+
+
+def test_a_chat_nobody_takes_in_time_becomes_a_message_with_the_conversation(browser, desk):  # noqa: F811
+    context, shop = new_page(browser)
+    chat_id = start_chat(
+        shop,
+        desk,
+        name="Wanda Waiting",
+        email="wanda@example.com",
+        message="Is the tent waterproof?",
+    )
+    visitor_says(shop, "And does it fit two people?")
+    widget(shop).locator('[data-seq="2"]').wait_for()
+    # Eleven minutes pass (the wait limit is ten): the widget offers to leave a message.
+    desk.query(
+        "UPDATE chat_chatsession SET created_at = datetime(created_at, '-11 minutes')"
+        " WHERE public_id = ?",
+        chat_id,
+    )
+    shop.reload()
+    chat = widget(shop)
+    chat.get_by_text("nobody could take your chat in time").wait_for()
+    chat.get_by_role("textbox", name="Anything to add? (optional)").fill("Call me at 555-0100")
+    chat.get_by_role("button", name="Leave a message").click()
+    chat.get_by_text("Thanks! We got your message and will reply by email.").wait_for()
+    (ticket_id,) = desk.query(
+        "SELECT ticket_id FROM chat_chatsession WHERE public_id = ?", chat_id
+    )[0]
+    assert ticket_id is not None
+    thread = " ".join(
+        body
+        for (body,) in desk.query(
+            "SELECT description FROM tickets_ticket WHERE id = ?"
+            " UNION ALL SELECT body FROM tickets_message WHERE ticket_id = ?",
+            ticket_id,
+            ticket_id,
+        )
+    )
+    for line in ("Is the tent waterproof?", "And does it fit two people?", "Call me at 555-0100"):
+        assert line in thread
+    context.close()
