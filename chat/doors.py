@@ -14,14 +14,20 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.authentication import (
+    BaseAuthentication,
+    SessionAuthentication,
+    get_authorization_header,
+)
 from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.actors import Contact, Member
+from accounts.auth import TokenAuthentication
 from accounts.doors import IsTenantMember, TenantAPIView
 from accounts.sockets import own_origin
 from chat import selectors
@@ -60,6 +66,26 @@ class ChatTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return "Chat"
+
+
+class OwnPageSessionAuthentication(SessionAuthentication):
+    """A browser session counts only on requests from the help desk's own pages: a widget on a
+    customer's site (another origin, even on the same host) is a visitor, not the person whose
+    cookies the browser may carry along."""
+
+    def authenticate(self, request):
+        origin = request.headers.get("Origin")
+        if origin and normalize_origin(origin) != _request_origin(request):
+            return None
+        return super().authenticate(request)
+
+
+def _request_origin(request) -> str:
+    return normalize_origin(f"{request.scheme}://{request.get_host()}")
+
+
+class OwnPageSessionScheme(SessionScheme):
+    target_class = "chat.doors.OwnPageSessionAuthentication"
 
 
 class ChatTokenScheme(OpenApiAuthenticationExtension):
@@ -130,7 +156,8 @@ class ChatAPIView(TenantAPIView):
 
     authentication_classes = [
         ChatTokenAuthentication,
-        *TenantAPIView.authentication_classes,
+        TokenAuthentication,
+        OwnPageSessionAuthentication,
     ]
     permission_classes = [ChatParticipant]
     throttle_classes = [WidgetAddressThrottle]

@@ -266,3 +266,18 @@ BAD_STARTS = [
 def test_bad_start_input_is_a_400(desks, body):
     response = APIClient().post("/api/v1/t/acme/chats/", body, format="json")
     assert response.status_code == 400
+
+
+def test_a_session_cookie_counts_only_on_the_help_desks_own_pages(desks, client):
+    acme, _ = desks
+    from tests.conftest import login
+
+    login(client, acme.customer)
+    body = {"name": "Casey", "email": "someone@example.net", "message": "Hi"}
+    # from the shop's page the browser may send the cookie along: a visitor all the same
+    widget = client.post("/api/v1/t/acme/chats/", body, content_type="application/json",
+                         HTTP_ORIGIN=SHOP)  # fmt: skip
+    assert widget.status_code == 201, widget.json()
+    with tenant_scope(acme.tenant):
+        chat = ChatSession.objects.get(public_id=widget.json()["id"])
+        assert not chat.verified and chat.visitor_email == "someone@example.net"

@@ -244,3 +244,28 @@ async def test_rest_changes_reach_the_sockets_after_commit(desks, layer, attache
     await database_sync_to_async(agent_api.post)(f"{url}/close/")
     assert (await frames_until(guest, status))[-1]["status"] == "closed"
     assert await close_code(guest) == 1000
+
+
+async def test_the_queue_socket_gets_chat_frames_after_commit(desks, layer, attached):
+    acme, globex = desks
+    queue, ok = await connect(f"/ws/t/acme/queue/?ticket={await ws_ticket(acme.agent)}")
+    outsider, _ = await connect(f"/ws/t/globex/queue/?ticket={await ws_ticket(globex.agent)}")
+    assert ok
+    from rest_framework.test import APIClient
+
+    started = await database_sync_to_async(APIClient().post)(
+        "/api/v1/t/acme/chats/",
+        {"name": "Vera", "email": "vera@example.net", "message": "Hi"},
+        format="json",
+    )
+    chat_id = started.json()["id"]
+    frame = await queue.receive_json_from(timeout=3)
+    assert frame["type"] == "chat" and frame["event"] == "created"
+    assert frame["chat"]["id"] == chat_id and frame["chat"]["status"] == "waiting"
+    agent_api = await database_sync_to_async(api_client)(acme.agent)
+    await database_sync_to_async(agent_api.post)(f"/api/v1/t/acme/chats/{chat_id}/accept/")
+    frame = await queue.receive_json_from(timeout=3)
+    assert (frame["event"], frame["chat"]["agent"]) == ("accepted", "agent@acme.example")
+    assert await outsider.receive_nothing(timeout=0.3)
+    await queue.disconnect()
+    await outsider.disconnect()
