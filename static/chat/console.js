@@ -19,7 +19,7 @@
   var TYPING_GAP = 2000;
   var HEARTBEAT = 30000;
   var FATAL_CLOSES = { 4401: 1, 4403: 1, 4404: 1 };
-  var FINAL_ERRORS = { too_long: 1, empty: 1, invalid: 1, bad_client_id: 1 }; // a resend cannot cure these
+  var FINAL_ERRORS = { too_long: 1, empty: 1, invalid: 1, bad_client_id: 1, notallowed: 1, bad_json: 1 }; // a resend cannot cure these
   var PRESENCE_KEY = "helpdesk-chat-available:" + cfg.tenant;
   var ALERTS_KEY = "helpdesk-chat-alerts";
 

@@ -25,7 +25,7 @@
   var MAX_BACKOFF = 30000;
   var FATAL_CLOSES = { 4401: 1, 4403: 1, 4404: 1 };
   // Errors a resend cannot cure (anything else, e.g. the rate limit, is retried later).
-  var FINAL_ERRORS = { too_long: 1, empty: 1, invalid: 1, bad_client_id: 1 };
+  var FINAL_ERRORS = { too_long: 1, empty: 1, invalid: 1, bad_client_id: 1, notallowed: 1, bad_json: 1 };
 
   var ORIGIN = new URL(script.src, location.href).origin;
   var TENANT = script.getAttribute("data-tenant") || "";
@@ -529,10 +529,14 @@
     }
     return api("POST", "chats/", payload).then(function (res) {
       if (!res.ok) {
-        if (res.status === 409 || res.status === 503) {
+        // 409: chat is not offered now (it may say when it opens); 429 too_many_waiting: the
+        // tenant's queue is full. Either way the visitor can still leave their message.
+        var code = res.data && (res.data.code || res.data.reason);
+        if (res.status === 409 || (res.status === 429 && code === "too_many_waiting")) {
           state.name = name;
           state.email = email;
-          showOffline(t("busy") + " " + t("leaveIntro"), message);
+          var next = res.data && res.data.next_open;
+          showOffline(next ? t("leaveIntro") : t("busy") + " " + t("leaveIntro"), message, next);
           return;
         }
         throw problemText(res);
