@@ -86,6 +86,7 @@ def test_an_agent_works_two_chats_in_tabs_and_turns_one_into_a_ticket(browser, d
     console.screenshot(path=str(SHOTS / "chat-ui-console-tabs.png"))
 
     # Transfer the second chat to tier 2, who sees it arrive.
+    console.get_by_role("tab", name="Bo Later").click()
     bo.get_by_label("Transfer to").select_option("tier2@acme.example")
     bo.get_by_role("button", name="Transfer").click()
     other.locator(f'[data-list="mine"] [data-chat="{second}"]').wait_for()
