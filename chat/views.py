@@ -28,6 +28,7 @@ def console_strings() -> dict[str, str]:
         "noneWaiting": _("No one is waiting."),
         "noneMine": _("No chats in progress."),
         "waitingFor": _("waiting {time}"),
+        "chattingFor": _("started {time} ago"),
         "replyDue": _("reply due in {time}"),
         "replyOverdue": _("reply overdue by {time}"),
         "answered": _("answered"),

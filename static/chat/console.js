@@ -201,7 +201,7 @@
             h("span", { class: "muted small", text: chat.customer.email }),
           ]),
           h("div", { class: "small cc-clocks" }, [
-            h("span", { "data-since": chat.created_at }),
+            h("span", { "data-since": chat.created_at, "data-label": name === "waiting" ? "waitingFor" : "chattingFor" }),
             h("span", { "data-due": chat.first_responded_at ? "" : chat.first_response_due || "" }),
           ]),
           h("div", { class: "cc-buttons" }, buttons),
@@ -212,7 +212,7 @@
   function tick() {
     var now = Date.now();
     root.querySelectorAll("[data-since]").forEach(function (el) {
-      el.textContent = t("waitingFor", { time: duration(now - Date.parse(el.dataset.since)) });
+      el.textContent = t(el.dataset.label, { time: duration(now - Date.parse(el.dataset.since)) });
     });
     root.querySelectorAll("[data-due]").forEach(function (el) {
       if (!el.dataset.due) {

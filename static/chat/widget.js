@@ -176,7 +176,7 @@
   var CSS =
     ":host{all:initial!important;position:fixed!important;right:20px!important;bottom:20px!important;z-index:2147483000!important;display:block!important}" +
     ".w{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2430;text-align:left}" +
-    ".w *{box-sizing:border-box;font:inherit;color:inherit;margin:0;letter-spacing:normal;text-transform:none}" +
+    ".w *{box-sizing:border-box;margin:0}button,input,textarea{font:inherit;color:inherit}" +
     "button{cursor:pointer;border:1px solid #d0d5dd;background:#fff;border-radius:8px;padding:6px 12px}" +
     "button.p{background:#2b5fd9;border-color:#2b5fd9;color:#fff}button:disabled{opacity:.6;cursor:default}" +
     "button.l{border:0;background:none;color:#2b5fd9;padding:0;text-decoration:underline}" +
