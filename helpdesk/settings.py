@@ -211,7 +211,7 @@ def _check_redis_url(url: str) -> None:
 # Each process holds two Redis connections for the layer (publish, subscribe) whatever its
 # socket count; the keepalive notices a Redis that went away, the connect timeout a down one.
 def _redis_channel_layer(url: str) -> dict:
-    host = {"address": url, "socket_connect_timeout": 2, "socket_keepalive": True}
+    host = {"address": url, "socket_connect_timeout": 5, "socket_keepalive": True}
     kind = env.str("CHANNEL_LAYER_BACKEND", default="pubsub")
     if kind == "pubsub":
         return {
