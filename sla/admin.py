@@ -233,10 +233,24 @@ class PreviewForm(forms.Form):
 
 @admin.register(SupportPlan, site=tenant_admin_site)
 class SupportPlanAdmin(TenantModelAdmin):
-    list_display = ["name", "calendar", "is_default", "chat_first_response_minutes", "preview"]
+    list_display = [
+        "name",
+        "calendar",
+        "is_default",
+        "includes_chat",
+        "chat_first_response_minutes",
+        "preview",
+    ]
     list_select_related = ["calendar"]
     search_fields = ["name"]
-    fields = ["name", "calendar", "is_default", "chat_first_response_minutes", "preview"]
+    fields = [
+        "name",
+        "calendar",
+        "is_default",
+        "includes_chat",
+        "chat_first_response_minutes",
+        "preview",
+    ]
     readonly_fields = ["preview"]
     inlines = [TargetInline]
 
@@ -272,6 +286,7 @@ class SupportPlanAdmin(TenantModelAdmin):
             calendar=data["calendar"],
             is_default=data.get("is_default", False),
             chat_first_response_minutes=data["chat_first_response_minutes"],
+            includes_chat=data.get("includes_chat", False),
             targets=formsets[0].specs(),
         )
         _without_saving(formsets)

@@ -52,6 +52,7 @@ class PlanOut(serializers.Serializer):
     name = serializers.CharField()
     is_default = serializers.BooleanField()
     chat_first_response_minutes = serializers.IntegerField()
+    includes_chat = serializers.BooleanField()
     calendar = CalendarOut()
     targets = serializers.SerializerMethodField()
 

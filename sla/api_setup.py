@@ -99,6 +99,7 @@ class PlanIn(serializers.Serializer):
     chat_first_response_minutes = serializers.IntegerField(
         required=False, default=10, max_value=_MAX_MINUTES
     )
+    includes_chat = serializers.BooleanField(required=False)
     targets = TargetIn(many=True)
 
     def validate_calendar(self, value: int) -> Calendar:
@@ -156,6 +157,7 @@ def save_plan(request, plan: SupportPlan) -> SupportPlan:
             calendar=values["calendar"],
             is_default=values["is_default"],
             chat_first_response_minutes=values["chat_first_response_minutes"],
+            includes_chat=values.get("includes_chat"),
             targets=[TargetSpec(**target) for target in values["targets"]],
         )
     except DjangoValidationError as error:

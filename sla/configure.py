@@ -33,7 +33,13 @@ __all__ = [
     "target_problems_for",
 ]
 
-_PLAN_FIELDS = ["name", "calendar_id", "is_default", "chat_first_response_minutes"]
+_PLAN_FIELDS = [
+    "name",
+    "calendar_id",
+    "is_default",
+    "chat_first_response_minutes",
+    "includes_chat",
+]
 _CALENDAR_FIELDS = ["name", "timezone", "holiday_country", "holiday_subdivision"]
 _SCHEDULE_FIELDS = ["timezone"]
 
@@ -191,6 +197,7 @@ def plan_save(
     is_default: bool,
     chat_first_response_minutes: int,
     targets: Iterable[TargetSpec],
+    includes_chat: bool | None = None,
 ) -> SupportPlan:
     """Create (`plan` unsaved, with its tenant) or update a plan and all its targets.
 
@@ -207,6 +214,8 @@ def plan_save(
     before = {field: getattr(plan, field) for field in _PLAN_FIELDS}
     plan.name, plan.calendar, plan.is_default = name.strip(), calendar, is_default
     plan.chat_first_response_minutes = chat_first_response_minutes
+    if includes_chat is not None:  # None: as it was (callers that predate the flag)
+        plan.includes_chat = includes_chat
     plan.full_clean()
     rules.raise_problems(target_problems_for(calendar, targets))
     plan.save()

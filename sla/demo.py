@@ -96,6 +96,7 @@ def _plan(tenant: Tenant, calendar: Calendar, name: str) -> SupportPlan:
             "is_default": name == "Basic"
             and not SupportPlan.objects.filter(is_default=True).exists(),
             "chat_first_response_minutes": CHAT_FIRST_RESPONSE[name],
+            "includes_chat": True,  # every demo plan includes chat (CONTRACT section 3)
         },
     )
     if created:

@@ -176,6 +176,11 @@ class SupportPlan(TenantOwned):
     chat_first_response_minutes = models.PositiveIntegerField(
         default=10, validators=[MinValueValidator(1)], help_text="Minutes of business time."
     )
+    # Live chat is offered to a plan's customers only when it includes chat (policy file 001);
+    # the tenant's default plan decides for anonymous visitors (chat/availability.py).
+    includes_chat = models.BooleanField(
+        default=False, db_default=False, help_text="Customers on this plan may use live chat."
+    )
     # As on Calendar: bumped by edits of the plan's targets, caught up by the compute job.
     version = models.BigIntegerField(default=0, editable=False)
     clocks_marked_version = models.BigIntegerField(default=0, editable=False)

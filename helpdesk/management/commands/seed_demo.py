@@ -3,11 +3,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts import demo as accounts_demo
+from chat import demo as chat_demo
 from sla import demo as sla_demo
 from tickets import demo as tickets_demo
 
 # Each app that brings demo data adds its seeder here, in dependency order.
-SEEDERS = [accounts_demo.seed, sla_demo.seed, tickets_demo.seed]
+SEEDERS = [accounts_demo.seed, sla_demo.seed, tickets_demo.seed, chat_demo.seed]
 
 
 class Command(BaseCommand):
