@@ -122,8 +122,9 @@ def step_setup(payload: dict) -> dict:
 
 def step_verify(payload: dict) -> dict:
     """Every stored message of the bench's chats: {chat id: [[seq, client_id, role], ...]}."""
-    from chat.models import ChatMessage
     from django_scopes import scopes_disabled
+
+    from chat.models import ChatMessage
 
     stored: dict[str, list] = {chat: [] for chat in payload["chats"]}
     with scopes_disabled():
