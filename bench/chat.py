@@ -205,7 +205,7 @@ def open_chats(ports: list[int], count: int, agents: list[dict]) -> list[dict]:
         status, accepted = request(
             agent_port, "POST", f"/api/v1/t/{TENANT}/chats/{chat['id']}/accept/", {}, auth
         )
-        if status != 200:
+        if status not in (200, 201):
             raise SystemExit(f"accepting chat {chat['id']}: {status} {accepted}")
         return {"n": n, "id": chat["id"], "visitor_url": chat["ws_url"], "agent": n // AGENT_CHATS}
 
@@ -219,7 +219,7 @@ def ws_tickets(port: int, chats: list[dict], agents: list[dict]) -> None:
     def one(chat: dict) -> None:
         auth = {"Authorization": f"Token {agents[chat['agent']]['token']}"}
         status, body = request(port, "POST", "/api/v1/auth/ws-ticket/", None, auth)
-        if status != 200:
+        if status not in (200, 201):
             raise SystemExit(f"ws-ticket: {status} {body}")
         chat["agent_url"] = f"/ws/t/{TENANT}/chats/{chat['id']}/?ticket={body['ticket']}"
 

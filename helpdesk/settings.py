@@ -103,6 +103,10 @@ ASGI_APPLICATION = "helpdesk.asgi.application"
 WSGI_APPLICATION = None
 # Threads per uvicorn worker process running Django's (synchronous) HTTP handling (asgi.py).
 WEB_THREADS = env.int("WEB_THREADS", default=4)
+# [chat-bench] Threads per uvicorn worker process running the WebSockets' database calls
+# (accounts/sockets.py; Channels' default is one thread for all of them). Each holds a pooled
+# connection while it runs a call, so a process uses up to WEB_THREADS + SOCKET_DB_THREADS.
+SOCKET_DB_THREADS = env.int("SOCKET_DB_THREADS", default=4)
 
 TEMPLATES = [
     {
