@@ -18,7 +18,7 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-class CustomerOut(serializers.Serializer):
+class ChatCustomerOut(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.EmailField()
     verified = serializers.BooleanField()
@@ -30,7 +30,7 @@ class ChatOut(serializers.Serializer):
 
     id = serializers.CharField()
     status = serializers.ChoiceField(choices=ChatStatus.choices)
-    customer = CustomerOut()
+    customer = ChatCustomerOut()
     agent = serializers.EmailField(allow_null=True)
     agent_name = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -83,17 +83,17 @@ def message_frame(message: ChatMessage) -> dict[str, Any]:
     }
 
 
-class AuthorOut(serializers.Serializer):
+class ChatAuthorOut(serializers.Serializer):
     role = serializers.ChoiceField(choices=["customer", "agent", "system"])
     name = serializers.CharField()
 
 
-class MessageOut(serializers.Serializer):
+class ChatMessageOut(serializers.Serializer):
     """A stored chat message, the same shape as the socket's `message` frame."""
 
     type = serializers.CharField(default="message")
     seq = serializers.IntegerField()
-    author = AuthorOut()
+    author = ChatAuthorOut()
     body = serializers.CharField()
     client_id = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()

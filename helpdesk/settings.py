@@ -403,6 +403,11 @@ THROTTLE_RATES = {
     # Per member (hole 7): a person types far slower; a script is stopped with a 429.
     "ticket_create": env.str("TICKET_CREATE_RATE", default="30/minute") or None,
     "ticket_reply": env.str("TICKET_REPLY_RATE", default="60/minute") or None,
+    # The chat widget's routes (chat/doors.py): every request per address; starting a chat or
+    # leaving a message per address and per tenant.
+    "chat_widget": env.str("CHAT_WIDGET_RATE", default="120/minute") or None,
+    "chat_start": env.str("CHAT_START_RATE", default="10/minute") or None,
+    "chat_tenant": env.str("CHAT_TENANT_RATE", default="300/minute") or None,
 }
 # Emails to one tenant's agents per minute (tickets.notify, core.outbox): the excess waits for
 # the next minute, nothing is dropped. 0 turns the cap off.

@@ -9,6 +9,7 @@ api_v1 = [
     path("t/<slug:tenant>/", include("tickets.api_urls")),
     path("t/<slug:tenant>/", include("sla.api_urls")),
     path("t/<slug:tenant>/", include("tickets.report_urls")),
+    path("t/<slug:tenant>/", include("chat.api_urls")),
 ]
 
 urlpatterns = [

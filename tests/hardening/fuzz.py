@@ -56,6 +56,17 @@ CHECKS = [
 KNOWN_GOOD = {
     "POST /api/v1/t/{tenant}/tickets/": {"subject": "Printer offline", "description": "Since 9."},
     "POST /api/v1/t/{tenant}/tickets/{number}/messages/": {"body": "Thanks, that fixed it."},
+    "POST /api/v1/t/{tenant}/chats/": {
+        "name": "Vera",
+        "email": "vera@example.net",
+        "message": "Hi",
+    },
+    "POST /api/v1/t/{tenant}/chat/presence/": {"available": True},
+    "POST /api/v1/t/{tenant}/chat/offline-message/": {
+        "name": "Vera",
+        "email": "vera@example.net",
+        "message": "Please call me back.",
+    },
 }
 
 

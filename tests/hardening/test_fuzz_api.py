@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
+from accounts.actors import Member
 from accounts.models import Tenant, User
 from accounts.tenancy import tenant_scope
 from sla.models import Calendar, SupportPlan
@@ -44,8 +45,28 @@ def demo(db, settings, tmp_path):
             path_ids={
                 "plan_id": list(SupportPlan.objects.values_list("pk", flat=True)),
                 "calendar_id": list(Calendar.objects.values_list("pk", flat=True)),
+                "chat_id": _demo_chats(tenant),
             },
         )
+
+
+def _demo_chats(tenant) -> list[str]:
+    """Chats in every state for the chat routes: waiting, active, closed."""
+    from chat import services as chat_services
+    from tests.tickets.helpers import member
+
+    agent = Member(member(type("Desk", (), {"tenant": tenant}), User.objects.get(
+        email="agent@acme.example")))  # fmt: skip
+    chats = []
+    for n in range(3):
+        started = chat_services.chat_start(
+            tenant=tenant, name="Vera", email=f"vera{n}@example.net", message="Hello?"
+        )
+        chats.append(started.chat)
+    chat_services.chat_accept(actor=agent, chat=chats[1])
+    chat_services.chat_accept(actor=agent, chat=chats[2])
+    chat_services.chat_close(actor=agent, chat=chats[2])
+    return [chat.public_id for chat in chats]
 
 
 T = "/api/v1/t/{tenant}"
@@ -60,12 +81,19 @@ MEMBERS = [
     f"POST {T}/tickets/{{number}}/messages/",
     f"GET {T}/categories/",
     f"GET {T}/attachments/{{attachment_id}}/",
+    f"GET {T}/chat/availability/",
+    f"POST {T}/chats/",
+    f"POST {T}/chat/offline-message/",
 ]
 STAFF = [
     *MEMBERS,
     f"GET {T}/tickets/{{number}}/events/",
     f"GET {T}/plans/",
     f"GET {T}/reports/sla/",
+    f"GET {T}/chats/",
+    f"GET {T}/chats/{{chat_id}}/",
+    f"GET {T}/chats/{{chat_id}}/messages/",
+    f"POST {T}/chat/presence/",
 ]
 
 

@@ -26,9 +26,12 @@ from django_scopes import scopes_disabled
 
 from accounts.admin_site import tenant_admin_site
 from accounts.models import AuditEntry, AuditType, Membership, Role, SecretPattern
+from chat import demo as chat_demo
+from chat.models import ChatSettings
 from helpdesk.routing import websocket_urlpatterns
 from sla import demo as sla_demo
 from sla.models import Calendar, SupportPlan
+from tests.chat.helpers import accepted_chat, start_chat
 from tests.conftest import api_client, login
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.tickets.helpers import open_ticket
@@ -47,6 +50,7 @@ class Route:
 PAGE, API, SOCKET = Route("page"), Route("api"), Route("socket")
 STAFF_API, STAFF_SOCKET = Route("api", staff_only=True), Route("socket", staff_only=True)
 ADMIN = Route("admin", staff_only=True)
+WIDGET_API = Route("api", anonymous=True)
 
 # Every tenant-scoped route, as the resolver spells it. URL arguments are filled by name
 # (`number`: another customer's ticket; `attachment_id`: a file on it; OBJECT_IDS below).
@@ -77,6 +81,21 @@ ROUTES: dict[str, Route] = {
     "t/<slug:tenant>/agent/reports/": Route("page", staff_only=True),
     "t/<slug:tenant>/agent/chats/": Route("page", staff_only=True),
     "t/<slug:tenant>/admin/sla/supportplan/<path:object_id>/preview/": ADMIN,
+    # Live chat (issue 11): the widget's routes are anonymous; a chat's routes take its token
+    # or an agent (anyone else: 401, another tenant's member and another customer: 404).
+    "api/v1/t/<slug:tenant>/chat/availability/": WIDGET_API,
+    "api/v1/t/<slug:tenant>/chat/offline-message/": WIDGET_API,
+    "api/v1/t/<slug:tenant>/chat/presence/": STAFF_API,
+    "api/v1/t/<slug:tenant>/chats/": WIDGET_API,  # POST starts a chat; GET is agents' (403)
+    "api/v1/t/<slug:tenant>/chats/<str:chat_id>/": API,
+    "api/v1/t/<slug:tenant>/chats/<str:chat_id>/messages/": API,
+    "api/v1/t/<slug:tenant>/chats/<str:chat_id>/accept/": API,
+    "api/v1/t/<slug:tenant>/chats/<str:chat_id>/close/": API,
+    "api/v1/t/<slug:tenant>/chats/<str:chat_id>/ticket/": API,
+    "api/v1/t/<slug:tenant>/chats/<str:chat_id>/transfer/": API,
+    "api/v1/t/<slug:tenant>/chats/<str:chat_id>/rating/": API,
+    "api/v1/t/<slug:tenant>/chats/<str:chat_id>/transcript/": API,
+    "ws/t/<slug:tenant>/chats/<str:chat_id>/": STAFF_SOCKET,  # visitors: ?token= (tests/chat)
 }
 
 TENANT_ADMIN = "t/<slug:tenant>/admin/"
@@ -110,6 +129,7 @@ ADMIN_OBJECTS = {
     "accounts.membership": lambda w: w["membership"],
     "accounts.organization": lambda w: w["org"],
     "accounts.secretpattern": lambda w: w["secret_pattern"],
+    "chat.chatsettings": lambda w: w["chat_settings"],
     "sla.calendar": lambda w: w["calendar"],
     "sla.supportplan": lambda w: w["plan"],
     "tickets.category": lambda w: w["category"],
@@ -206,6 +226,8 @@ def world(acme, globex):
         premium,
         files=[SimpleUploadedFile("trace.log", b"ERROR\n", content_type="text/plain")],
     )
+    chat_demo.seed()  # acme's chat settings: chat offered around the clock
+    chat, _ = start_chat(acme, name="Pat Premium", email="premium@acme.example")
     with scopes_disabled():
         attachment = Attachment.objects.get(ticket=victim)
         settings_row, _ = TicketSettings.objects.get_or_create(tenant=acme.tenant)
@@ -220,6 +242,8 @@ def world(acme, globex):
             "plan": SupportPlan.objects.filter(tenant=acme.tenant).first(),
             "category": Category.objects.create(tenant=acme.tenant, slug="acme-only", name="X"),
             "ticket": victim,
+            "chat": chat,
+            "chat_settings": ChatSettings.objects.get(tenant=acme.tenant),
             "settings": settings_row,
             "audit": AuditEntry.objects.create(
                 tenant=acme.tenant, type=AuditType.values[0], object_type="test", object_repr="x"
@@ -236,6 +260,7 @@ def _url(route: str, world, slug: str = "acme", model=None) -> str:
         "tenant": slug,
         "number": str(world["victim"].number),
         "attachment_id": world["attachment"].pk,
+        "chat_id": world["chat"].public_id,
         "content_type_id": "1",
         "object_id": "1",
         "url": "no-such-page/",
@@ -285,7 +310,8 @@ def test_no_one_gets_in_who_must_not(world, route):
     url = _url(route, world, model=target if spec.kind == "admin" else None)
     methods = _methods(target) if spec.kind != "admin" else ["get", "post"]
     names_an_object = any(
-        f"<{kind}" in route for kind in ("int:number", "str:attachment_id", "path:object_id")
+        f"<{kind}" in route
+        for kind in ("int:number", "str:attachment_id", "path:object_id", "str:chat_id")
     ) or any(f":{name}>" in route for name in OBJECT_IDS)
     outsider = world["globex"].admin
     customer = world["acme"].customer  # the victim ticket is premium@'s, another organization
@@ -408,17 +434,20 @@ def _ws_ticket(user) -> str:
 
 
 @database_sync_to_async
-def _socket_world(acme, globex):
+def _socket_world(acme, globex) -> dict[str, str]:
+    """The URL arguments of the sockets: acme, and a chat of acme that its agent accepted."""
     sla_demo.seed_tenant(acme.tenant)
-    return acme, globex
+    chat_demo.seed()
+    chat, _ = accepted_chat(acme)
+    return {"tenant": "acme", "chat_id": chat.public_id}
 
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("route", SOCKETS)
 async def test_a_socket_refuses_anonymous_outsiders_and_customers(acme, globex, route):
     spec, _ = tenant_routes()[route]
-    await _socket_world(acme, globex)
-    path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: {"tenant": "acme"}[m[1]], route)
+    values = await _socket_world(acme, globex)
+    path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m[1]], route)
     if not spec.anonymous:
         assert await _close_code(path, None) == 4401
     assert await _close_code(path, await _ws_ticket(globex.admin)) == 4404

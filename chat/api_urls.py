@@ -1,0 +1,22 @@
+from django.urls import path
+
+from chat import api
+
+urlpatterns = [
+    path("chat/availability/", api.AvailabilityView.as_view(), name="api-chat-availability"),
+    path("chat/offline-message/", api.OfflineMessageView.as_view(), name="api-chat-offline"),
+    path("chat/presence/", api.PresenceView.as_view(), name="api-chat-presence"),
+    path("chats/", api.ChatListView.as_view(), name="api-chats"),
+    path("chats/<str:chat_id>/", api.ChatDetailView.as_view(), name="api-chat"),
+    path("chats/<str:chat_id>/messages/", api.ChatMessagesView.as_view(), name="api-chat-msgs"),
+    path("chats/<str:chat_id>/accept/", api.ChatAcceptView.as_view(), name="api-chat-accept"),
+    path("chats/<str:chat_id>/close/", api.ChatCloseView.as_view(), name="api-chat-close"),
+    path("chats/<str:chat_id>/ticket/", api.ChatTicketView.as_view(), name="api-chat-ticket"),
+    path("chats/<str:chat_id>/transfer/", api.ChatTransferView.as_view(), name="api-chat-transfer"),
+    path("chats/<str:chat_id>/rating/", api.ChatRatingView.as_view(), name="api-chat-rating"),
+    path(
+        "chats/<str:chat_id>/transcript/",
+        api.ChatTranscriptView.as_view(),
+        name="api-chat-transcript",
+    ),
+]

@@ -1,0 +1,312 @@
+"""The chat socket /ws/t/<tenant>/chats/<id>/ (CONTRACT section 6).
+
+Doors, in order: the `Origin` (the help desk's own or one of the tenant's allowed widget
+origins, else HTTP 403 at the handshake); then the credential: the visitor's `?token=`, or an
+agent's `?ticket=` (ws-ticket) or session cookie (from the help desk's own origin only; a
+cookie without an `Origin` is refused); then the chat (4401 bad or missing credentials, 4403
+not allowed, 4404 unknown chat or another tenant's). Then: join the chat's group, replay every
+message with `seq > ?after`, send one `status` frame. A closed chat (within the token's 24
+hours) replays, sends its `closed` status and closes with 1000.
+
+Messages are stored (with their `seq`) by the service before the frame goes to anyone; the
+group gets it only after the commit. Limits per socket: bodies up to 4,000 characters and 10
+messages a second (else an `error` frame with the message's `client_id`, nothing stored);
+typing frames beyond one per 2 s are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import deque
+
+from channels.db import database_sync_to_async
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.actors import Contact, Member
+from accounts.doors import STAFF_ROLES
+from accounts.selectors import tenant_by_slug
+from accounts.sockets import (
+    CLOSE_FORBIDDEN,
+    CLOSE_NOT_FOUND,
+    CLOSE_UNAUTHENTICATED,
+    TenantSocket,
+    header,
+    own_origin,
+    query_param,
+)
+from accounts.tenancy import tenant_scope
+from chat import selectors, services
+from chat.availability import chat_settings
+from chat.live import chat_group
+from chat.models import ChatSession, ChatStatus, normalize_origin
+from chat.serializers import message_frame
+from chat.services.common import MAX_BODY, status_frame
+from core import live
+from core.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+RATE_COUNT, RATE_WINDOW = 10, 1.0  # messages per second per socket
+TYPING_EVERY = 2.0
+WATCH_EVERY = 15.0  # a waiting visitor's socket refreshes its position and offers
+SEEN_EVERY = 60.0  # ... and marks the visitor present (chat/jobs.py: abandoned after 10 min)
+CLOSE_NORMAL = 1000
+
+
+class ChatSocket(TenantSocket):
+    allowed_roles = STAFF_ROLES
+
+    chat_pk: int | None = None
+    role = ""  # "customer" (the visitor) or "agent"
+    actor = None
+
+    async def websocket_connect(self, message) -> None:
+        kwargs = self.scope["url_route"]["kwargs"]
+        origin = header(self.scope, b"origin")
+        tenant, origins = await database_sync_to_async(_tenant_and_origins)(kwargs["tenant"])
+        if origin is not None and not (own_origin(origin) or normalize_origin(origin) in origins):
+            await self.close()  # before accept: the handshake is answered with HTTP 403
+            return
+        code = await self.authorize_chat(origin, tenant, kwargs["chat_id"])
+        if code is not None:
+            await self.accept()
+            await self.close(code=code)
+            return
+        if self.membership is not None:
+            self.user_group = live.user_group(self.membership.user_id)
+            await self.channel_layer.group_add(self.user_group, self.channel_name)
+        await self.start()
+
+    async def authorize_chat(self, origin: str | None, tenant, chat_id: str) -> int | None:
+        token = query_param(self.scope, "token")
+        if token is not None:
+            if tenant is None:
+                return CLOSE_UNAUTHENTICATED
+            self.tenant = tenant
+            chat = await self.db(selectors.chat_by_token, token)
+            if chat is None:
+                return CLOSE_UNAUTHENTICATED
+            if chat.public_id != chat_id:
+                exists = await self.db(
+                    lambda: ChatSession.objects.filter(public_id=chat_id).exists()
+                )
+                return CLOSE_FORBIDDEN if exists else CLOSE_NOT_FOUND
+            self.chat_pk, self.role = chat.pk, "customer"
+            self.actor = Contact(tenant=tenant, name=chat.visitor_name, email=chat.visitor_email)
+            return None
+        session = query_param(self.scope, "ticket") is None
+        if session and origin is not None and not own_origin(origin):
+            return CLOSE_UNAUTHENTICATED  # a session counts from the help desk's pages only
+        code = await self.authorize(origin)
+        if code is not None:
+            return code
+        chat = await self.db(lambda: ChatSession.objects.filter(public_id=chat_id).first())
+        if chat is None:
+            self.membership = None  # not joined to the user group: nothing to leave
+            return CLOSE_NOT_FOUND
+        self.chat_pk, self.role, self.actor = chat.pk, "agent", Member(self.membership)
+        return None
+
+    # -- after the doors ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.group = chat_group(self.chat_pk)
+        self.sent_times: deque[float] = deque(maxlen=RATE_COUNT)
+        self.typing_at = 0.0
+        self.watcher: asyncio.Task | None = None
+        # Join before reading the replay: a message committed in between comes twice (the
+        # client drops a seq it has), never not at all.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        after = query_param(self.scope, "after")
+        try:
+            after_seq = max(int(after), 0) if after not in (None, "") else 0
+        except ValueError:
+            after_seq = 0
+            await self.error("bad_after", _("after must be a whole number (a seq)."))
+        frames, status = await self.db(self.replay, after_seq)
+        for frame in frames:
+            await self.send_json(frame)
+        await self.send_json(status)
+        if status["status"] == ChatStatus.CLOSED:
+            await self.close(code=CLOSE_NORMAL)
+            return
+        self.last_status = status
+        if self.role == "customer" and status["status"] == ChatStatus.WAITING:
+            self.watcher = asyncio.create_task(self.watch())
+
+    def replay(self, after: int) -> tuple[list[dict], dict]:
+        chat = self.fresh_chat()
+        if self.role == "customer" and chat.status != ChatStatus.CLOSED:
+            ChatSession.objects.filter(pk=chat.pk).update(visitor_seen_at=timezone.now())
+        frames = [message_frame(m) for m in selectors.messages_of(chat, after=after)]
+        return frames, status_frame(chat)
+
+    def fresh_chat(self) -> ChatSession:
+        return selectors.chats().select_related("tenant", "plan__calendar").get(pk=self.chat_pk)
+
+    async def watch(self) -> None:
+        """While the chat waits: the visitor's position and the leave-a-message offer as they
+        change, and a sign of life for the abandonment sweep."""
+        seen = time.monotonic()
+        try:
+            while True:
+                await asyncio.sleep(WATCH_EVERY)
+                mark = time.monotonic() - seen >= SEEN_EVERY
+                if mark:
+                    seen = time.monotonic()
+                status = await self.db(self.waiting_status, mark)
+                if status != self.last_status:
+                    self.last_status = status
+                    await self.send_json(status)
+                if status["status"] != ChatStatus.WAITING:
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database is away a moment: the next connect catches up
+            log.exception("Watching waiting chat %s failed", self.chat_pk)
+
+    def waiting_status(self, mark_seen: bool) -> dict:
+        if mark_seen:
+            ChatSession.objects.filter(pk=self.chat_pk).update(visitor_seen_at=timezone.now())
+        return status_frame(self.fresh_chat())
+
+    async def disconnect(self, code) -> None:
+        if self.chat_pk is None:
+            return
+        if self.watcher is not None:
+            self.watcher.cancel()
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.role == "customer":
+            try:
+                await self.db(self.left)
+            except Exception:
+                log.exception("Could not mark the visitor of chat %s gone", self.chat_pk)
+
+    def left(self) -> None:
+        ChatSession.objects.filter(pk=self.chat_pk, status=ChatStatus.WAITING).update(
+            visitor_seen_at=timezone.now()
+        )
+
+    # -- frames from the client -----------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        try:
+            content = json.loads(text_data or "")
+        except ValueError:
+            await self.error("bad_json", _("Frames are JSON objects."))
+            return
+        if not isinstance(content, dict):
+            await self.error("bad_json", _("Frames are JSON objects."))
+            return
+        kind = content.get("type")
+        if kind == "message":
+            await self.on_message(content)
+        elif kind == "typing":
+            await self.on_typing()
+        elif kind == "read":
+            await self.on_read(content)
+        else:
+            await self.error("unknown_type", _("Unknown frame type."))
+
+    async def on_message(self, content: dict) -> None:
+        client_id = content.get("client_id")
+        body = content.get("body")
+        now = time.monotonic()
+        if len(self.sent_times) == RATE_COUNT and now - self.sent_times[0] < RATE_WINDOW:
+            await self.error(
+                "rate_limited",
+                _("At most %(n)s messages a second; send it again in a moment.")
+                % {"n": RATE_COUNT},
+                client_id=client_id,
+            )
+            return
+        self.sent_times.append(now)
+        if isinstance(body, str) and len(body.strip()) > MAX_BODY:
+            await self.error(
+                "too_long",
+                _("A chat message may be at most %(max)s characters.") % {"max": f"{MAX_BODY:,}"},
+                client_id=client_id,
+            )
+            return
+        try:
+            posted = await self.db(self.post, body, client_id)
+        except ServiceError as error:
+            code = error.extra.get("code") or type(error).__name__.lower()
+            await self.error(code, error.detail, client_id=client_id)
+            return
+        frame = message_frame(posted.message)
+        if posted.created:
+            await self.channel_layer.group_send(
+                self.group, {"type": live.MESSAGE_TYPE, "events": [frame]}
+            )
+        else:
+            await self.send_json(frame)  # a resend: its acknowledgement, to the sender only
+
+    def post(self, body, client_id):
+        chat = ChatSession.objects.select_related("tenant").get(pk=self.chat_pk)
+        return services.message_post(actor=self.actor, chat=chat, body=body, client_id=client_id)
+
+    async def on_typing(self) -> None:
+        now = time.monotonic()
+        if now - self.typing_at < TYPING_EVERY:
+            return  # dropped
+        self.typing_at = now
+        await self.channel_layer.group_send(
+            self.group,
+            {
+                "type": live.MESSAGE_TYPE,
+                "events": [{"type": "typing", "role": self.role}],
+                "exclude": self.channel_name,
+            },
+        )
+
+    async def on_read(self, content: dict) -> None:
+        seq = content.get("seq")
+        try:
+            moved = await self.db(self.read, seq)
+        except ServiceError as error:
+            await self.error(error.extra.get("code") or "invalid", error.detail)
+            return
+        if moved is not None:
+            await self.channel_layer.group_send(
+                self.group,
+                {
+                    "type": live.MESSAGE_TYPE,
+                    "events": [{"type": "read", "seq": moved, "role": self.role}],
+                    "exclude": self.channel_name,
+                },
+            )
+
+    def read(self, seq):
+        chat = ChatSession(pk=self.chat_pk, tenant=self.tenant)
+        return services.read_mark(actor=self.actor, chat=chat, seq=seq)
+
+    async def error(self, code: str, detail: str, **extra) -> None:
+        await self.send_json({"type": "error", "code": code, "detail": str(detail), **extra})
+
+    # -- frames from the group ------------------------------------------------------------------
+
+    async def live_events(self, message) -> None:
+        if message.get("exclude") == self.channel_name:
+            return
+        closed = False
+        for frame in message["events"]:
+            await self.send_json(frame)
+            if frame.get("type") == "status":
+                self.last_status = frame
+                closed = closed or frame.get("status") == ChatStatus.CLOSED
+        if closed:
+            await self.close(code=CLOSE_NORMAL)
+
+
+def _tenant_and_origins(slug: str):
+    tenant = tenant_by_slug(slug)
+    if tenant is None:
+        return None, set()
+    with tenant_scope(tenant):
+        return tenant, chat_settings(tenant).origins()
