@@ -45,7 +45,10 @@ from pg import ensure_database  # noqa: E402  (bench/ is this script's directory
 
 TENANT = "acme"
 AGENT_CHATS = 10  # chats per bench agent (an agent works several at once; ws-tickets per person)
-DRAIN_SECONDS = 3.0  # after a phase, the last frames' time to arrive
+# After a phase, the generators wait for the last acknowledgements and deliveries while they
+# still come: until all are in, or nothing new came for DRAIN_QUIET seconds (a message whose
+# ack never came by then is counted lost).
+DRAIN_QUIET = 10.0
 SERVER_ENV = {
     "LOG_LEVEL": "WARNING",
     "DEBUG": "0",
@@ -261,6 +264,15 @@ async def generator_main(specs, ports, conn) -> None:
     lag: list[float] = []
 
     async def reader(chat: Chat, side: str, ready: asyncio.Event) -> None:
+        try:
+            await read(chat, side, ready)
+        except websockets.ConnectionClosed as closed:
+            # Closed by the server, or by this client's keepalive (its pings went unanswered).
+            by = f"server {closed.rcvd.code} {closed.rcvd.reason}" if closed.rcvd else "no frame"
+            key = f"socket closed ({by}; sent {closed.sent.code if closed.sent else '-'})"
+            phase.errors[key] = phase.errors.get(key, 0) + 1
+
+    async def read(chat: Chat, side: str, ready: asyncio.Event) -> None:
         socket = chat.sockets[side]
         async for raw in socket:
             frame = json.loads(raw)
@@ -336,7 +348,15 @@ async def generator_main(specs, ports, conn) -> None:
                 phase.sent += 1
                 n += 1
             await asyncio.sleep(0.002)
-        await asyncio.sleep(DRAIN_SECONDS)
+        drain_started = last_change = time.perf_counter()
+        progress = (-1, -1)
+        while phase.acked < phase.sent or phase.delivered < phase.sent:
+            if (phase.acked, phase.delivered) != progress:
+                progress, last_change = (phase.acked, phase.delivered), time.perf_counter()
+            elif time.perf_counter() - last_change > DRAIN_QUIET:
+                break
+            await asyncio.sleep(0.1)
+        drained = time.perf_counter() - drain_started
         conn.send(
             {
                 "sent": phase.sent,
@@ -346,7 +366,7 @@ async def generator_main(specs, ports, conn) -> None:
                 "delivery": phase.delivery_latency,
                 "errors": phase.errors,
                 "lag_p99": pct(lag, 99),
-                "seconds": seconds,
+                "drained": drained,
             }
         )
     lag_task.cancel()
@@ -457,12 +477,13 @@ def run(args, env: dict[str, str], processes: int, agents: list[dict]) -> None:
         )
         for index, rate in enumerate(args.rates):
             cpu_before = [cpu_seconds(s.pid) for s in servers + generators]
+            phase_started = time.perf_counter()
             for pipe in pipes:
                 command = {"do": "phase", "rate": rate / len(pipes), "seconds": args.seconds}
                 pipe.send({**command, "tag": f"p{index}"})
             results = [pipe.recv() for pipe in pipes]
             cpu_after = [cpu_seconds(s.pid) for s in servers + generators]
-            span = args.seconds + DRAIN_SECONDS
+            span = time.perf_counter() - phase_started
             cpu = [(a - b) / span * 100 for a, b in zip(cpu_after, cpu_before, strict=True)]
             sent = sum(r["sent"] for r in results)
             acked = sum(r["acked"] for r in results)
@@ -479,7 +500,8 @@ def run(args, env: dict[str, str], processes: int, agents: list[dict]) -> None:
                 f"{pct(delivery, 99):.1f} ms; CPU servers "
                 f"{'+'.join(f'{c:.0f}%' for c in cpu[: len(servers)])}, generators "
                 f"{'+'.join(f'{c:.0f}%' for c in cpu[len(servers) :])} (their loop lag p99 "
-                f"{max(r['lag_p99'] for r in results):.0f} ms)"
+                f"{max(r['lag_p99'] for r in results):.0f} ms); the last acks took "
+                f"{max(r['drained'] for r in results):.1f} s after the sends stopped"
                 + (f"; error frames {errors}" if errors else "")
             )
         for pipe in pipes:
