@@ -49,6 +49,7 @@ AGENT_CHATS = 10  # chats per bench agent (an agent works several at once; ws-ti
 # still come: until all are in, or nothing new came for DRAIN_QUIET seconds (a message whose
 # ack never came by then is counted lost).
 DRAIN_QUIET = 10.0
+CONNECT_TIMEOUT = 300.0  # a socket's handshake and replay, under a crowd of connects
 SERVER_ENV = {
     "LOG_LEVEL": "WARNING",
     "DEBUG": "0",
@@ -210,24 +211,20 @@ def open_chats(ports: list[int], count: int, agents: list[dict]) -> list[dict]:
         )
         if status not in (200, 201):
             raise SystemExit(f"accepting chat {chat['id']}: {status} {accepted}")
-        return {"n": n, "id": chat["id"], "visitor_url": chat["ws_url"], "agent": n // AGENT_CHATS}
+        return {"n": n, "id": chat["id"], "visitor_url": chat["ws_url"], "token": agent["token"]}
 
     with ThreadPoolExecutor(8) as pool:
         return list(pool.map(one, range(count)))
 
 
-def ws_tickets(port: int, chats: list[dict], agents: list[dict]) -> None:
-    """A single-use ws-ticket per agent socket (valid 60 s: fetched just before connecting)."""
-
-    def one(chat: dict) -> None:
-        auth = {"Authorization": f"Token {agents[chat['agent']]['token']}"}
-        status, body = request(port, "POST", "/api/v1/auth/ws-ticket/", None, auth)
-        if status not in (200, 201):
-            raise SystemExit(f"ws-ticket: {status} {body}")
-        chat["agent_url"] = f"/ws/t/{TENANT}/chats/{chat['id']}/?ticket={body['ticket']}"
-
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(one, chats))
+def ws_ticket(port: int, token: str) -> str:
+    """A single-use ws-ticket, valid 60 s: fetched just before its socket connects."""
+    status, body = request(
+        port, "POST", "/api/v1/auth/ws-ticket/", None, {"Authorization": f"Token {token}"}
+    )
+    if status not in (200, 201):
+        raise SystemExit(f"ws-ticket: {status} {body}")
+    return body["ticket"]
 
 
 # --- the load generator (its own processes, no Django) --------------------------------------
@@ -238,8 +235,9 @@ class Chat:
         self.id = spec["id"]
         self.urls = {
             "visitor": f"ws://127.0.0.1:{ports[0]}{spec['visitor_url']}",
-            "agent": f"ws://127.0.0.1:{ports[-1]}{spec['agent_url']}",
+            "agent": f"ws://127.0.0.1:{ports[-1]}/ws/t/{TENANT}/chats/{self.id}/?ticket=",
         }
+        self.agent_port, self.agent_token = ports[-1], spec["token"]
         self.sockets: dict = {}
         self.sent: dict[str, tuple[str, float]] = {}  # client_id -> (side, sent at)
         self.acked: dict[str, int] = {}  # client_id -> seq
@@ -301,12 +299,18 @@ async def generator_main(specs, ports, conn) -> None:
     async def connect(chat: Chat, side: str, limit: asyncio.Semaphore, times: list) -> None:
         async with limit:
             started = time.perf_counter()
+            url = chat.urls[side]
+            if side == "agent":
+                loop = asyncio.get_running_loop()
+                url += await loop.run_in_executor(
+                    None, ws_ticket, chat.agent_port, chat.agent_token
+                )
             chat.sockets[side] = await websockets.connect(
-                chat.urls[side], open_timeout=60, max_size=2**20
+                url, open_timeout=CONNECT_TIMEOUT, max_size=2**20
             )
             ready = asyncio.Event()
             readers.append(asyncio.create_task(reader(chat, side, ready)))
-            await asyncio.wait_for(ready.wait(), 60)
+            await asyncio.wait_for(ready.wait(), CONNECT_TIMEOUT)
             times.append(time.perf_counter() - started)
 
     async def watch_lag() -> None:
@@ -316,7 +320,7 @@ async def generator_main(specs, ports, conn) -> None:
             lag.append(time.perf_counter() - started - 0.01)
 
     readers: list[asyncio.Task] = []
-    limit, times = asyncio.Semaphore(64), []
+    limit, times = asyncio.Semaphore(32), []
     started = time.perf_counter()
     await asyncio.gather(
         *(connect(chat, side, limit, times) for chat in chats for side in ("visitor", "agent"))
@@ -444,7 +448,6 @@ def run(args, env: dict[str, str], processes: int, agents: list[dict]) -> None:
             wait_healthy(port, server, logs / f"uvicorn-{port}.log")
         chats = open_chats(ports, args.chats, agents)
         rss_before = [rss_kib(s.pid) for s in servers]
-        ws_tickets(ports[-1], chats, agents)
         share = -(-len(chats) // args.generators)
         pipes = []
         for g in range(args.generators):
