@@ -73,11 +73,14 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 # Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/helpdesk_bench*).
+# The chat bench also needs REDIS_URL (a database number of its own: it uses N..N+2).
 bench: install
 	$(PY) bench/sla.py
 	$(PY) bench/tickets.py
 	$(PY) bench/live.py
 	$(PY) bench/redaction.py
+	@if [ -n "$$REDIS_URL" ]; then $(PY) bench/chat.py; \
+	else echo "bench/chat.py skipped: it needs REDIS_URL (redis://host:6379/N)"; fi
 
 # The hashed locks: requirements/dev-lock.txt (everything, for make install and CI) and
 # requirements/lock.txt (the runtime part, for the Docker image), from pyproject.toml. Existing pins

@@ -6,6 +6,7 @@ that tenant's scope (a context manager cannot stay open across a consumer's hand
 """
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,6 +25,24 @@ from core import live
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
+
+# [chat-bench] Sockets' database calls run on a pool of SOCKET_DB_THREADS threads of their own.
+# Channels' database_sync_to_async is "thread sensitive" by default, and outside a request
+# context that means ONE thread per process for every socket's database work: a chat message
+# (lock the chat, store, update) queued behind every other socket's, and measured with
+# bench/chat.py (50 chats, 50 messages/s, one process) the server answered 3 messages/s with
+# that thread busy and the event loop idle (py-spy). Calls of one socket stay in order (a
+# consumer awaits each before its next frame); calls of two sockets of a chat meet on the
+# chat's row lock. Each thread takes a pooled connection per call and gives it back.
+_db_executor: ThreadPoolExecutor | None = None
+
+
+def in_db_thread(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`database_sync_to_async(fn)` on the sockets' thread pool (see above)."""
+    global _db_executor
+    if _db_executor is None:
+        _db_executor = ThreadPoolExecutor(settings.SOCKET_DB_THREADS, "socket-db")
+    return database_sync_to_async(fn, thread_sensitive=False, executor=_db_executor)
 
 
 def own_origin(origin: str | None) -> bool:
@@ -95,13 +114,13 @@ class TenantSocket(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         ticket = query_param(self.scope, "ticket")
         if ticket:
-            user = await database_sync_to_async(ws_ticket_redeem)(ticket)
+            user = await in_db_thread(ws_ticket_redeem)(ticket)
         elif user is not None and user.is_authenticated and origin is None:
             user = None  # a session cookie only counts from the help desk's own pages
         if user is None or not user.is_authenticated:
             return CLOSE_UNAUTHENTICATED
         try:
-            membership = await database_sync_to_async(membership_in)(
+            membership = await in_db_thread(membership_in)(
                 user, self.scope["url_route"]["kwargs"]["tenant"]
             )
         except Http404:
@@ -123,7 +142,7 @@ class TenantSocket(AsyncJsonWebsocketConsumer):
         session = self.scope.get("session")
         if session is None:
             return False
-        return bool(await database_sync_to_async(session.get)(DEVICE_ID_SESSION_KEY))
+        return bool(await in_db_thread(session.get)(DEVICE_ID_SESSION_KEY))
 
     async def db(self, fn: Callable[..., Any], *args, **kwargs) -> Any:
         tenant = self.tenant
@@ -132,4 +151,4 @@ class TenantSocket(AsyncJsonWebsocketConsumer):
             with tenant_scope(tenant):
                 return fn(*args, **kwargs)
 
-        return await database_sync_to_async(scoped)()
+        return await in_db_thread(scoped)()

@@ -103,6 +103,10 @@ ASGI_APPLICATION = "helpdesk.asgi.application"
 WSGI_APPLICATION = None
 # Threads per uvicorn worker process running Django's (synchronous) HTTP handling (asgi.py).
 WEB_THREADS = env.int("WEB_THREADS", default=4)
+# [chat-bench] Threads per uvicorn worker process running the WebSockets' database calls
+# (accounts/sockets.py; Channels' default is one thread for all of them). Each holds a pooled
+# connection while it runs a call, so a process uses up to WEB_THREADS + SOCKET_DB_THREADS.
+SOCKET_DB_THREADS = env.int("SOCKET_DB_THREADS", default=4)
 
 TEMPLATES = [
     {
@@ -189,6 +193,53 @@ def _check_redis_url(url: str) -> None:
 
 # [/harden-ops]
 
+
+# [chat-bench] The production channel layer (issue 11 item 7; README "Production channel layer").
+# Redis pub/sub (channels_redis.pubsub), not channels_redis.core's lists, because with thousands
+# of sockets per process the lists layer is the bottleneck and loses messages silently:
+# - it keeps ONE Redis sorted set per process for the "specific" channels of all its sockets, so
+#   `capacity` is a process-wide cap (beyond it group_send drops the message with an INFO log),
+#   and every message costs a Lua script plus four round trips to receive (BZPOPMIN, a backup
+#   set, a cleanup script), handed between the sockets' coroutines through one lock: measured
+#   with bench/chat.py --mode layer (500 chats, one socket per side in two processes), group
+#   send -> receive p50/p99 66/398 ms at 200 sends/s and 221/3,949 ms at 400/s (the sender
+#   fell behind), against 0.8/4.1 ms at 400/s with pub/sub;
+# - a group membership expires after `group_expiry` (a day): a socket open longer silently
+#   stops receiving its group's events, and the channels of a process that died stay in their
+#   groups (each send still writes to them) until then.
+# With pub/sub a group send is one PUBLISH, a membership is a live SUBSCRIBE that ends with the
+# socket or its process, and each process reads one subscriber connection. Both layers deliver
+# at most once (lists: beyond capacity or expiry; pub/sub: while the Redis connection is down);
+# nothing depends on more, since chat sockets replay from the database (`?after=`) and queue
+# sockets catch up (`?since=`). CHANNEL_LAYER_BACKEND=lists switches back (for comparison).
+# Each process holds two Redis connections for the layer (publish, subscribe) whatever its
+# socket count; the keepalive notices a Redis that went away, the connect timeout a down one.
+def _redis_channel_layer(url: str) -> dict:
+    host = {"address": url, "socket_connect_timeout": 5, "socket_keepalive": True}
+    kind = env.str("CHANNEL_LAYER_BACKEND", default="pubsub")
+    if kind == "pubsub":
+        return {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [host]},
+        }
+    if kind != "lists":
+        raise ImproperlyConfigured(f"CHANNEL_LAYER_BACKEND must be pubsub or lists, not {kind!r}")
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            # One pool per process and event loop; one receive loop holds a connection.
+            "hosts": [{**host, "max_connections": 4096}],
+            # Per process, not per socket (all its sockets share one Redis key).
+            "capacity": 5000,
+            "expiry": 60,
+            # A week: longer than any socket stays open between two reconnects.
+            "group_expiry": 7 * 86400,
+        },
+    }
+
+
+# [/chat-bench]
+
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     _check_redis_url(REDIS_URL)
@@ -201,17 +252,7 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # One pool serves every socket of the process: sized for thousands of them.
-                "hosts": [{"address": _redis_db_url(REDIS_URL, 2), "max_connections": 4096}],
-                "capacity": 1500,
-                "expiry": 60,
-            },
-        }
-    }
+    CHANNEL_LAYERS = {"default": _redis_channel_layer(_redis_db_url(REDIS_URL, 2))}
 else:
     CELERY_BROKER_URL = "filesystem://"
     _queue = RUN_DIR / "celery" / "queue"
