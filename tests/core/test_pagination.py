@@ -15,7 +15,7 @@ LIST = "/api/v1/t/acme/tickets/"
 
 @pytest.fixture
 def small_limit(monkeypatch):
-    monkeypatch.setattr(pagination, "EXACT_COUNT_LIMIT", 5)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 5)
 
 
 def test_a_count_up_to_the_limit_is_exact(acme, globex, small_limit):
