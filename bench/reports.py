@@ -11,19 +11,24 @@ reports API and of one CSV export. Needs PostgreSQL (the name must contain "benc
 runs once, later runs reuse it. `--fill-only` also works on SQLite (screenshots, demos).
 """
 
-import argparse
-import http.client
-import os
-import random
-import statistics
-import subprocess
 import sys
-import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Not bench/ itself first on the path (Python puts a script's folder there): bench/email.py
+# would stand in for the standard library's email package (http.client imports it).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
+
+import argparse  # noqa: E402
+import http.client  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from datetime import timedelta  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
 os.environ.setdefault("DEBUG", "1")
 # The bench's sessions are made in this process and used by the server: one key for both.
@@ -204,7 +209,7 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not args.fill_only:
-        from pg import ensure_database
+        from bench.pg import ensure_database
 
         ensure_database(url)
     started = time.perf_counter()
