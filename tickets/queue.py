@@ -17,7 +17,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.expressions import RawSQL
 
 from accounts.models import Membership
 from tickets.models import OPEN_STATUSES, Message, QueueCount, Status, Ticket
@@ -25,6 +24,7 @@ from tickets.selectors import visible_tickets
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000  # above it a count is "10,000+" (CONTRACT section 4: estimates above 10,000)
+SEARCH_CAP = 5_000  # matches considered by one search (a broader one asks for more words)
 COMPACT_ABOVE = 500  # counter rows of a tenant before they are folded together
 
 # Breached first, then soonest due, then no clock (indexes ticket_queue_urgency and
@@ -147,17 +147,23 @@ def search(tickets: QuerySet[Ticket], member: Membership, text: str) -> QuerySet
         "(SELECT to_tsquery('simple'::regconfig, string_agg(quote_literal(lexeme) || ':*', ' & '))"
         " FROM unnest(to_tsvector('simple'::regconfig, %s)))"
     )
-    # Constant SQL: what people type only ever travels as a parameter.
-    matching = RawSQL(  # noqa: S611
-        f"SELECT id FROM tickets_ticket WHERE tenant_id = %s"  # noqa: S608 (constant SQL)
-        f" AND {TICKET_VECTOR} @@ {words}"
-        f" UNION SELECT ticket_id FROM tickets_message WHERE tenant_id = %s"
-        f" AND {MESSAGE_VECTOR} @@ {words}"
-        " UNION SELECT t.id FROM tickets_ticket t JOIN accounts_user u ON u.id = t.requester_id"
-        " WHERE t.tenant_id = %s AND u.email ILIKE %s",
-        [tenant_id, text, tenant_id, text, tenant_id, _like_prefix(text)],
-    )
-    return tickets.filter(id__in=matching)
+    # The matching ids are read first, in their own statement: inside the page's query the
+    # planner cannot estimate a tsquery made at run time and reads every open ticket to join
+    # them (200 ms at 100,000 tickets against 5 ms). Constant SQL: what people type only ever
+    # travels as a parameter.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM tickets_ticket WHERE tenant_id = %s"  # noqa: S608 (constant SQL)
+            f" AND {TICKET_VECTOR} @@ {words}"
+            f" UNION SELECT ticket_id FROM tickets_message WHERE tenant_id = %s"
+            f" AND {MESSAGE_VECTOR} @@ {words}"
+            " UNION SELECT t.id FROM tickets_ticket t JOIN accounts_user u"
+            " ON u.id = t.requester_id WHERE t.tenant_id = %s AND u.email ILIKE %s"
+            " LIMIT %s",
+            [tenant_id, text, tenant_id, text, tenant_id, _like_prefix(text), SEARCH_CAP],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    return tickets.filter(id__in=ids)
 
 
 def _like_prefix(text: str) -> str:
