@@ -86,6 +86,7 @@ def _request_origin(request) -> str:
 
 class OwnPageSessionScheme(SessionScheme):
     target_class = "chat.doors.OwnPageSessionAuthentication"
+    name = "ownPageCookieAuth"
 
 
 class ChatTokenScheme(OpenApiAuthenticationExtension):

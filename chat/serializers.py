@@ -83,8 +83,11 @@ def message_frame(message: ChatMessage) -> dict[str, Any]:
     }
 
 
+AUTHOR_ROLES = [("customer", "customer"), ("agent", "agent"), ("system", "system")]
+
+
 class ChatAuthorOut(serializers.Serializer):
-    role = serializers.ChoiceField(choices=["customer", "agent", "system"])
+    role = serializers.ChoiceField(choices=AUTHOR_ROLES)
     name = serializers.CharField()
 
 

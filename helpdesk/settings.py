@@ -408,6 +408,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The chat's choice sets share field names with the tickets' (status, role): named apart.
+    "ENUM_NAME_OVERRIDES": {
+        "ChatStatusEnum": "chat.models.ChatStatus.choices",
+        "ChatAuthorRoleEnum": "chat.serializers.AUTHOR_ROLES",
+        "StatusEnum": "tickets.models.Status.choices",
+        "RoleEnum": "tickets.models.AuthorRole.choices",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_error_responses",
