@@ -45,12 +45,21 @@ def in_db_thread(fn: Callable[..., Any]) -> Callable[..., Any]:
     return database_sync_to_async(fn, thread_sensitive=False, executor=_db_executor)
 
 
-def own_origin(origin: str | None) -> bool:
-    """Is `origin` the help desk's own (its host is one of ALLOWED_HOSTS)?"""
+def own_origin(origin: str | None, host: str | None = None) -> bool:
+    """Is `origin` the help desk's own: the very host and port the request came to, and that
+    host one of ALLOWED_HOSTS?
+
+    The port counts: another site on another port of the same host (a shop embedding the
+    widget on :8765, say) is a foreign origin, not ours. Every browser sends `Host`; without one
+    (an in-process test client) only the host name is checked.
+    """
     if not origin:
         return False
-    domain, _ = split_domain_port(urlsplit(origin).netloc)
-    return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
+    netloc = urlsplit(origin).netloc.lower()
+    domain, _ = split_domain_port(netloc)
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return False
+    return host is None or netloc == host.lower()
 
 
 def header(scope: dict, name: bytes) -> str | None:
@@ -107,7 +116,7 @@ class TenantSocket(AsyncJsonWebsocketConsumer):
             self.membership.role = role
 
     def origin_allowed(self, origin: str) -> bool:
-        return own_origin(origin)
+        return own_origin(origin, header(self.scope, b"host"))
 
     async def authorize(self, origin: str | None) -> int | None:
         """Set self.membership and self.tenant, or return the close code."""

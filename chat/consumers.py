@@ -68,7 +68,9 @@ class ChatSocket(TenantSocket):
         kwargs = self.scope["url_route"]["kwargs"]
         origin = header(self.scope, b"origin")
         tenant, origins = await database_sync_to_async(_tenant_and_origins)(kwargs["tenant"])
-        if origin is not None and not (own_origin(origin) or normalize_origin(origin) in origins):
+        if origin is not None and not (
+            own_origin(origin, header(self.scope, b"host")) or normalize_origin(origin) in origins
+        ):
             await self.close()  # before accept: the handshake is answered with HTTP 403
             return
         code = await self.authorize_chat(origin, tenant, kwargs["chat_id"])
@@ -99,7 +101,7 @@ class ChatSocket(TenantSocket):
             self.actor = Contact(tenant=tenant, name=chat.visitor_name, email=chat.visitor_email)
             return None
         session = query_param(self.scope, "ticket") is None
-        if session and origin is not None and not own_origin(origin):
+        if session and origin is not None and not own_origin(origin, header(self.scope, b"host")):
             return CLOSE_UNAUTHENTICATED  # a session counts from the help desk's pages only
         code = await self.authorize(origin)
         if code is not None:

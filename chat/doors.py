@@ -174,7 +174,8 @@ class ChatAPIView(TenantAPIView):
         return tenant is not None and origin in chat_settings(tenant).origins()
 
     def origin_allowed(self, origin: str | None) -> bool:
-        return origin is None or own_origin(origin) or self.foreign_origin_allowed(origin)
+        own = own_origin(origin, self.request.get_host())
+        return origin is None or own or self.foreign_origin_allowed(origin)
 
     def initial(self, request, *args, **kwargs):
         if not self.origin_allowed(self.origin()):

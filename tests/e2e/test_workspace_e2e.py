@@ -5,7 +5,6 @@ nothing. Screenshots: /tmp/ws-ticket-e2e-*.png."""
 
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,25 +14,17 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.test_login_e2e import CHROMIUM_ARGS, ROOT, _status, log_in
-from tests.subprocess_env import clean_env
+from tests.subprocess_env import clean_env, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 SHOTS = Path(tempfile.gettempdir())
 # "Cannot log in after password change": customer@acme's, awaiting a response in the demo data.
 TICKET = "/t/acme/agent/tickets/1/"
-PORTS = range(8812, 8820)  # this branch's ports on the shared machine
 
 
 def _port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
+    return free_port()
 
 
 @pytest.fixture(scope="module")

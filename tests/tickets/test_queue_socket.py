@@ -86,8 +86,9 @@ async def open_queue(
     origin: str | None = OWN_ORIGIN,
     cookie: str = "",
     since: str | None = None,
+    host: str | None = None,
 ) -> tuple[WebsocketCommunicator, bool]:
-    headers = []
+    headers = [(b"host", host.encode())] if host else []
     if origin is not None:
         headers.append((b"origin", origin.encode()))
     if cookie:
@@ -213,6 +214,21 @@ async def test_a_session_cookie_counts_only_from_the_help_desks_own_origin(acme)
     foreign, connected = await open_queue("acme", cookie=cookie, origin="https://evil.example")
     assert not connected
     await foreign.disconnect()
+
+
+async def test_another_port_of_the_help_desks_host_is_a_foreign_origin(acme):
+    """A page on 127.0.0.1:8765 (a shop embedding the widget) must not ride an agent's session
+    cookie into the queue of the help desk on 127.0.0.1:8000: the port is part of the origin."""
+    cookie = await session_cookie(acme.agent)
+    own, connected = await open_queue("acme", cookie=cookie, host="127.0.0.1:8000")
+    assert connected and await close_code(own) is None
+    await own.disconnect()
+
+    other_port, connected = await open_queue(
+        "acme", cookie=cookie, origin="http://127.0.0.1:8765", host="127.0.0.1:8000"
+    )
+    assert not connected  # refused at the handshake (HTTP 403)
+    await other_port.disconnect()
 
 
 @pytest.fixture
