@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 
 from accounts.doors import STAFF_ROLES
 from accounts.models import Membership
+from tickets import canned as canned_reads
 from tickets.agent.doors import AgentPageMixin
 
 
@@ -106,4 +107,5 @@ class ConsoleView(AgentPageMixin, TemplateView):
             "strings": console_strings(),
         }
         context["canned_url"] = f"/api/v1/t/{slug}/canned-responses/"
+        context["canned_strings"] = canned_reads.picker_strings()  # the picker's words
         return context

@@ -325,6 +325,10 @@
       name: "reply", rows: 3, maxlength: 4000, "aria-label": t("replyLabel"), placeholder: t("replyPlaceholder"),
       "data-canned-url": root.dataset.cannedUrl,
     });
+    // The canned-response picker (static/agent/canned.js) attaches once the box is on the page.
+    this.input.addEventListener("focus", function () {
+      if (window.CannedPicker) window.CannedPicker.attach(self.input);
+    });
     this.input.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.defaultPrevented) {
         e.preventDefault();
