@@ -77,8 +77,6 @@ def environment(args) -> dict[str, str]:
         raise SystemExit("bench/chat.py needs REDIS_URL (give it a database of its own)")
     env.update(SERVER_ENV, HELPDESK_RUN_DIR=str(Path(tempfile.mkdtemp(prefix="chat-bench-"))))
     env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/helpdesk_bench_chat")
-    if args.layer:
-        env["CHANNEL_LAYER_BACKEND"] = args.layer
     return env
 
 
@@ -647,7 +645,9 @@ def main() -> None:
     parser.add_argument("--processes", type=lambda s: [int(x) for x in s.split(",")])
     parser.add_argument("--generators", type=int, default=2)
     parser.add_argument("--port", type=int, default=8851)
-    parser.add_argument("--layer", choices=["pubsub", "lists"], help="CHANNEL_LAYER_BACKEND")
+    parser.add_argument(
+        "--layers", type=lambda s: s.split(","), default=["pubsub"], help="CHANNEL_LAYER_BACKEND"
+    )
     parser.add_argument("--django-step", choices=["setup", "verify"], help=argparse.SUPPRESS)
     parser.add_argument("--payload", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -669,8 +669,9 @@ def main() -> None:
         return
     ensure_database(env["DATABASE_URL"])
     agents = django_step(env, "setup", {"agents": -(-args.chats // AGENT_CHATS)})["agents"]
-    for processes in args.processes or [1, 2]:
-        run(args, env, processes, agents)
+    for layer in args.layers:
+        for processes in args.processes or [1, 2]:
+            run(args, {**env, "CHANNEL_LAYER_BACKEND": layer}, processes, agents)
     load = Path("/proc/loadavg").read_text().split()[:3]
     print(f"load average after: {' '.join(load)}")
 
