@@ -22,7 +22,6 @@ import logging
 import time
 from collections import deque
 
-from channels.db import database_sync_to_async
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +34,7 @@ from accounts.sockets import (
     CLOSE_UNAUTHENTICATED,
     TenantSocket,
     header,
+    in_db_thread,
     own_origin,
     query_param,
 )
@@ -67,7 +67,7 @@ class ChatSocket(TenantSocket):
     async def websocket_connect(self, message) -> None:
         kwargs = self.scope["url_route"]["kwargs"]
         origin = header(self.scope, b"origin")
-        tenant, origins = await database_sync_to_async(_tenant_and_origins)(kwargs["tenant"])
+        tenant, origins = await in_db_thread(_tenant_and_origins)(kwargs["tenant"])
         if origin is not None and not (
             own_origin(origin, header(self.scope, b"host")) or normalize_origin(origin) in origins
         ):
