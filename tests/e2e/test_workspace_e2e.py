@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.test_login_e2e import CHROMIUM_ARGS, ROOT, _status, log_in
 from tests.subprocess_env import clean_env, free_port
@@ -166,10 +167,7 @@ def test_a_second_agent_sees_presence_typing_and_a_reply_before_sending(person, 
 
     second.locator("#id_body").click()
     second.locator("#id_body").type("Let me look at the VAT")
-    first.wait_for_function(
-        "document.getElementById('presence').textContent"
-        ".includes('Toni Tier-Two (typing a reply…)')"
-    )
+    expect(first.locator("#presence")).to_contain_text("Toni Tier-Two (typing a reply…)")
     first.screenshot(path=str(SHOTS / "ws-ticket-e2e-presence-1280.png"))
 
     # The first agent replies while the second types: the second is told before sending.

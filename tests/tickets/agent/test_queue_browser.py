@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import CHROMIUM
 from tests.e2e.test_login_e2e import CHROMIUM_ARGS, PASSWORD, _status
@@ -108,9 +109,10 @@ def test_a_customers_new_ticket_appears_live_with_its_counts(browser, app):
     row = agent.locator("tr[data-testid=row]", has_text="scanner jammed")
     row.wait_for(timeout=5_000)
     assert "Unassigned" in row.inner_text() and "Acme Customer Co" in row.inner_text()
-    agent.wait_for_function(
-        f"document.querySelector('[data-testid=count-all_open]').textContent == '{before[0] + 1}'",
-        timeout=5_000,
+    # Polled from Python: a wait_for_function string would be eval'd in the page, which the
+    # page's CSP (no 'unsafe-eval') refuses once the first check is false.
+    expect(agent.locator("[data-testid=count-all_open]")).to_have_text(
+        str(before[0] + 1), timeout=5_000
     )
     assert count(agent, "unassigned") == before[1] + 1
     assert agent.evaluate("window.__sameDocument") is True  # no reload
@@ -133,11 +135,11 @@ def test_an_escalation_raised_by_the_job_appears_live(browser, app):
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     # The job's events go through the outbox; the server's relay sends them to the dashboard.
-    admin.wait_for_function(
-        "Number(document.querySelector('[data-testid=count-breached]').textContent) > "
-        f"{breached_before}",
-        timeout=10_000,
-    )
+    breached = admin.locator("[data-testid=count-breached]")
+    deadline = time.monotonic() + 10
+    while int(breached.text_content() or 0) <= breached_before:
+        assert time.monotonic() < deadline, "the breach did not reach the dashboard live"
+        admin.wait_for_timeout(100)
     admin.locator("tr[data-testid=row] .badge-breached").first.wait_for(timeout=5_000)
     assert admin.evaluate("window.__sameDocument") is True
     assert not admin.errors
