@@ -8,6 +8,7 @@ mixed in. FUZZ_EXAMPLES per operation: 12 by default, 25 in .ci/run, 200 in `mak
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.actors import Member
 from accounts.models import Tenant, User
@@ -22,8 +23,14 @@ pytestmark = pytest.mark.fuzz
 
 
 @pytest.fixture
-def demo(db, settings, tmp_path):
+def demo(db, settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path
+    # The widget's throttles count per address (10 chats a minute), and every fuzzed request
+    # comes from the one address of the test client: left on, the run would see nothing but 429s
+    # on the chat routes after its first examples, and never reach their logic. They have tests
+    # of their own (tests/chat/test_api.py); here they are off, as DRF does for a rate of None.
+    for scope in ("chat_widget", "chat_start", "chat_tenant"):
+        monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, None)
     call_command("seed_demo", "--force", verbosity=0)
     acme = User.objects.get(email="customer@acme.example")
     tenant = Tenant.objects.get(slug="acme")
