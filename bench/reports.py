@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Not bench/ itself first on the path (Python puts a script's folder there): bench/email.py
-# would stand in for the standard library's email package (http.client imports it).
+# The project root first on the path, not bench/ (Python puts a script's folder there), so that
+# no file in bench/ can stand in for a standard library module.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 

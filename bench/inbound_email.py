@@ -1,6 +1,6 @@
 """Email ingestion at volume: 2,000 messages from a local IMAP server into PostgreSQL.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench_email python bench/email.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench_email python bench/inbound_email.py
 
 Starts its own dovecot (Debian's dovecot-imapd, as in the tests), fills a fresh mailbox with a
 mix of new tickets (from many senders, a third with an attachment) and replies to them (threaded
@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# This file is named like the standard library's `email`: its folder (which Python puts first
-# on the path) goes to the end, so that `import email` anywhere finds the library's.
+# The project root first (its apps), bench/ last (for pg.py): a file in bench/ must never stand
+# in for a standard library module (this one was bench/email.py, which hid `email`).
 BENCH = ROOT / "bench"
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
 sys.path.insert(0, str(ROOT))
