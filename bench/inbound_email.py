@@ -1,6 +1,7 @@
 """Email ingestion at volume: 2,000 messages from a local IMAP server into PostgreSQL.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench_email python bench/inbound_email.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench_email \
+        python bench/inbound_email.py
 
 Starts its own dovecot (Debian's dovecot-imapd, as in the tests), fills a fresh mailbox with a
 mix of new tickets (from many senders, a third with an attachment) and replies to them (threaded
