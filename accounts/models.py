@@ -229,6 +229,7 @@ class AuditType(models.TextChoices):
     SECRET_PATTERN_SAVED = "secret_pattern_saved", _("Secret pattern saved")
     SECRET_PATTERN_DELETED = "secret_pattern_deleted", _("Secret pattern deleted")
     SECURITY_CHANGED = "security_changed", _("Security settings changed")
+    POLICY_APPLIED = "policy_applied", _("Support policy applied")
 
 
 class AuditEntry(TenantOwned):

@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -24,7 +24,8 @@ from accounts.admin import OrganizationAdmin, OrganizationForm
 from accounts.admin_site import tenant_admin_site
 from accounts.models import Organization
 from core.admin_base import TenantInline, TenantModelAdmin
-from sla import configure, rules, selectors
+from core.errors import ServiceError
+from sla import configure, presets, rules, selectors
 from sla.models import (
     Calendar,
     CalendarInterval,
@@ -33,6 +34,7 @@ from sla.models import (
     SupportPlan,
     Target,
 )
+from sla.presets.service import apply_preset
 from sla.priorities import Priority
 from sla.rules import IntervalSpec, TargetSpec
 
@@ -223,6 +225,14 @@ class TargetInline(TenantInline):
         return super().get_queryset(request).order_by("pk")
 
 
+class ApplyPolicyForm(forms.Form):
+    preset = forms.ChoiceField(
+        label=_("Support policy"),
+        widget=forms.RadioSelect,
+        choices=lambda: presets.choices(),
+    )
+
+
 class PreviewForm(forms.Form):
     start = forms.DateTimeField(
         label=_("Ticket opened at"),
@@ -260,12 +270,58 @@ class SupportPlanAdmin(TenantModelAdmin):
             kwargs["initial"] = [{"priority": p.value} for p in Priority]
         return kwargs
 
+    change_list_template = "sla/plan_change_list.html"
+
     def get_urls(self):
         view = self.admin_site.admin_view(self.preview_view)
+        apply = self.admin_site.admin_view(self.apply_policy_view)
         return [
+            # Before the ModelAdmin's own "<path:object_id>/", which would take it for an id.
+            path("apply-policy/", apply, name="sla_supportplan_apply_policy"),
             path("<path:object_id>/preview/", view, name="sla_supportplan_preview"),
             *super().get_urls(),
         ]
+
+    def apply_policy_view(self, request):
+        """Pick a support-policy preset and apply it to this tenant (CONTRACT section 8): the
+        same service as `apply_policy`, acting for this admin, audited."""
+        if not self.has_change_permission(request):
+            raise Http404
+        form = ApplyPolicyForm(request.POST or None)
+        status = 200
+        if request.method == "POST" and form.is_valid():
+            preset = presets.load(form.cleaned_data["preset"])
+            try:
+                applied = apply_preset(
+                    actor=request.membership, tenant=request.tenant, preset=preset
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            except ServiceError as error:
+                form.add_error(None, error.detail)
+                status = error.status
+            else:
+                if applied.changes:
+                    message = _("Applied %(preset)s: %(changes)s.") % {
+                        "preset": preset.title,
+                        "changes": "; ".join(applied.changes),
+                    }
+                else:
+                    message = _("%(preset)s was already applied: nothing changed.") % {
+                        "preset": preset.title
+                    }
+                self.message_user(request, message, messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse(f"{self.admin_site.name}:sla_supportplan_changelist")
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Apply a support policy"),
+            "form": form,
+            "presets": [presets.load(preset_id) for preset_id in presets.PRESET_IDS],
+        }
+        return TemplateResponse(request, "sla/apply_policy.html", context, status=status)
 
     @admin.display(description=_("Preview"))
     def preview(self, plan: SupportPlan) -> str:

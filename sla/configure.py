@@ -2,9 +2,9 @@
 organization is on. The tenant admin (and any later API) saves through these, so validation,
 version bumps and the audit trail happen once, the same way for every door.
 
-Each acts for an actor (a membership that must be an admin of the tenant), runs in the
-caller's tenant scope and raises Django's `ValidationError` (field or form errors) or
-`NotAllowed`.
+Each acts for an actor (a membership that must be an admin of the tenant, or the system for
+an operator's command: `accounts.policy.require_setup_writer`), runs in the caller's tenant
+scope and raises Django's `ValidationError` (field or form errors) or `NotAllowed`.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def calendar_save(
     An edit that moves deadlines (zone, hours, holidays) bumps the version: new clocks use it
     at once and the compute job moves the running ones.
     """
-    policy.require_tenant_admin(actor, calendar.tenant)
+    policy.require_setup_writer(actor, calendar.tenant)
     intervals = list(intervals)
     wanted_holidays = None if holidays is None else _holiday_map(holidays)
     adding = calendar.pk is None
@@ -172,7 +172,7 @@ def _replace_holidays(calendar: Calendar, wanted: dict[date, str]) -> bool:
 def calendar_fill_holidays(*, actor: Membership, calendar: Calendar, years: list[int]) -> int:
     """The public holidays of the calendar's region for `years` (the admin's action), with an
     audit entry when any were new. Returns how many were added."""
-    policy.require_tenant_admin(actor, calendar.tenant)
+    policy.require_setup_writer(actor, calendar.tenant)
     added = fill_public_holidays(calendar=calendar, years=years)
     if added:
         audit_record(
@@ -204,7 +204,7 @@ def plan_save(
     Targets are upserted by priority; a priority left out loses its target. An edit that moves
     deadlines (calendar, targets) bumps the plan's version for the compute job.
     """
-    policy.require_tenant_admin(actor, plan.tenant)
+    policy.require_setup_writer(actor, plan.tenant)
     targets = list(targets)
     adding = plan.pk is None
     if not adding:
@@ -279,7 +279,7 @@ def _replace_targets(plan: SupportPlan, targets: list[TargetSpec]) -> dict[str, 
 def plan_assign(*, actor: Membership, organization: Organization, plan: SupportPlan | None) -> None:
     """Put the organization on `plan` (None: the tenant's default plan). Tickets keep the plan
     they were opened with; only new tickets use the new one."""
-    policy.require_tenant_admin(actor, organization.tenant)
+    policy.require_setup_writer(actor, organization.tenant)
     if plan is not None and plan.tenant_id != organization.tenant_id:
         raise ValidationError({"plan": [_("This plan belongs to another tenant.")]})
     current = (

@@ -5,10 +5,17 @@ from django.db import transaction
 from accounts import demo as accounts_demo
 from chat import demo as chat_demo
 from sla import demo as sla_demo
+from sla import preset_demo, presets
 from tickets import demo as tickets_demo
 
 # Each app that brings demo data adds its seeder here, in dependency order.
-SEEDERS = [accounts_demo.seed, sla_demo.seed, tickets_demo.seed, chat_demo.seed]
+SEEDERS = [
+    accounts_demo.seed,
+    sla_demo.seed,
+    tickets_demo.seed,
+    chat_demo.seed,
+    preset_demo.seed,  # the five preset tenants (CONTRACT section 8)
+]
 
 
 class Command(BaseCommand):
@@ -24,5 +31,7 @@ class Command(BaseCommand):
             for seeder in SEEDERS:
                 seeder()
         self.stdout.write(
-            f"seed_demo: demo tenants acme and globex ready; password {accounts_demo.DEMO_PASSWORD}"
+            "seed_demo: demo tenants acme, globex and "
+            + ", ".join(presets.PRESET_IDS)
+            + f" ready; password {accounts_demo.DEMO_PASSWORD}"
         )
