@@ -183,7 +183,9 @@ class TargetFormSet(BaseInlineFormSet):
                 first_response_minutes=data["first_response_minutes"],
                 next_response_minutes=data.get("next_response_minutes"),
                 resolution_minutes=data["resolution_minutes"],
-                around_the_clock=bool(data.get("around_the_clock")),
+                first_response_around_the_clock=bool(data.get("first_response_around_the_clock")),
+                next_response_around_the_clock=bool(data.get("next_response_around_the_clock")),
+                resolution_around_the_clock=bool(data.get("resolution_around_the_clock")),
             )
             for data in _kept(self)
             if data.get("priority")
@@ -210,7 +212,9 @@ class TargetInline(TenantInline):
         "first_response_minutes",
         "next_response_minutes",
         "resolution_minutes",
-        "around_the_clock",
+        "first_response_around_the_clock",
+        "next_response_around_the_clock",
+        "resolution_around_the_clock",
     ]
     max_num = len(Priority)
     can_delete = False
