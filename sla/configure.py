@@ -37,6 +37,8 @@ __all__ = [
     "calendar_problems",
     "calendar_save",
     "channel_specs",
+    "channel_target_problems_for",
+    "interval_specs",
     "plan_assign",
     "plan_save",
     "target_problems_for",
@@ -83,12 +85,22 @@ def target_problems_for(
     channel_targets: list[ChannelTargetSpec] | None = None,
 ) -> list[str]:
     """Why a plan on `calendar` cannot have these targets (empty: it can)."""
-    # Without a calendar (a form error of its own) only the one-year cap can be checked.
-    weekly = rules.weekly_open_minutes(_interval_specs(calendar)) if calendar else 10**6
-    problems = rules.target_problems(targets, weekly_minutes=weekly)
+    problems = rules.target_problems(targets, weekly_minutes=_weekly(calendar))
     if channel_targets:
-        problems += rules.channel_target_problems(channel_targets, weekly_minutes=weekly)
+        problems += channel_target_problems_for(calendar, channel_targets)
     return problems
+
+
+def channel_target_problems_for(
+    calendar: Calendar | None, channel_targets: list[ChannelTargetSpec]
+) -> list[str]:
+    """Why a plan on `calendar` cannot have these channel targets (empty: it can)."""
+    return rules.channel_target_problems(channel_targets, weekly_minutes=_weekly(calendar))
+
+
+def _weekly(calendar: Calendar | None) -> int:
+    # Without a calendar (a form error of its own) only the one-year cap can be checked.
+    return rules.weekly_open_minutes(interval_specs(calendar)) if calendar else 10**6
 
 
 # -- calendars --------------------------------------------------------------------------------
@@ -363,7 +375,8 @@ def plan_assign(*, actor: Membership, organization: Organization, plan: SupportP
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _interval_specs(calendar: Calendar) -> list[IntervalSpec]:
+def interval_specs(calendar: Calendar) -> list[IntervalSpec]:
+    """The calendar's stored weekly hours."""
     return [
         IntervalSpec(weekday, start, end)
         for weekday, start, end in calendar.intervals.values_list("weekday", "start", "end")

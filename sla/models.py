@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key, validate_timezone
 from sla import holiday_sources
@@ -295,10 +296,10 @@ class TargetChannel(models.TextChoices):
     """The arrival channels a plan may give a first-response target of their own (CONTRACT
     section 8). The values are the ticket's `channel` (sla does not import tickets)."""
 
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Chat (offline message)"
-    PHONE = "phone", "Phone"
-    WEB = "web", "Web form"
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat (offline message)")
+    PHONE = "phone", _("Phone")
+    WEB = "web", _("Web form")
 
 
 class ChannelTarget(TenantOwned):

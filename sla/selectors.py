@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from sla.deadlines import deadlines, schedule_for
+from sla.durations import format_minutes
 from sla.models import ChannelTarget, Clock, Holiday, Metric, SupportPlan, Target, TargetChannel
 from sla.priorities import PRIORITY_RANK
 
@@ -123,6 +124,10 @@ class PreviewDue:
     minutes: int | None
     around_the_clock: bool
 
+    @property
+    def minutes_text(self) -> str:
+        return format_minutes(self.minutes)
+
 
 @dataclass(frozen=True)
 class PreviewRow:
@@ -133,6 +138,11 @@ class PreviewRow:
     update: PreviewDue
     resolution: PreviewDue
     by_channel: dict[str, PreviewDue]  # channel -> its first response, where one covers it
+    channels: tuple[str, ...] = ()  # the channels the plan has a target for, in column order
+
+    @property
+    def channel_cells(self) -> list[tuple[str, PreviewDue | None]]:
+        return [(channel, self.by_channel.get(channel)) for channel in self.channels]
 
     # The names the preview had before CONTRACT section 8 (tests and templates read them).
     @property
@@ -173,11 +183,12 @@ def preview(*, plan: SupportPlan, start: datetime) -> list[PreviewRow]:
         return due(None if minutes is None else (minutes, target.around_the_clock_for(name)))
 
     channel_targets = {(plan.pk, ct.channel): ct for ct in plan.channel_targets.all()}
+    channels = tuple(c for c in TargetChannel.values if (plan.pk, c) in channel_targets)
     rows = []
     for target in sorted(plan.targets.all(), key=lambda t: PRIORITY_RANK.get(t.priority, 99)):
         first = first_response_target(plan=plan, target=target, start=start)
         by_channel = {}
-        for channel in TargetChannel.values:
+        for channel in channels:
             found = channel_targets.get((plan.pk, channel))
             if found is not None and found.covers(target.priority):
                 by_channel[channel] = due((found.first_response_minutes, found.around_the_clock))
@@ -191,6 +202,7 @@ def preview(*, plan: SupportPlan, start: datetime) -> list[PreviewRow]:
                 update=metric(target, Metric.UPDATE),
                 resolution=metric(target, Metric.RESOLUTION),
                 by_channel=by_channel,
+                channels=channels,
             )
         )
     return rows
