@@ -26,17 +26,20 @@ from accounts.models import Organization
 from core.admin_base import TenantInline, TenantModelAdmin
 from core.errors import ServiceError
 from sla import configure, presets, rules, selectors
+from sla.durations import DurationField
 from sla.models import (
     Calendar,
     CalendarInterval,
+    ChannelTarget,
     Holiday,
     PlanAssignment,
     SupportPlan,
     Target,
+    TargetChannel,
 )
 from sla.presets.service import apply_preset
 from sla.priorities import Priority
-from sla.rules import IntervalSpec, TargetSpec
+from sla.rules import ChannelTargetSpec, IntervalSpec, TargetSpec
 
 # --- Calendars ------------------------------------------------------------------------------
 
@@ -177,15 +180,64 @@ class CalendarAdmin(TenantModelAdmin):
 # --- Plans ----------------------------------------------------------------------------------
 
 
+_METRIC_LABELS = {
+    "first_response": _("First response"),
+    "next_response": _("Next response"),
+    "update": _("Update"),
+    "resolution": _("Resolution"),
+}
+
+
+class TargetForm(forms.ModelForm):
+    """One priority's row of the targets grid: durations in hours and minutes (sla.durations),
+    each metric with its own clock choice."""
+
+    first_response_minutes = DurationField(label=_("First response"))
+    outside_hours_first_response_minutes = DurationField(
+        required=False,
+        label=_("First response outside hours (24/7)"),
+        help_text=_("For tickets created while the calendar is closed. Empty: the usual one."),
+    )
+    next_response_minutes = DurationField(required=False, label=_("Next response"))
+    update_minutes = DurationField(required=False, label=_("Update"))
+    resolution_minutes = DurationField(required=False, label=_("Resolution"))
+
+    class Meta:
+        model = Target
+        fields = [
+            "priority",
+            "first_response_minutes",
+            "first_response_around_the_clock",
+            "outside_hours_first_response_minutes",
+            "next_response_minutes",
+            "next_response_around_the_clock",
+            "update_minutes",
+            "update_around_the_clock",
+            "resolution_minutes",
+            "resolution_around_the_clock",
+        ]
+        labels = {
+            f"{metric}_around_the_clock": _("%(metric)s 24/7") % {"metric": label}
+            for metric, label in _METRIC_LABELS.items()
+        }
+
+
 class TargetFormSet(BaseInlineFormSet):
     def specs(self) -> list[TargetSpec]:
         return [
             TargetSpec(
                 priority=data["priority"],
                 first_response_minutes=data["first_response_minutes"],
+                outside_hours_first_response_minutes=data.get(
+                    "outside_hours_first_response_minutes"
+                ),
                 next_response_minutes=data.get("next_response_minutes"),
-                resolution_minutes=data["resolution_minutes"],
-                around_the_clock=bool(data.get("around_the_clock")),
+                update_minutes=data.get("update_minutes"),
+                resolution_minutes=data.get("resolution_minutes"),
+                **{
+                    f"{metric}_around_the_clock": bool(data.get(f"{metric}_around_the_clock"))
+                    for metric in _METRIC_LABELS
+                },
             )
             for data in _kept(self)
             if data.get("priority")
@@ -206,17 +258,15 @@ class TargetFormSet(BaseInlineFormSet):
 
 class TargetInline(TenantInline):
     model = Target
+    form = TargetForm
     formset = TargetFormSet
-    fields = [
-        "priority",
-        "first_response_minutes",
-        "next_response_minutes",
-        "resolution_minutes",
-        "around_the_clock",
-    ]
+    fields = TargetForm.Meta.fields
     max_num = len(Priority)
     can_delete = False
-    verbose_name_plural = _("Targets (minutes of business time)")
+    verbose_name_plural = _(
+        "Targets (hours and minutes, e.g. 1h 30m, 4h, 45m; business hours unless 24/7 is "
+        "ticked; an empty next response, update or resolution: no target)"
+    )
 
     def get_extra(self, request, obj=None, **kwargs):
         return len(Priority) if obj is None or obj.pk is None else 0
@@ -233,6 +283,58 @@ class ApplyPolicyForm(forms.Form):
     )
 
 
+class ChannelTargetForm(forms.ModelForm):
+    first_response_minutes = DurationField(label=_("First response"))
+    priorities = forms.MultipleChoiceField(
+        choices=Priority.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("For priorities"),
+    )
+
+    class Meta:
+        model = ChannelTarget
+        fields = ["channel", "first_response_minutes", "around_the_clock", "priorities"]
+        labels = {"around_the_clock": _("24/7")}
+
+
+class ChannelTargetFormSet(BaseInlineFormSet):
+    def specs(self) -> list[ChannelTargetSpec]:
+        return [
+            ChannelTargetSpec(
+                channel=data["channel"],
+                first_response_minutes=data["first_response_minutes"],
+                around_the_clock=bool(data.get("around_the_clock")),
+                priorities=tuple(data.get("priorities") or ()),
+            )
+            for data in _kept(self)
+            if data.get("channel")
+        ]
+
+    def clean(self) -> None:
+        if any(form.errors for form in self.forms):
+            return super().clean()
+        plan = self.instance
+        calendar = plan.calendar if plan.calendar_id else None
+        problems = configure.channel_target_problems_for(calendar, self.specs())
+        if problems:
+            raise ValidationError(problems)
+        super().clean()
+
+
+class ChannelTargetInline(TenantInline):
+    model = ChannelTarget
+    form = ChannelTargetForm
+    formset = ChannelTargetFormSet
+    fields = ChannelTargetForm.Meta.fields
+    extra = 0
+    max_num = len(TargetChannel)
+    verbose_name = _("channel target")
+    verbose_name_plural = _(
+        "Channel targets (a first response for tickets arriving by email, chat offline "
+        "message, phone or the web form; replaces the priority's, outside hours too)"
+    )
+
+
 class PreviewForm(forms.Form):
     start = forms.DateTimeField(
         label=_("Ticket opened at"),
@@ -241,8 +343,22 @@ class PreviewForm(forms.Form):
     )
 
 
+class SupportPlanForm(forms.ModelForm):
+    chat_first_response_minutes = DurationField(
+        label=_("Chat first response"),
+        help_text=_("Business hours, e.g. 10m or 1h 30m."),
+    )
+
+    class Meta:
+        model = SupportPlan
+        # The admin's `fields` name the rest; a calendar field built here, at import, would
+        # query outside any tenant's scope.
+        fields = ["chat_first_response_minutes"]
+
+
 @admin.register(SupportPlan, site=tenant_admin_site)
 class SupportPlanAdmin(TenantModelAdmin):
+    form = SupportPlanForm
     list_display = [
         "name",
         "calendar",
@@ -262,7 +378,7 @@ class SupportPlanAdmin(TenantModelAdmin):
         "preview",
     ]
     readonly_fields = ["preview"]
-    inlines = [TargetInline]
+    inlines = [TargetInline, ChannelTargetInline]
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
@@ -335,6 +451,7 @@ class SupportPlanAdmin(TenantModelAdmin):
 
     def save_related(self, request, form, formsets, change) -> None:
         data = form.cleaned_data
+        by_model = {formset.model: formset for formset in formsets}
         configure.plan_save(
             actor=request.membership,
             plan=form.instance,
@@ -343,7 +460,8 @@ class SupportPlanAdmin(TenantModelAdmin):
             is_default=data.get("is_default", False),
             chat_first_response_minutes=data["chat_first_response_minutes"],
             includes_chat=data.get("includes_chat", False),
-            targets=formsets[0].specs(),
+            targets=by_model[Target].specs(),
+            channel_targets=by_model[ChannelTarget].specs(),
         )
         _without_saving(formsets)
 
@@ -367,6 +485,11 @@ class SupportPlanAdmin(TenantModelAdmin):
         except OverflowError:  # due times past year 9999 (or a start before year 1 in UTC)
             rows, status = [], 400
             form.add_error("start", _("This time is out of range for a preview."))
+        channels = [
+            (c.value, c.label)
+            for c in TargetChannel
+            if any(t.channel == c.value for t in plan.channel_targets.all())
+        ]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -375,6 +498,9 @@ class SupportPlanAdmin(TenantModelAdmin):
             "form": form,
             "start": start,
             "rows": rows,
+            "channels": channels,
+            "columns": 5 + len(channels),
+            "calendar_open": plan.calendar.schedule().is_open(start),
             "zone": plan.calendar.timezone,
         }
         return TemplateResponse(request, "sla/plan_preview.html", context, status=status)

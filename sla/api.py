@@ -10,7 +10,7 @@ from datetime import UTC, timedelta
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -25,11 +25,28 @@ from sla.priorities import PRIORITY_RANK
 
 
 class TargetOut(serializers.Serializer):
+    """CONTRACT section 4's target, with section 8's fields: a clock choice per metric (the
+    old `around_the_clock` is true when all four count around the clock), the outside-hours
+    first response and the update cadence; an empty target is null ("no target")."""
+
     priority = serializers.CharField()
     first_response_minutes = serializers.IntegerField()
     next_response_minutes = serializers.IntegerField(allow_null=True)
-    resolution_minutes = serializers.IntegerField()
+    resolution_minutes = serializers.IntegerField(allow_null=True)
     around_the_clock = serializers.BooleanField()
+    outside_hours_first_response_minutes = serializers.IntegerField(allow_null=True)
+    update_minutes = serializers.IntegerField(allow_null=True)
+    first_response_around_the_clock = serializers.BooleanField()
+    next_response_around_the_clock = serializers.BooleanField()
+    update_around_the_clock = serializers.BooleanField()
+    resolution_around_the_clock = serializers.BooleanField()
+
+
+class ChannelTargetOut(serializers.Serializer):
+    channel = serializers.CharField()
+    first_response_minutes = serializers.IntegerField()
+    around_the_clock = serializers.BooleanField()
+    priorities = serializers.ListField(child=serializers.CharField())
 
 
 class HolidayOut(serializers.Serializer):
@@ -55,7 +72,9 @@ class PlanOut(serializers.Serializer):
     includes_chat = serializers.BooleanField()
     calendar = CalendarOut()
     targets = serializers.SerializerMethodField()
+    channel_targets = ChannelTargetOut(many=True, source="channel_targets.all")
 
+    @extend_schema_field(TargetOut(many=True))
     def get_targets(self, plan: SupportPlan) -> list[dict]:
         targets = sorted(plan.targets.all(), key=lambda t: PRIORITY_RANK.get(t.priority, 99))
         return TargetOut(targets, many=True).data

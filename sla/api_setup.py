@@ -20,9 +20,9 @@ from rest_framework.response import Response
 
 from accounts.doors import STAFF_ROLES, TenantAPIView
 from sla import configure
-from sla.models import Calendar, SupportPlan
+from sla.models import Calendar, SupportPlan, TargetChannel
 from sla.priorities import Priority
-from sla.rules import IntervalSpec, TargetSpec
+from sla.rules import ChannelTargetSpec, IntervalSpec, TargetSpec
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # Large enough for any allowed target, small enough for the database column.
@@ -82,14 +82,61 @@ class CalendarSaved(serializers.Serializer):
         return calendar.weekly_spec()
 
 
+def _optional_minutes(help_text: str = "") -> serializers.IntegerField:
+    return serializers.IntegerField(
+        max_value=_MAX_MINUTES, allow_null=True, required=False, default=None, help_text=help_text
+    )
+
+
+def _clock_choice(metric: str) -> serializers.BooleanField:
+    return serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=f"The {metric} counts around the clock (false: business hours). "
+        "Omitted: `around_the_clock`.",
+    )
+
+
 class TargetIn(serializers.Serializer):
     priority = serializers.ChoiceField(choices=Priority.choices)
     first_response_minutes = serializers.IntegerField(max_value=_MAX_MINUTES)
-    next_response_minutes = serializers.IntegerField(
-        max_value=_MAX_MINUTES, allow_null=True, required=False, default=None
+    next_response_minutes = _optional_minutes("Null or omitted: no next-response target.")
+    # Null: "no target" (CONTRACT section 8); still required, so that leaving it out by
+    # mistake is a 400 rather than a plan without resolution times.
+    resolution_minutes = serializers.IntegerField(max_value=_MAX_MINUTES, allow_null=True)
+    around_the_clock = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The clock choice of every metric not given its own `<metric>_around_the_clock`.",
     )
-    resolution_minutes = serializers.IntegerField(max_value=_MAX_MINUTES)
+    outside_hours_first_response_minutes = _optional_minutes(
+        "First response for tickets created while the calendar is closed (around the clock)."
+    )
+    update_minutes = _optional_minutes("Update cadence; null or omitted: none.")
+    first_response_around_the_clock = _clock_choice("first response")
+    next_response_around_the_clock = _clock_choice("next response")
+    update_around_the_clock = _clock_choice("update")
+    resolution_around_the_clock = _clock_choice("resolution")
+
+
+class ChannelTargetIn(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=TargetChannel.choices)
+    first_response_minutes = serializers.IntegerField(max_value=_MAX_MINUTES)
     around_the_clock = serializers.BooleanField(required=False, default=False)
+    priorities = serializers.ListField(
+        child=serializers.ChoiceField(choices=Priority.choices),
+        required=False,
+        help_text="The priorities it covers; omitted: every priority.",
+    )
+
+    def to_spec(self, data: dict) -> ChannelTargetSpec:
+        return ChannelTargetSpec(
+            channel=data["channel"],
+            first_response_minutes=data["first_response_minutes"],
+            around_the_clock=data["around_the_clock"],
+            priorities=tuple(data.get("priorities", Priority.values)),
+        )
 
 
 class PlanIn(serializers.Serializer):
@@ -101,6 +148,11 @@ class PlanIn(serializers.Serializer):
     )
     includes_chat = serializers.BooleanField(required=False)
     targets = TargetIn(many=True)
+    channel_targets = ChannelTargetIn(
+        many=True,
+        required=False,
+        help_text="Replaces the plan's channel targets; omitted: they stay as they are.",
+    )
 
     def validate_calendar(self, value: int) -> Calendar:
         # The tenant's scope is active: another tenant's calendar is simply not found.
@@ -159,6 +211,11 @@ def save_plan(request, plan: SupportPlan) -> SupportPlan:
             chat_first_response_minutes=values["chat_first_response_minutes"],
             includes_chat=values.get("includes_chat"),
             targets=[TargetSpec(**target) for target in values["targets"]],
+            channel_targets=(
+                [ChannelTargetIn().to_spec(item) for item in values["channel_targets"]]
+                if "channel_targets" in values
+                else None
+            ),
         )
     except DjangoValidationError as error:
         raise as_api_error(error) from None

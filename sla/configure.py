@@ -20,14 +20,25 @@ from accounts import policy
 from accounts.models import AuditType, Membership, Organization
 from accounts.services import audit_record
 from sla import rules
-from sla.models import Calendar, CalendarInterval, Holiday, PlanAssignment, SupportPlan, Target
-from sla.rules import IntervalSpec, TargetSpec
+from sla.models import (
+    Calendar,
+    CalendarInterval,
+    ChannelTarget,
+    Holiday,
+    PlanAssignment,
+    SupportPlan,
+    Target,
+)
+from sla.rules import ChannelTargetSpec, IntervalSpec, TargetSpec
 from sla.services import fill_public_holidays, schedule_changed
 
 __all__ = [
     "calendar_fill_holidays",
     "calendar_problems",
     "calendar_save",
+    "channel_specs",
+    "channel_target_problems_for",
+    "interval_specs",
     "plan_assign",
     "plan_save",
     "target_problems_for",
@@ -54,19 +65,42 @@ def calendar_problems(calendar: Calendar, intervals: list[IntervalSpec]) -> list
     if problems or calendar.pk is None:
         return problems
     weekly = rules.weekly_open_minutes(intervals)
-    plans = SupportPlan.objects.filter(calendar=calendar).prefetch_related("targets")
+    plans = SupportPlan.objects.filter(calendar=calendar).prefetch_related(
+        "targets", "channel_targets"
+    )
     for plan in plans.order_by("name"):
         specs = _specs(plan.targets.all())
-        for problem in rules.target_problems(specs, weekly_minutes=weekly, complete=False):
+        found = rules.target_problems(specs, weekly_minutes=weekly, complete=False)
+        found += rules.channel_target_problems(
+            channel_specs(plan.channel_targets.all()), weekly_minutes=weekly
+        )
+        for problem in found:
             problems.append(_("Plan %(plan)s: %(problem)s") % {"plan": plan, "problem": problem})
     return problems
 
 
-def target_problems_for(calendar: Calendar | None, targets: list[TargetSpec]) -> list[str]:
+def target_problems_for(
+    calendar: Calendar | None,
+    targets: list[TargetSpec],
+    channel_targets: list[ChannelTargetSpec] | None = None,
+) -> list[str]:
     """Why a plan on `calendar` cannot have these targets (empty: it can)."""
+    problems = rules.target_problems(targets, weekly_minutes=_weekly(calendar))
+    if channel_targets:
+        problems += channel_target_problems_for(calendar, channel_targets)
+    return problems
+
+
+def channel_target_problems_for(
+    calendar: Calendar | None, channel_targets: list[ChannelTargetSpec]
+) -> list[str]:
+    """Why a plan on `calendar` cannot have these channel targets (empty: it can)."""
+    return rules.channel_target_problems(channel_targets, weekly_minutes=_weekly(calendar))
+
+
+def _weekly(calendar: Calendar | None) -> int:
     # Without a calendar (a form error of its own) only the one-year cap can be checked.
-    weekly = rules.weekly_open_minutes(_interval_specs(calendar)) if calendar else 10**6
-    return rules.target_problems(targets, weekly_minutes=weekly)
+    return rules.weekly_open_minutes(interval_specs(calendar)) if calendar else 10**6
 
 
 # -- calendars --------------------------------------------------------------------------------
@@ -198,14 +232,17 @@ def plan_save(
     chat_first_response_minutes: int,
     targets: Iterable[TargetSpec],
     includes_chat: bool | None = None,
+    channel_targets: Iterable[ChannelTargetSpec] | None = None,
 ) -> SupportPlan:
     """Create (`plan` unsaved, with its tenant) or update a plan and all its targets.
 
-    Targets are upserted by priority; a priority left out loses its target. An edit that moves
-    deadlines (calendar, targets) bumps the plan's version for the compute job.
+    Targets are upserted by priority; a priority left out loses its target. Channel targets
+    (None: as they are) are upserted by channel; a channel left out loses its target. An edit
+    that moves deadlines (calendar, targets) bumps the plan's version for the compute job.
     """
     policy.require_setup_writer(actor, plan.tenant)
     targets = list(targets)
+    channel_targets = None if channel_targets is None else list(channel_targets)
     adding = plan.pk is None
     if not adding:
         plan = SupportPlan.objects.select_for_update().get(pk=plan.pk)
@@ -217,14 +254,17 @@ def plan_save(
     if includes_chat is not None:  # None: as it was (callers that predate the flag)
         plan.includes_chat = includes_chat
     plan.full_clean()
-    rules.raise_problems(target_problems_for(calendar, targets))
+    rules.raise_problems(target_problems_for(calendar, targets, channel_targets))
     plan.save()
     after = {field: getattr(plan, field) for field in _PLAN_FIELDS}
     changed = {key: [before[key], value] for key, value in after.items() if before[key] != value}
     targets_changed = _replace_targets(plan, targets)
     if targets_changed:
         changed["targets"] = targets_changed
-    if not adding and (targets_changed or "calendar_id" in changed):
+    if channel_targets is not None and (by_channel := _replace_channels(plan, channel_targets)):
+        changed["channel_targets"] = by_channel
+    moved = targets_changed or "channel_targets" in changed or "calendar_id" in changed
+    if not adding and moved:
         schedule_changed(plan=plan)
     if adding or changed:
         audit_record(
@@ -236,12 +276,8 @@ def plan_save(
     return plan
 
 
-_TARGET_FIELDS = [
-    "first_response_minutes",
-    "next_response_minutes",
-    "resolution_minutes",
-    "around_the_clock",
-]
+_TARGET_FIELDS = list(TargetSpec(priority="", first_response_minutes=1).values())
+_CHANNEL_FIELDS = ["first_response_minutes", "around_the_clock", "priorities"]
 
 
 def _replace_targets(plan: SupportPlan, targets: list[TargetSpec]) -> dict[str, dict]:
@@ -251,7 +287,7 @@ def _replace_targets(plan: SupportPlan, targets: list[TargetSpec]) -> dict[str, 
     created: list[Target] = []
     updated: list[Target] = []
     for spec in targets:
-        values = {**spec.minutes(), "around_the_clock": spec.around_the_clock}
+        values = spec.values()
         row = have.pop(spec.priority, None)
         if row is None:
             created.append(
@@ -269,6 +305,34 @@ def _replace_targets(plan: SupportPlan, targets: list[TargetSpec]) -> dict[str, 
     Target.objects.bulk_update(updated, _TARGET_FIELDS)
     Target.objects.filter(pk__in=[row.pk for row in have.values()]).delete()
     changed.update({priority: {"removed": True} for priority in have})
+    return changed
+
+
+def _replace_channels(plan: SupportPlan, specs: list[ChannelTargetSpec]) -> dict[str, dict]:
+    """Upsert channel targets by channel; returns what changed per channel."""
+    have = {t.channel: t for t in ChannelTarget.objects.filter(plan=plan)}
+    changed: dict[str, dict] = {}
+    created: list[ChannelTarget] = []
+    updated: list[ChannelTarget] = []
+    for spec in specs:
+        values = spec.values()
+        row = have.pop(spec.channel, None)
+        if row is None:
+            created.append(
+                ChannelTarget(tenant_id=plan.tenant_id, plan=plan, channel=spec.channel, **values)
+            )
+            changed[spec.channel] = values
+            continue
+        diff = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
+        if diff:
+            for key, value in values.items():
+                setattr(row, key, value)
+            updated.append(row)
+            changed[spec.channel] = diff
+    ChannelTarget.objects.bulk_create(created)
+    ChannelTarget.objects.bulk_update(updated, _CHANNEL_FIELDS)
+    ChannelTarget.objects.filter(pk__in=[row.pk for row in have.values()]).delete()
+    changed.update({channel: {"removed": True} for channel in have})
     return changed
 
 
@@ -311,7 +375,8 @@ def plan_assign(*, actor: Membership, organization: Organization, plan: SupportP
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _interval_specs(calendar: Calendar) -> list[IntervalSpec]:
+def interval_specs(calendar: Calendar) -> list[IntervalSpec]:
+    """The calendar's stored weekly hours."""
     return [
         IntervalSpec(weekday, start, end)
         for weekday, start, end in calendar.intervals.values_list("weekday", "start", "end")
@@ -320,14 +385,21 @@ def _interval_specs(calendar: Calendar) -> list[IntervalSpec]:
 
 def _specs(targets: Iterable[Target]) -> list[TargetSpec]:
     return [
-        TargetSpec(
-            priority=t.priority,
+        TargetSpec(priority=t.priority, **{name: getattr(t, name) for name in _TARGET_FIELDS})
+        for t in targets
+    ]
+
+
+def channel_specs(channel_targets: Iterable[ChannelTarget]) -> list[ChannelTargetSpec]:
+    """Channel target rows as specs (also for callers that keep a plan's as they are)."""
+    return [
+        ChannelTargetSpec(
+            channel=t.channel,
             first_response_minutes=t.first_response_minutes,
-            next_response_minutes=t.next_response_minutes,
-            resolution_minutes=t.resolution_minutes,
+            priorities=tuple(t.priorities),
             around_the_clock=t.around_the_clock,
         )
-        for t in targets
+        for t in channel_targets
     ]
 
 

@@ -27,7 +27,7 @@ from accounts.models import Tenant
 from accounts.tenancy import all_tenants, tenant_scope
 from core.bulk import bulk_set
 from sla import services, subjects
-from sla.models import Clock, SupportPlan, Target
+from sla.models import ChannelTarget, Clock, Metric, SupportPlan, Target
 
 log = logging.getLogger(__name__)
 
@@ -294,14 +294,23 @@ def _escalate_one(clock: Clock, now: datetime) -> Outcome:
 
 def _compute_batch(clocks: list[Clock], now: datetime, outcome: Outcome) -> set[int]:
     tenants = _tenants(clocks)
-    targets = {
-        (t.plan_id, t.priority): t
-        for t in Target.objects.filter(plan_id__in={c.plan_id for c in clocks})
+    plan_ids = {c.plan_id for c in clocks}
+    targets = {(t.plan_id, t.priority): t for t in Target.objects.filter(plan_id__in=plan_ids)}
+    # Only first responses of subjects that came by a channel can use a channel target: a
+    # batch without one reads none.
+    channels = {c.plan_id for c in clocks if c.channel and c.metric == Metric.FIRST_RESPONSE}
+    channel_targets = {
+        (t.plan_id, t.channel): t for t in ChannelTarget.objects.filter(plan_id__in=channels)
     }
 
     def fresh(clock: Clock) -> None:
         if clock.stopped_at is None:
-            services.recompute(clock, target=targets.get((clock.plan_id, clock.priority)), now=now)
+            services.recompute(
+                clock,
+                target=targets.get((clock.plan_id, clock.priority)),
+                now=now,
+                channel_targets=channel_targets,
+            )
         clock.stale = False
 
     def whole(batch: list[Clock]) -> Outcome:

@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key, validate_timezone
 from sla import holiday_sources
@@ -225,18 +226,39 @@ class PlanAssignment(TenantOwned):
 
 
 class Target(TenantOwned):
-    """A plan's promise for one priority, in minutes of business time."""
+    """A plan's promise for one priority, in minutes; each metric counts business hours of the
+    plan's calendar or every minute (its own `*_around_the_clock`, CONTRACT section 8).
+
+    An empty next response, update or resolution is "no target": no clock of that metric runs.
+    """
 
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="targets")
     priority = models.CharField(max_length=16, choices=Priority.choices)
     first_response_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    # Used instead of `first_response_minutes` for a ticket created while the calendar is
+    # closed; it always counts around the clock (a channel target still wins over it).
+    outside_hours_first_response_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="First response for tickets created outside business hours, around the clock. "
+        "Empty: the usual first response.",
+    )
     next_response_minutes = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: none."
     )
-    resolution_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    around_the_clock = models.BooleanField(
-        default=False, help_text="Count every minute, not only the calendar's business hours."
+    # Each public agent message that leaves the ticket in progress is due a next one this long
+    # after it (the `update` metric).
+    update_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: none."
     )
+    resolution_minutes = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: none."
+    )
+    first_response_around_the_clock = models.BooleanField(default=False)
+    next_response_around_the_clock = models.BooleanField(default=False)
+    update_around_the_clock = models.BooleanField(default=False)
+    resolution_around_the_clock = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["plan", "priority"]
@@ -251,12 +273,63 @@ class Target(TenantOwned):
     def __str__(self) -> str:
         return f"{self.plan} / {self.priority}"
 
+    @property
+    def around_the_clock(self) -> bool:
+        """Every metric counts around the clock (the one flag targets had before section 8)."""
+        return all(getattr(self, f"{m}_around_the_clock") for m in TARGET_METRICS)
+
+    @around_the_clock.setter
+    def around_the_clock(self, value: bool) -> None:
+        for metric in TARGET_METRICS:
+            setattr(self, f"{metric}_around_the_clock", bool(value))
+
     def minutes_for(self, metric: str) -> int | None:
-        return {
-            Metric.FIRST_RESPONSE: self.first_response_minutes,
-            Metric.NEXT_RESPONSE: self.next_response_minutes,
-            Metric.RESOLUTION: self.resolution_minutes,
-        }.get(metric)
+        if metric not in TARGET_METRICS:
+            return None
+        return getattr(self, f"{metric}_minutes")
+
+    def around_the_clock_for(self, metric: str) -> bool:
+        return metric in TARGET_METRICS and getattr(self, f"{metric}_around_the_clock")
+
+
+class TargetChannel(models.TextChoices):
+    """The arrival channels a plan may give a first-response target of their own (CONTRACT
+    section 8). The values are the ticket's `channel` (sla does not import tickets)."""
+
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Chat (offline message)")
+    PHONE = "phone", _("Phone")
+    WEB = "web", _("Web form")
+
+
+class ChannelTarget(TenantOwned):
+    """The first response of tickets that arrive by `channel` with one of `priorities`: it
+    replaces the priority's first-response target (and its outside-hours one)."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="channel_targets")
+    channel = models.CharField(max_length=16, choices=TargetChannel.choices)
+    first_response_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    around_the_clock = models.BooleanField(
+        default=False, help_text="Count every minute, not only the calendar's business hours."
+    )
+    # Priority values (a list: SQLite has no arrays); never empty (sla.rules checks).
+    priorities = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["plan", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "plan", "channel"],
+                name="sla_channel_target_unique",
+                violation_error_message="This plan already has a target for that channel.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} / {self.channel}"
+
+    def covers(self, priority: str) -> bool:
+        return priority in self.priorities
 
 
 class Metric(models.TextChoices):
@@ -264,6 +337,12 @@ class Metric(models.TextChoices):
     NEXT_RESPONSE = "next_response", "Next response"
     RESOLUTION = "resolution", "Resolution"
     CHAT_FIRST_RESPONSE = "chat_first_response", "Chat first response"
+    UPDATE = "update", "Update"
+
+
+# The metrics a Target gives minutes for, with a clock choice each (`<metric>_minutes`,
+# `<metric>_around_the_clock`).
+TARGET_METRICS = ("first_response", "next_response", "update", "resolution")
 
 
 RUNNING = Q(stopped_at__isnull=True)
@@ -289,6 +368,9 @@ class Clock(TenantOwned):
     priority = models.CharField(max_length=16, choices=Priority.choices)
     target_minutes = models.PositiveIntegerField()
     around_the_clock = models.BooleanField(default=False)
+    # How the subject arrived (a ticket's `channel`), on first-response clocks: a recompute picks
+    # the plan's channel target for it again. Empty: no channel target applies.
+    channel = models.CharField(max_length=16, blank=True, default="", db_default="")
     started_at = models.DateTimeField()
     pauses = models.JSONField(default=list, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)

@@ -40,18 +40,77 @@ class IntervalSpec:
 
 @dataclass(frozen=True)
 class TargetSpec:
+    """A plan's target for one priority, as every door hands it to `sla.configure.plan_save`.
+
+    A per-metric clock flag left None takes `around_the_clock` (the one flag targets had before
+    CONTRACT section 8, still the API's shorthand).
+    """
+
     priority: str
     first_response_minutes: int
-    resolution_minutes: int
+    resolution_minutes: int | None = None
     next_response_minutes: int | None = None
     around_the_clock: bool = False
+    update_minutes: int | None = None
+    outside_hours_first_response_minutes: int | None = None
+    first_response_around_the_clock: bool | None = None
+    next_response_around_the_clock: bool | None = None
+    update_around_the_clock: bool | None = None
+    resolution_around_the_clock: bool | None = None
 
     def minutes(self) -> dict[str, int | None]:
         return {
             "first_response_minutes": self.first_response_minutes,
+            "outside_hours_first_response_minutes": self.outside_hours_first_response_minutes,
             "next_response_minutes": self.next_response_minutes,
+            "update_minutes": self.update_minutes,
             "resolution_minutes": self.resolution_minutes,
         }
+
+    def clock_of(self, field: str) -> bool:
+        """Whether the `<metric>_minutes` field counts around the clock."""
+        if field == "outside_hours_first_response_minutes":
+            return True  # always around the clock (CONTRACT section 8)
+        flag = getattr(self, field.replace("_minutes", "_around_the_clock"))
+        return self.around_the_clock if flag is None else flag
+
+    def clocks(self) -> dict[str, bool]:
+        """The four `<metric>_around_the_clock` values, each resolved."""
+        return {
+            f"{metric}_around_the_clock": self.clock_of(f"{metric}_minutes")
+            for metric in CLOCK_METRICS
+        }
+
+    def values(self) -> dict[str, int | bool | None]:
+        """The Target row's fields (besides plan and priority)."""
+        return {**self.minutes(), **self.clocks()}
+
+
+CLOCK_METRICS = ("first_response", "next_response", "update", "resolution")
+
+
+@dataclass(frozen=True)
+class ChannelTargetSpec:
+    """A plan's first-response target for tickets arriving by `channel` with one of
+    `priorities` (CONTRACT section 8 "Channel targets")."""
+
+    channel: str
+    first_response_minutes: int
+    priorities: tuple[str, ...]
+    around_the_clock: bool = False
+
+    def values(self) -> dict:
+        return {
+            "first_response_minutes": self.first_response_minutes,
+            "around_the_clock": self.around_the_clock,
+            "priorities": _ordered(self.priorities),
+        }
+
+
+def _ordered(priorities) -> list[str]:
+    """Known priorities most urgent first, then anything else (refused by the checks)."""
+    known = [p for p in Priority.values if p in set(priorities)]
+    return known + sorted(set(priorities) - set(known))
 
 
 def required_priorities() -> list[str]:
@@ -145,17 +204,72 @@ def target_problems(
     for target in targets:
         if target.priority not in Priority.values:
             continue
-        cap = target_cap(weekly_minutes=weekly_minutes, around_the_clock=target.around_the_clock)
+        label = Priority(target.priority).label
         for field, minutes in target.minutes().items():
-            if minutes is None:
-                continue
-            if minutes < 1:
-                problems.append(
-                    _("%(priority)s: %(field)s must be at least 1 minute.")
-                    % {"priority": Priority(target.priority).label, "field": _field(field)}
-                )
-            elif minutes > cap:
-                problems.append(_too_long(target, field, minutes, cap))
+            problem = _minutes_problem(
+                label, field, minutes, weekly_minutes, around_the_clock=target.clock_of(field)
+            )
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def _minutes_problem(
+    label: str, field: str, minutes: int | None, weekly_minutes: int, *, around_the_clock: bool
+) -> str | None:
+    if minutes is None:
+        return None
+    if minutes < 1:
+        return _("%(priority)s: %(field)s must be at least 1 minute.") % {
+            "priority": label,
+            "field": _field(field),
+        }
+    cap = target_cap(weekly_minutes=weekly_minutes, around_the_clock=around_the_clock)
+    if minutes > cap:
+        return _too_long(label, field, minutes, cap, around_the_clock=around_the_clock)
+    return None
+
+
+def channel_target_problems(
+    channel_targets: list[ChannelTargetSpec], *, weekly_minutes: int
+) -> list[str]:
+    """Why these channel targets cannot be a plan's (empty: they can)."""
+    from sla.models import TargetChannel
+
+    problems: list[str] = []
+    seen: set[str] = set()
+    for spec in channel_targets:
+        if spec.channel not in TargetChannel.values:
+            problems.append(
+                _("Unknown channel %(channel)s; use one of: %(valid)s.")
+                % {"channel": spec.channel, "valid": ", ".join(TargetChannel.values)}
+            )
+            continue
+        name = TargetChannel(spec.channel).label
+        if spec.channel in seen:
+            problems.append(
+                _("One target per channel: %(channel)s appears twice.") % {"channel": name}
+            )
+        seen.add(spec.channel)
+        unknown = sorted(set(spec.priorities) - set(Priority.values))
+        if unknown:
+            problems.append(
+                _("%(channel)s: unknown priority %(names)s.")
+                % {"channel": name, "names": ", ".join(unknown)}
+            )
+        elif not spec.priorities:
+            problems.append(
+                _("%(channel)s: choose the priorities this target covers.") % {"channel": name}
+            )
+        problem = _minutes_problem(
+            name,
+            "first_response_minutes",
+            spec.first_response_minutes,
+            weekly_minutes,
+            around_the_clock=spec.around_the_clock,
+        )
+        if problem:
+            problems.append(problem)
     return problems
 
 
@@ -184,19 +298,21 @@ def _set_problems(targets: list[TargetSpec]) -> list[str]:
 def _field(name: str) -> str:
     return {
         "first_response_minutes": _("first response"),
+        "outside_hours_first_response_minutes": _("first response outside hours"),
         "next_response_minutes": _("next response"),
+        "update_minutes": _("update"),
         "resolution_minutes": _("resolution"),
     }[name]
 
 
-def _too_long(target: TargetSpec, field: str, minutes: int, cap: int) -> str:
+def _too_long(label: str, field: str, minutes: int, cap: int, *, around_the_clock: bool) -> str:
     params = {
-        "priority": Priority(target.priority).label,
+        "priority": label,
         "field": _field(field),
         "minutes": minutes,
         "cap": cap,
     }
-    if target.around_the_clock or cap == MAX_TARGET_MINUTES:
+    if around_the_clock or cap == MAX_TARGET_MINUTES:
         return (
             _(
                 "%(priority)s: %(field)s of %(minutes)d minutes is longer than a year; "

@@ -10,7 +10,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from sla.deadlines import deadlines, schedule_for
-from sla.models import Clock, Holiday, Metric, SupportPlan, Target
+from sla.durations import format_minutes
+from sla.models import ChannelTarget, Clock, Holiday, Metric, SupportPlan, Target, TargetChannel
 from sla.priorities import PRIORITY_RANK
 
 
@@ -31,10 +32,12 @@ class ClockSummary:
     next_response_due: datetime | None = None
     resolution_due: datetime | None = None
     chat_first_response_due: datetime | None = None
+    update_due: datetime | None = None
     first_response_breached: bool = False
     next_response_breached: bool = False
     resolution_breached: bool = False
     chat_first_response_breached: bool = False
+    update_breached: bool = False
 
 
 def running_clock(*, subject_type: str, subject_id: int, metric: str) -> Clock | None:
@@ -99,45 +102,107 @@ def _summarize(rows: list[tuple], now: datetime) -> ClockSummary:
 
 
 def plans_with_targets() -> QuerySet[SupportPlan]:
-    """Plans with calendar, intervals, holidays and targets: four queries however many."""
+    """Plans with calendar, intervals, holidays, targets and channel targets: five queries
+    however many."""
     return (
         SupportPlan.objects.select_related("calendar")
         .prefetch_related(
             "calendar__intervals",
             Prefetch("calendar__holidays", queryset=Holiday.objects.order_by("date")),
             Prefetch("targets", queryset=Target.objects.all()),
+            Prefetch("channel_targets", queryset=ChannelTarget.objects.order_by("channel")),
         )
         .order_by("name", "pk")
     )
 
 
 @dataclass(frozen=True)
+class PreviewDue:
+    """One metric's due time in the preview; `due` None: no target."""
+
+    due: datetime | None
+    minutes: int | None
+    around_the_clock: bool
+
+    @property
+    def minutes_text(self) -> str:
+        return format_minutes(self.minutes)
+
+
+@dataclass(frozen=True)
 class PreviewRow:
     priority: str
-    around_the_clock: bool
-    first_response_due: datetime
-    next_response_due: datetime | None
-    resolution_due: datetime
+    first_response: PreviewDue  # the one a portal or API ticket gets at that instant
+    outside_hours: bool  # the calendar is closed then and the outside-hours target applies
+    next_response: PreviewDue
+    update: PreviewDue
+    resolution: PreviewDue
+    by_channel: dict[str, PreviewDue]  # channel -> its first response, where one covers it
+    channels: tuple[str, ...] = ()  # the channels the plan has a target for, in column order
+
+    @property
+    def channel_cells(self) -> list[tuple[str, PreviewDue | None]]:
+        return [(channel, self.by_channel.get(channel)) for channel in self.channels]
+
+    # The names the preview had before CONTRACT section 8 (tests and templates read them).
+    @property
+    def first_response_due(self) -> datetime | None:
+        return self.first_response.due
+
+    @property
+    def next_response_due(self) -> datetime | None:
+        return self.next_response.due
+
+    @property
+    def resolution_due(self) -> datetime | None:
+        return self.resolution.due
+
+    @property
+    def around_the_clock(self) -> bool:
+        return all(
+            d.around_the_clock
+            for d in (self.first_response, self.next_response, self.update, self.resolution)
+        )
 
 
 def preview(*, plan: SupportPlan, start: datetime) -> list[PreviewRow]:
-    """When each priority's clocks would be due for a ticket opened at `start` (no pauses)."""
+    """When each priority's clocks would be due for a ticket opened at `start` (no pauses; a
+    next response or update clock started at that instant), per channel too."""
+    from sla.services import first_response_target
+
+    def due(found: tuple[int, bool] | None) -> PreviewDue:
+        if found is None:
+            return PreviewDue(None, None, False)
+        minutes, around = found
+        schedule = schedule_for(plan.calendar, around_the_clock=around)
+        at = deadlines(schedule, start=start, target_minutes=minutes, paused=timedelta(0))[1]
+        return PreviewDue(at, minutes, around)
+
+    def metric(target: Target, name: str) -> PreviewDue:
+        minutes = target.minutes_for(name)
+        return due(None if minutes is None else (minutes, target.around_the_clock_for(name)))
+
+    channel_targets = {(plan.pk, ct.channel): ct for ct in plan.channel_targets.all()}
+    channels = tuple(c for c in TargetChannel.values if (plan.pk, c) in channel_targets)
     rows = []
     for target in sorted(plan.targets.all(), key=lambda t: PRIORITY_RANK.get(t.priority, 99)):
-        schedule = schedule_for(plan.calendar, around_the_clock=target.around_the_clock)
-
-        def due(minutes: int | None, schedule=schedule) -> datetime | None:
-            if minutes is None:
-                return None
-            return deadlines(schedule, start=start, target_minutes=minutes, paused=timedelta(0))[1]
-
+        first = first_response_target(plan=plan, target=target, start=start)
+        by_channel = {}
+        for channel in channels:
+            found = channel_targets.get((plan.pk, channel))
+            if found is not None and found.covers(target.priority):
+                by_channel[channel] = due((found.first_response_minutes, found.around_the_clock))
         rows.append(
             PreviewRow(
                 priority=target.priority,
-                around_the_clock=target.around_the_clock,
-                first_response_due=due(target.first_response_minutes),
-                next_response_due=due(target.next_response_minutes),
-                resolution_due=due(target.resolution_minutes),
+                first_response=due(first),
+                outside_hours=target.outside_hours_first_response_minutes is not None
+                and not plan.calendar.schedule().is_open(start),
+                next_response=metric(target, Metric.NEXT_RESPONSE),
+                update=metric(target, Metric.UPDATE),
+                resolution=metric(target, Metric.RESOLUTION),
+                by_channel=by_channel,
+                channels=channels,
             )
         )
     return rows

@@ -7,22 +7,33 @@ warning or breach the escalate job recorded a moment earlier.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Organization, Tenant
 from sla import holiday_sources
 from sla.deadlines import deadlines, elapsed_minutes, paused_time, schedule_for
-from sla.models import Calendar, Clock, Holiday, Metric, SupportPlan, Target
+from sla.models import (
+    Calendar,
+    ChannelTarget,
+    Clock,
+    Holiday,
+    Metric,
+    SupportPlan,
+    Target,
+    TargetChannel,
+)
 from sla.selectors import ClockSummary, running_clock, summaries_for, summarize, summary_for
 
 __all__ = [
     "ClockSummary",
+    "cancel_clocks",
+    "channel_target",
     "fill_public_holidays",
     "mark_changed_schedules",
     "opening_clocks",
@@ -97,18 +108,68 @@ def _assigned_or_default(tenant: Tenant, organization: Organization) -> RawSQL:
     return RawSQL(_ASSIGNED_OR_DEFAULT, params)  # noqa: S611 - constant SQL, bound parameters  # nosec B611
 
 
+# Channel targets of plans, by (plan id, channel): what the compute job loads per batch.
+ChannelTargets = Mapping[tuple[int, str], ChannelTarget]
+
+
+def channel_target(
+    *, plan: SupportPlan, channel: str, channel_targets: ChannelTargets | None = None
+) -> ChannelTarget | None:
+    """The plan's target for tickets arriving by `channel`, if it has one. No read for a
+    channel that cannot have one (portal, API): the API's create stays one read."""
+    if channel not in TargetChannel.values:
+        return None
+    if channel_targets is not None:
+        return channel_targets.get((plan.pk, channel))
+    return ChannelTarget.objects.filter(plan=plan, channel=channel).first()
+
+
+def first_response_target(
+    *,
+    plan: SupportPlan,
+    target: Target,
+    channel: str = "",
+    start: datetime | None = None,
+    channel_targets: ChannelTargets | None = None,
+) -> tuple[int, bool]:
+    """(minutes, around_the_clock) of the first response (CONTRACT section 8): the channel's
+    target when it covers the priority, else the outside-hours one when the subject started
+    while the calendar was closed, else the priority's own."""
+    found = channel_target(plan=plan, channel=channel, channel_targets=channel_targets)
+    if found is not None and found.covers(target.priority):
+        return found.first_response_minutes, found.around_the_clock
+    outside = target.outside_hours_first_response_minutes
+    if outside is not None and start is not None and not plan.calendar.schedule().is_open(start):
+        return outside, True
+    return target.first_response_minutes, target.first_response_around_the_clock
+
+
 def target_minutes(
-    *, plan: SupportPlan, priority: str, metric: str, target: Target | None = None
+    *,
+    plan: SupportPlan,
+    priority: str,
+    metric: str,
+    target: Target | None = None,
+    channel: str = "",
+    start: datetime | None = None,
+    channel_targets: ChannelTargets | None = None,
 ) -> tuple[int, bool] | None:
-    """(minutes, around_the_clock) of `metric` for `priority` on `plan`, or None: no SLA."""
+    """(minutes, around_the_clock) of `metric` for `priority` on `plan`, or None: no SLA.
+
+    `channel` and `start` (the subject's arrival channel and the clock's start) choose among
+    the first-response targets."""
     if metric == Metric.CHAT_FIRST_RESPONSE:
         return plan.chat_first_response_minutes, False
     if target is None:
         target = Target.objects.filter(plan=plan, priority=priority).first()
     if target is None:
         return None
+    if metric == Metric.FIRST_RESPONSE:
+        return first_response_target(
+            plan=plan, target=target, channel=channel, start=start, channel_targets=channel_targets
+        )
     minutes = target.minutes_for(metric)
-    return None if minutes is None else (minutes, target.around_the_clock)
+    return None if minutes is None else (minutes, target.around_the_clock_for(metric))
 
 
 @_in_transaction
@@ -121,21 +182,27 @@ def start_clock(
     plan: SupportPlan,
     priority: str,
     start: datetime,
+    channel: str = "",
 ) -> Clock | None:
     """Start a clock; None when the plan has no target for that metric and priority.
 
     Idempotent: when a clock of that metric already runs on the subject it is returned as it
     is (a later customer message neither starts nor restarts the next-response clock).
+    `channel`: how the subject arrived (chooses a first response's channel target).
     """
     _check_aware(start)
     existing = running_clock(subject_type=subject_type, subject_id=subject_id, metric=metric)
     if existing is not None:
         return existing
-    found = target_minutes(plan=plan, priority=priority, metric=metric)
+    found = target_minutes(
+        plan=plan, priority=priority, metric=metric, channel=channel, start=start
+    )
     if found is None:
         return None
     clock = _new_clock(tenant, subject_type, metric, plan, priority, start, found)
     clock.subject_id = subject_id
+    if metric == Metric.FIRST_RESPONSE:
+        clock.channel = channel
     clock.save()
     return clock
 
@@ -149,11 +216,13 @@ def opening_clocks(
     priority: str,
     start: datetime,
     target: Target | None,
+    channel: str = "",
 ) -> list[Clock]:
     """The clocks a new subject starts with, computed before the subject is saved.
 
     `target` is the plan's target for `priority` (`plan_and_target`), None when it has none:
-    then only a chat's first response gets a clock. The clocks are unsaved:
+    then only a chat's first response gets a clock. `channel`: how the subject arrived (a
+    ticket's channel, for the plan's channel targets). The clocks are unsaved:
     `save_opening_clocks` writes them (one INSERT) once the subject has its id, so the subject
     can store their summary (`summarize`) in its own first INSERT.
     """
@@ -162,9 +231,19 @@ def opening_clocks(
     for metric in metrics:
         if target is None and metric != Metric.CHAT_FIRST_RESPONSE:
             continue  # the plan has no target for this priority: no SLA
-        found = target_minutes(plan=plan, priority=priority, metric=metric, target=target)
+        found = target_minutes(
+            plan=plan,
+            priority=priority,
+            metric=metric,
+            target=target,
+            channel=channel,
+            start=start,
+        )
         if found is not None:
-            opened.append(_new_clock(tenant, subject_type, metric, plan, priority, start, found))
+            clock = _new_clock(tenant, subject_type, metric, plan, priority, start, found)
+            if metric == Metric.FIRST_RESPONSE:
+                clock.channel = channel
+            opened.append(clock)
     return opened
 
 
@@ -233,6 +312,16 @@ def resume_clock(*, subject_type: str, subject_id: int, metric: str, at: datetim
 
 
 @_in_transaction
+def cancel_clocks(*, subject_type: str, subject_id: int, at: datetime) -> int:
+    """Stop every running clock of the subject as cancelled (no target any more: an SLA-exempt
+    category). Warnings and breaches already recorded stay. Returns how many were cancelled."""
+    _check_aware(at)
+    return Clock.objects.filter(
+        subject_type=subject_type, subject_id=subject_id, stopped_at__isnull=True
+    ).update(stopped_at=at, cancelled=True, warn_at=None, due_at=None, stale=False)
+
+
+@_in_transaction
 def reprioritize(*, subject_type: str, subject_id: int, priority: str) -> None:
     """Give the subject's running clocks the targets of `priority`, recomputed from their start.
 
@@ -252,15 +341,28 @@ def reprioritize(*, subject_type: str, subject_id: int, priority: str) -> None:
         clock.save(update_fields=RECOMPUTED_FIELDS)
 
 
-def recompute(clock: Clock, *, target: Target | None = None, now: datetime | None = None) -> bool:
+def recompute(
+    clock: Clock,
+    *,
+    target: Target | None = None,
+    now: datetime | None = None,
+    channel_targets: ChannelTargets | None = None,
+) -> bool:
     """Refresh the clock's target from its plan and reapply the formula from its own start.
 
     Clears `stale`; never touches `warned_at` / `breached_at`. Returns False when the target is
     gone, in which case the clock is cancelled (stopped at `now`). The caller saves.
+    `channel_targets`: the plans' channel targets when the caller has loaded them (a batch).
     """
     clock.stale = False
     found = target_minutes(
-        plan=clock.plan, priority=clock.priority, metric=clock.metric, target=target
+        plan=clock.plan,
+        priority=clock.priority,
+        metric=clock.metric,
+        target=target,
+        channel=clock.channel,
+        start=clock.started_at,
+        channel_targets=channel_targets,
     )
     if found is None:
         clock.stopped_at = now or timezone.now()
@@ -314,9 +416,15 @@ def mark_changed_schedules() -> int:
 
 
 def _calendar_clocks(calendar: Calendar):
-    # Around-the-clock targets do not use the calendar.
-    return Clock.objects.filter(
-        plan__calendar=calendar, stopped_at__isnull=True, around_the_clock=False
+    # Around-the-clock targets do not use the calendar, except a first response whose target
+    # has an outside-hours variant: whether the calendar was open at its start picks it.
+    outside_hours = Target.objects.filter(
+        plan=OuterRef("plan"),
+        priority=OuterRef("priority"),
+        outside_hours_first_response_minutes__isnull=False,
+    )
+    return Clock.objects.filter(plan__calendar=calendar, stopped_at__isnull=True).filter(
+        Q(around_the_clock=False) | Q(Exists(outside_hours), metric=Metric.FIRST_RESPONSE)
     )
 
 

@@ -50,7 +50,8 @@ class TicketEditForm(forms.ModelForm):
 
 @admin.register(Category, site=tenant_admin_site)
 class CategoryAdmin(TenantModelAdmin):
-    list_display = ["name", "slug", "is_active"]
+    list_display = ["name", "slug", "is_active", "sla_exempt"]
+    list_filter = ["sla_exempt"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
 

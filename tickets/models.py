@@ -33,12 +33,25 @@ class Channel(models.TextChoices):
     API = "api", _("API")
     EMAIL = "email", _("Email")
     CHAT = "chat", _("Chat")
+    PHONE = "phone", _("Phone")  # a call an agent recorded in the workspace
+    WEB = "web", _("Web form")  # the anonymous contact form (/t/<tenant>/contact/)
 
 
 class Category(TenantOwned):
     slug = models.SlugField(max_length=60)
     name = models.CharField(max_length=100)
     is_active = models.BooleanField(default=True)
+    # CONTRACT section 8: tickets in it run no SLA clock; moving a ticket in cancels its running
+    # clocks, moving it out starts them from the move (tickets/sla_sync.py).
+    sla_exempt = models.BooleanField(
+        _("SLA-exempt"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Tickets in this category have no SLA clocks. Applies to tickets opened in it or "
+            "moved into it from now on."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -131,6 +144,8 @@ class Ticket(TenantOwned):
     sla_first_response_breached = models.BooleanField(default=False)
     sla_next_response_breached = models.BooleanField(default=False)
     sla_resolution_breached = models.BooleanField(default=False)
+    sla_update_due = models.DateTimeField(null=True, blank=True)
+    sla_update_breached = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -56,6 +56,9 @@ class SlaOut(serializers.Serializer):
     next_response_breached = serializers.BooleanField(source="sla_next_response_breached")
     resolution_breached = serializers.BooleanField(source="sla_resolution_breached")
     paused = serializers.BooleanField(source="sla_paused")
+    # CONTRACT section 8: the update cadence's running clock (null: none runs).
+    update_due = serializers.DateTimeField(source="sla_update_due", allow_null=True)
+    update_breached = serializers.BooleanField(source="sla_update_breached")
     # The clocks' summary the queue sorts and badges by (extensions of CONTRACT section 4).
     due = serializers.DateTimeField(source="sla_due_at", allow_null=True)
     breached = serializers.BooleanField(source="sla_breached")

@@ -13,20 +13,23 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership
 from sla.deadlines import paused_time, schedule_for
-from sla.models import Clock, Metric
+from sla.models import Clock, Metric, Target
 from sla.priorities import Priority
 from tickets.models import Event, EventType, Status, Ticket
 from tickets.selectors import queue_for, visible_tickets
-from tickets.sla_sync import SUBJECT
+from tickets.sla_sync import SUBJECT, exempt
 
-METRIC_ORDER = [Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE, Metric.RESOLUTION]
+METRIC_ORDER = [Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE, Metric.UPDATE, Metric.RESOLUTION]
+# Metrics whose target may be empty ("no target", CONTRACT section 8): shown as such when the
+# ticket's priority has none on its plan and no clock of the metric ever ran.
+OPTIONAL = (Metric.NEXT_RESPONSE, Metric.UPDATE, Metric.RESOLUTION)
 
 
 @dataclass(frozen=True)
 class ClockView:
     metric: str
     label: str
-    state: str  # running, paused, met, breached, cancelled
+    state: str  # running, paused, met, breached, cancelled, no_target
     due_at: datetime | None
     remaining: timedelta | None  # business time left (negative: overdue by); paused: frozen
     warned_at: datetime | None
@@ -91,10 +94,13 @@ def sla_clocks(ticket: Ticket, now: datetime | None = None) -> list[ClockView]:
     latest: dict[str, Clock] = {}
     for clock in clocks:
         latest[clock.metric] = clock
+    target = _target(ticket) if any(m not in latest for m in OPTIONAL) else None
     views = []
     for metric in METRIC_ORDER:
         clock = latest.get(metric)
         if clock is None:
+            if target is not None and metric in OPTIONAL and target.minutes_for(metric) is None:
+                views.append(_no_target(metric))
             continue
         state = _state(clock)
         views.append(
@@ -112,6 +118,27 @@ def sla_clocks(ticket: Ticket, now: datetime | None = None) -> list[ClockView]:
             )
         )
     return views
+
+
+def _target(ticket: Ticket) -> Target | None:
+    if ticket.plan_id is None or exempt(ticket.category):
+        return None
+    return Target.objects.filter(plan_id=ticket.plan_id, priority=ticket.priority).first()
+
+
+def _no_target(metric: str) -> ClockView:
+    return ClockView(
+        metric=metric,
+        label=Metric(metric).label,
+        state="no_target",
+        due_at=None,
+        remaining=None,
+        warned_at=None,
+        breached_at=None,
+        stopped_at=None,
+        around_the_clock=False,
+        target_minutes=0,
+    )
 
 
 def requester_tickets(member: Membership, ticket: Ticket, *, limit: int = 8) -> list[Ticket]:

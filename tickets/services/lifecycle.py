@@ -73,12 +73,13 @@ def ticket_change(
         old = ticket.priority
         ticket.priority = Priority(priority)
         touch(ticket, at, "priority")
-        sla_sync.priority_changed(ticket)
+        sla_sync.priority_changed(ticket, at=at)
         event = record(ticket, EventType.PRIORITY_CHANGED, actor, old=old, new=priority)
         notify.live(ticket, event)
     if category is not UNSET and category != ticket.category:
-        ticket.category = category
+        previous, ticket.category = ticket.category, category
         touch(ticket, at, "category")
+        sla_sync.category_changed(ticket, old=previous, new=category, at=at)
         slug = category.slug if category else None
         record(ticket, EventType.CATEGORY_CHANGED, actor, new=slug)
     if tier is not None and tier != ticket.tier:

@@ -116,9 +116,9 @@ def _agent_reply(actor: Actor, ticket: Ticket, body, files, status) -> Message:
     if first:
         ticket.first_responded_at = at
     touch(ticket, at, "last_agent_public_at", "first_responded_at")
-    sla_sync.agent_replied(ticket, at=at, first=first)
-    event = record(ticket, EventType.REPLIED, actor, message=message.pk, role=AuthorRole.AGENT)
     new = status or (Status.AWAITING_CUSTOMER if ticket.is_open else ticket.status)
+    sla_sync.agent_replied(ticket, at=at, first=first, leaves=new)
+    event = record(ticket, EventType.REPLIED, actor, message=message.pk, role=AuthorRole.AGENT)
     # The reply email already tells the customer the new status: one email, not two.
     apply_status(ticket, new, actor=actor, now=at, notify_requester=False)
     notify.agent_replied(ticket, message, event)
