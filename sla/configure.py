@@ -17,11 +17,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.models import AuditType, Membership, Organization
+from accounts.models import AuditType, Membership, Organization, Tenant
 from accounts.services import audit_record
 from sla import rules
 from sla.models import Calendar, CalendarInterval, Holiday, PlanAssignment, SupportPlan, Target
 from sla.rules import IntervalSpec, TargetSpec
+from sla.scheme import priority_scheme
 from sla.services import fill_public_holidays, schedule_changed
 
 __all__ = [
@@ -62,11 +63,15 @@ def calendar_problems(calendar: Calendar, intervals: list[IntervalSpec]) -> list
     return problems
 
 
-def target_problems_for(calendar: Calendar | None, targets: list[TargetSpec]) -> list[str]:
-    """Why a plan on `calendar` cannot have these targets (empty: it can)."""
+def target_problems_for(
+    calendar: Calendar | None, targets: list[TargetSpec], *, tenant: Tenant | None = None
+) -> list[str]:
+    """Why a plan of `tenant` on `calendar` cannot have these targets (empty: it can). A plan
+    gives a target for each priority the tenant's scheme uses (all five without a tenant)."""
     # Without a calendar (a form error of its own) only the one-year cap can be checked.
     weekly = rules.weekly_open_minutes(_interval_specs(calendar)) if calendar else 10**6
-    return rules.target_problems(targets, weekly_minutes=weekly)
+    required = priority_scheme(tenant).in_use if tenant is not None else None
+    return rules.target_problems(targets, weekly_minutes=weekly, required=required)
 
 
 # -- calendars --------------------------------------------------------------------------------
@@ -217,7 +222,7 @@ def plan_save(
     if includes_chat is not None:  # None: as it was (callers that predate the flag)
         plan.includes_chat = includes_chat
     plan.full_clean()
-    rules.raise_problems(target_problems_for(calendar, targets))
+    rules.raise_problems(target_problems_for(calendar, targets, tenant=plan.tenant))
     plan.save()
     after = {field: getattr(plan, field) for field in _PLAN_FIELDS}
     changed = {key: [before[key], value] for key, value in after.items() if before[key] != value}

@@ -13,6 +13,9 @@ from sla.deadlines import deadlines, schedule_for
 from sla.models import Clock, Holiday, Metric, SupportPlan, Target
 from sla.priorities import PRIORITY_RANK
 
+# The tenant's priority scheme (sla/scheme.py), read through here like every SLA read.
+from sla.scheme import PriorityScheme, priority_scheme, priority_scheme_for_id  # noqa: F401
+
 
 @dataclass(frozen=True)
 class ClockSummary:
