@@ -100,6 +100,12 @@ class Tenant(models.Model):
     secret_patterns_stamp = models.CharField(
         max_length=32, blank=True, editable=False, default="", db_default=""
     )
+    # Changes with every change of the tenant's priority scheme (sla.scheme): as for secret
+    # patterns, the scheme is cached per process by (tenant, stamp), so labels cost no query.
+    # Empty: the canonical scheme (five priorities under their own names), nothing to read.
+    priority_scheme_stamp = models.CharField(
+        max_length=32, blank=True, editable=False, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["name"]
@@ -229,6 +235,8 @@ class AuditType(models.TextChoices):
     SECRET_PATTERN_SAVED = "secret_pattern_saved", _("Secret pattern saved")
     SECRET_PATTERN_DELETED = "secret_pattern_deleted", _("Secret pattern deleted")
     SECURITY_CHANGED = "security_changed", _("Security settings changed")
+    PRIORITY_SCHEME_CHANGED = "priority_scheme_changed", _("Priority scheme changed")
+    REQUEST_TYPE_SAVED = "request_type_saved", _("Request type saved")
     POLICY_APPLIED = "policy_applied", _("Support policy applied")
 
 

@@ -250,7 +250,7 @@ class TargetFormSet(BaseInlineFormSet):
         # check as the service's (sla.configure).
         plan = self.instance
         calendar = plan.calendar if plan.calendar_id else None
-        problems = configure.target_problems_for(calendar, self.specs())
+        problems = configure.target_problems_for(calendar, self.specs(), tenant=plan.tenant)
         if problems:
             raise ValidationError(problems)
         super().clean()

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.models import AuditType, Membership, Organization
+from accounts.models import AuditType, Membership, Organization, Tenant
 from accounts.services import audit_record
 from sla import rules
 from sla.models import (
@@ -30,6 +30,7 @@ from sla.models import (
     Target,
 )
 from sla.rules import ChannelTargetSpec, IntervalSpec, TargetSpec
+from sla.scheme import priority_scheme
 from sla.services import fill_public_holidays, schedule_changed
 
 __all__ = [
@@ -83,9 +84,13 @@ def target_problems_for(
     calendar: Calendar | None,
     targets: list[TargetSpec],
     channel_targets: list[ChannelTargetSpec] | None = None,
+    *,
+    tenant: Tenant | None = None,
 ) -> list[str]:
-    """Why a plan on `calendar` cannot have these targets (empty: it can)."""
-    problems = rules.target_problems(targets, weekly_minutes=_weekly(calendar))
+    """Why a plan of `tenant` on `calendar` cannot have these targets (empty: it can). A plan
+    gives a target for each priority the tenant's scheme uses (all five without a tenant)."""
+    required = priority_scheme(tenant).in_use if tenant is not None else None
+    problems = rules.target_problems(targets, weekly_minutes=_weekly(calendar), required=required)
     if channel_targets:
         problems += channel_target_problems_for(calendar, channel_targets)
     return problems
@@ -254,7 +259,9 @@ def plan_save(
     if includes_chat is not None:  # None: as it was (callers that predate the flag)
         plan.includes_chat = includes_chat
     plan.full_clean()
-    rules.raise_problems(target_problems_for(calendar, targets, channel_targets))
+    rules.raise_problems(
+        target_problems_for(calendar, targets, channel_targets, tenant=plan.tenant)
+    )
     plan.save()
     after = {field: getattr(plan, field) for field in _PLAN_FIELDS}
     changed = {key: [before[key], value] for key, value in after.items() if before[key] != value}

@@ -207,6 +207,43 @@ class SupportPlan(TenantOwned):
         return self.name
 
 
+class PriorityLevel(TenantOwned):
+    """One of the five canonical priorities as a tenant uses it (CONTRACT section 8).
+
+    Tickets, targets and the API keep the canonical value (`priority`); people see `label`. A
+    tenant without rows, or whose `Tenant.priority_scheme_stamp` is empty, uses the canonical
+    scheme. Written only through `sla.scheme.priority_scheme_save`, which bumps that stamp:
+    readers cache the scheme per process by (tenant, stamp) (`sla.selectors.priority_scheme`).
+    """
+
+    priority = models.CharField(max_length=16, choices=Priority.choices)
+    label = models.CharField(max_length=60)
+    # Not in use: stays on the tickets that have it, but nobody can choose it any more.
+    in_use = models.BooleanField(default=True)
+    is_default = models.BooleanField(default=False)
+    # Others are set by agents only.
+    customer_may_choose = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "priority"], name="sla_priority_level_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=Q(is_default=True),
+                name="sla_priority_level_one_default",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_default=False) | Q(in_use=True),
+                name="sla_priority_level_default_in_use",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class PlanAssignment(TenantOwned):
     """Which plan an organization is on; an organization without one gets the default plan.
 

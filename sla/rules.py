@@ -113,13 +113,14 @@ def _ordered(priorities) -> list[str]:
     return known + sorted(set(priorities) - set(known))
 
 
-def required_priorities() -> list[str]:
-    """The priorities every plan must give a target for.
-
-    The one place this rule lives: the support-policies work makes it the tenant's choice (the
-    priorities its scheme uses), and then only this function changes.
-    """
-    return list(Priority.values)
+def required_priorities(in_use: Iterable[str] | None = None) -> list[str]:
+    """The priorities every plan must give a target for: those its tenant's priority scheme
+    uses (`in_use`, `sla.scheme.PriorityScheme.in_use`; None: all five). A plan may keep
+    targets for priorities out of use: tickets that still have one keep their clocks."""
+    if in_use is None:
+        return list(Priority.values)
+    wanted = set(in_use)
+    return [p for p in Priority.values if p in wanted]
 
 
 def _minute(value: time) -> int:
@@ -194,13 +195,18 @@ def target_cap(*, weekly_minutes: int, around_the_clock: bool) -> int:
 
 
 def target_problems(
-    targets: list[TargetSpec], *, weekly_minutes: int, complete: bool = True
+    targets: list[TargetSpec],
+    *,
+    weekly_minutes: int,
+    complete: bool = True,
+    required: Iterable[str] | None = None,
 ) -> list[str]:
     """Why these targets cannot be a plan's (empty: they can). `weekly_minutes`: how long the
-    plan's calendar is open a week; `complete=False` checks only each target's bounds."""
+    plan's calendar is open a week; `complete=False` checks only each target's bounds;
+    `required`: the priorities the tenant uses (`required_priorities`)."""
     problems: list[str] = []
     if complete:
-        problems += _set_problems(targets)
+        problems += _set_problems(targets, required)
     for target in targets:
         if target.priority not in Priority.values:
             continue
@@ -273,7 +279,7 @@ def channel_target_problems(
     return problems
 
 
-def _set_problems(targets: list[TargetSpec]) -> list[str]:
+def _set_problems(targets: list[TargetSpec], required: Iterable[str] | None) -> list[str]:
     problems: list[str] = []
     seen: dict[str, int] = defaultdict(int)
     for target in targets:
@@ -286,7 +292,7 @@ def _set_problems(targets: list[TargetSpec]) -> list[str]:
         problems.append(
             _("One target per priority: %(names)s appears twice.") % {"names": ", ".join(twice)}
         )
-    missing = [Priority(p).label for p in required_priorities() if p not in seen]
+    missing = [Priority(p).label for p in required_priorities(required) if p not in seen]
     if missing:
         problems.append(
             _("Give a target for every priority; missing: %(names)s.")

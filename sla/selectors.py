@@ -14,6 +14,9 @@ from sla.durations import format_minutes
 from sla.models import ChannelTarget, Clock, Holiday, Metric, SupportPlan, Target, TargetChannel
 from sla.priorities import PRIORITY_RANK
 
+# The tenant's priority scheme (sla/scheme.py), read through here like every SLA read.
+from sla.scheme import PriorityScheme, priority_scheme, priority_scheme_for_id  # noqa: F401
+
 
 @dataclass(frozen=True)
 class ClockSummary:

@@ -2,8 +2,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from sla.priorities import Priority
-from tickets.models import Category
+from sla.scheme import CANONICAL
+from sla.selectors import PriorityScheme
+from tickets.models import Category, RequestType
+from tickets.selectors import request_types
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -26,11 +28,23 @@ class MultipleFileField(forms.FileField):
 
 
 class TicketForm(forms.Form):
+    """A new request. `scheme` (the tenant's priorities) and `staff` (who fills it in) decide
+    which priorities are offered, under the tenant's labels: a customer sees only those they
+    may choose (tickets.policy), and no priority field at all when there is none. Request types
+    are offered when the tenant has any."""
+
     subject = forms.CharField(max_length=200)
+    type = forms.ModelChoiceField(
+        queryset=RequestType.objects.none(),
+        required=False,
+        to_field_name="slug",
+        label=_("Request type"),
+        empty_label=_("Choose one (optional)"),
+    )
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(), required=False, empty_label=_("Choose one (optional)")
     )
-    priority = forms.ChoiceField(choices=Priority.choices, initial=Priority.NORMAL)
+    priority = forms.ChoiceField(choices=(), required=False, label=_("Priority"))
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=settings.MESSAGE_MAX_CHARS,
@@ -42,10 +56,28 @@ class TicketForm(forms.Form):
     )
     files = MultipleFileField(label=_("Attachments"))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, scheme: PriorityScheme = CANONICAL, staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         # Built per request, inside the tenant scope the door entered.
         self.fields["category"].queryset = Category.objects.filter(is_active=True)
+        types = request_types()
+        if types.exists():
+            self.fields["type"].queryset = types
+        else:
+            del self.fields["type"]
+        choices = scheme.choices(staff=staff)
+        if not choices:
+            del self.fields["priority"]  # only agents set priorities here: the default applies
+            return
+        field = self.fields["priority"]
+        if "type" in self.fields:
+            # Left empty, the request type's default priority applies (or the help desk's).
+            field.choices = [("", _("As the request type suggests")), *choices]
+        else:
+            field.choices = choices
+            field.required = True
+            offered = dict(choices)
+            field.initial = scheme.default if scheme.default in offered else choices[-1][0]
 
 
 class ReplyForm(forms.Form):

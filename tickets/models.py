@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,38 @@ class Category(TenantOwned):
         return self.name
 
 
+class RequestType(TenantOwned):
+    """What kind of request a ticket is (CONTRACT section 8: "Incident", "Problem"), optional
+    per tenant. Its default priority applies when the ticket is opened with this type and no
+    priority, subject to the rule on who may choose that priority (tickets.policy)."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=60)
+    default_priority = models.CharField(
+        max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    is_active = models.BooleanField(default=True, help_text=_("Offered on new tickets."))
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "slug"],
+                name="request_type_slug_unique",
+                violation_error_message=_("A request type with this slug already exists."),
+            ),
+            models.UniqueConstraint(
+                "tenant",
+                Lower("name"),
+                name="request_type_name_unique",
+                violation_error_message=_("A request type with this name already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class TicketSequence(TenantOwned):
     """The last ticket number handed out in a tenant.
 
@@ -104,6 +137,8 @@ class Ticket(TenantOwned):
     subject = models.CharField(max_length=200)
     description = models.TextField()
     category = _optional_link(Category, related_name=None)
+    # Its `"type"` in the JSON; rare in lists' filters, so no index of its own (PROTECT scans).
+    request_type = _optional_link(RequestType)
     priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(
         max_length=24, choices=Status.choices, default=Status.AWAITING_RESPONSE

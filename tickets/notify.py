@@ -20,10 +20,11 @@ from accounts.tenancy import tenant_scope
 from core import live as core_live
 from core import outbox
 from core.emails import email_payload
+from sla.selectors import priority_scheme_for_id
 from tickets.mail import outbound
 from tickets.models import Event, EventType, Message, Status, Ticket
 from tickets.presence import ticket_group
-from tickets.selectors import LIST_RELATED, Roster
+from tickets.selectors import LIST_RELATED, Roster, scheme_of
 from tickets.serializers import queue_row
 
 TEMPLATE = "tickets/email/notice"
@@ -45,7 +46,7 @@ def _snapshot(ticket: Ticket) -> dict[str, str]:
         "reference": ticket.reference,
         "subject": ticket.subject,
         "status": ticket.get_status_display(),
-        "priority": ticket.get_priority_display(),
+        "priority": scheme_of(ticket).label(ticket.priority),  # the tenant's own label
     }
 
 
@@ -115,7 +116,8 @@ def build_queue_frames(payload: dict[str, Any]) -> list[dict[str, Any]]:
     with tenant_scope(Tenant(pk=payload["tenant_id"])):
         ids = {ticket_id for ticket_id, _ in payload["items"]}
         tickets = Ticket.objects.select_related(*LIST_RELATED).in_bulk(ids)
-        rows = {pk: queue_row(ticket) for pk, ticket in tickets.items()}
+        scheme = priority_scheme_for_id(payload["tenant_id"])  # one read for the whole batch
+        rows = {pk: queue_row(ticket, scheme) for pk, ticket in tickets.items()}
     return [
         _frame(event_type, rows[ticket_id])
         for ticket_id, event_type in payload["items"]

@@ -21,6 +21,11 @@ A reopen is one rule on every door: the requested status is honoured when it is 
 and a reply with a status alike); `in_progress` needs an assignee (assigning in the same PATCH
 counts), otherwise it is a 409 that offers `awaiting_response`.
 
+Priorities: a tenant uses some of the five (its scheme, `sla.selectors.priority_scheme`). Nobody
+chooses one it does not use (400; a ticket keeps one it already has); a customer or contact
+chooses only those the tenant lets customers choose (403); a request type's default priority
+follows the same rule (`opening_priority`).
+
 Fields: staff change status, priority, category, tier and assignee; a requester only closes
 (`{"status": "closed"}`), anything else is a 403. Internal notes are staff's, and carry no
 status. Assignment: an agent may be assigned (or take) a ticket whose tier is at or below their
@@ -31,7 +36,8 @@ from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, Contact, Member, Requester, System
 from accounts.models import Membership
-from core.errors import Conflict, NotAllowed
+from core.errors import Conflict, InvalidInput, NotAllowed
+from sla.selectors import PriorityScheme
 from tickets.models import OPEN_STATUSES, Status, Ticket
 
 _STAFF_MAY_SET = {
@@ -76,6 +82,61 @@ def is_requester(actor: Actor, ticket: Ticket) -> bool:
 def require_staff(actor: Actor) -> None:
     if not works_tickets(actor):
         raise NotAllowed(_("Only agents can do this."))
+
+
+# Priorities (the tenant's scheme, CONTRACT section 8)
+
+
+def check_priority(
+    actor: Actor, scheme: PriorityScheme, priority: str, *, current: str | None = None
+) -> None:
+    """`actor` chooses `priority` (opening a ticket, or changing one whose priority is
+    `current`). Keeping the current one is always fine, also when the tenant no longer uses it
+    (the ticket keeps it). Otherwise the priority must be in the tenant's use (for everyone,
+    agents too: 400), and a customer or contact may choose only those the tenant lets them
+    (403: the value is the agents'; CONTRACT section 4, rule 4)."""
+    require_actor(actor)
+    if current is not None and priority == current:
+        return
+    if not scheme.is_in_use(priority):
+        raise InvalidInput(
+            _('This help desk does not use the priority "%(priority)s". Use one of: %(valid)s.')
+            % {"priority": priority, "valid": ", ".join(scheme.in_use)},
+            field="priority",
+        )
+    if works_tickets(actor) or scheme.customer_may_choose(priority):
+        return
+    raise NotAllowed(
+        _("Customers cannot choose the priority %(label)s (%(priority)s): an agent sets it.")
+        % {"label": scheme.label(priority), "priority": priority},
+        field="priority",
+        allowed=scheme.customer_choosable,
+    )
+
+
+def opening_priority(
+    actor: Actor,
+    scheme: PriorityScheme,
+    *,
+    priority: str | None,
+    type_priority: str | None,
+    inherited: str | None = None,
+) -> str:
+    """The priority a new ticket gets: the one chosen (checked), else the one it inherits from
+    the ticket it follows up (set by agents there: kept while the tenant uses it), else its
+    request type's default (`type_priority`) when the actor could have chosen that one
+    themselves, else the tenant's default. A customer who picks a type whose priority only
+    agents set gets what a customer choosing nothing gets: the default."""
+    if priority:
+        check_priority(actor, scheme, priority)
+        return priority
+    if inherited and scheme.is_in_use(inherited):
+        return inherited
+    if not type_priority or not scheme.is_in_use(type_priority):
+        return scheme.default
+    if works_tickets(actor) or scheme.customer_may_choose(type_priority):
+        return type_priority
+    return scheme.default
 
 
 # Transitions

@@ -13,9 +13,20 @@ from django.http import Http404
 
 from accounts.models import Membership, Role
 from sla.priorities import PRIORITY_RANK
-from tickets.models import OPEN_STATUSES, Attachment, Category, Event, Message, Ticket
+from sla.selectors import PriorityScheme, priority_scheme, priority_scheme_for_id
+from tickets.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Category,
+    Event,
+    Message,
+    RequestType,
+    Ticket,
+)
 
-LIST_RELATED = ("category", "requester", "organization", "assignee", "plan", "follow_up_of")
+LIST_RELATED = (
+    "category", "requester", "organization", "assignee", "plan", "follow_up_of", "request_type",
+)  # fmt: skip
 
 
 def visible_tickets(member: Membership) -> QuerySet[Ticket]:
@@ -111,6 +122,19 @@ def events(ticket: Ticket) -> QuerySet[Event]:
 
 def categories() -> QuerySet[Category]:
     return Category.objects.filter(is_active=True).order_by("name")
+
+
+def scheme_of(ticket: Ticket) -> PriorityScheme:
+    """The priority scheme of the ticket's tenant: no query when the ticket's tenant is loaded
+    (services and jobs load it with the ticket), one for its stamp otherwise."""
+    if Ticket.tenant.is_cached(ticket):
+        return priority_scheme(ticket.tenant)
+    return priority_scheme_for_id(ticket.tenant_id)
+
+
+def request_types() -> QuerySet[RequestType]:
+    """The request types a new ticket may have (CONTRACT section 8; a tenant may have none)."""
+    return RequestType.objects.filter(is_active=True).order_by("name")
 
 
 class StaffMember(NamedTuple):

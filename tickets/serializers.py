@@ -7,8 +7,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sla.priorities import Priority
-from tickets.models import Attachment, Category, Event, Message, Status, Ticket
-from tickets.selectors import ORDERINGS, opening_attachments
+from sla.selectors import PriorityScheme, priority_scheme
+from tickets.models import Attachment, Category, Event, Message, RequestType, Status, Ticket
+from tickets.selectors import ORDERINGS, opening_attachments, request_types, scheme_of
 
 
 def choice(choices, name: str) -> serializers.ChoiceField:
@@ -65,11 +66,28 @@ class SlaOut(serializers.Serializer):
     at_risk = serializers.BooleanField(source="sla_at_risk")
 
 
+def scheme_for(ticket: Ticket, context: dict) -> PriorityScheme:
+    """The ticket's tenant's priority scheme, looked up once per serialization (the context
+    keeps it): from the context's tenant, else the ticket's loaded tenant, else by id."""
+    scheme = context.get("priority_scheme")
+    if scheme is None:
+        tenant = context.get("tenant")
+        scheme = priority_scheme(tenant) if tenant is not None else scheme_of(ticket)
+        context["priority_scheme"] = scheme
+    return scheme
+
+
 class TicketOut(serializers.ModelSerializer):
     """A ticket as an item of the list API, and as the row of a live queue frame (`queue_row`):
-    values only (no translated labels, nothing per viewer), so one row serves every agent."""
+    values only (no translated labels, nothing per viewer), so one row serves every agent.
+    `priority_label` is the tenant's own label (typed by its admin, the same for every viewer,
+    never translated); the scheme it comes from costs no query per row (sla/scheme.py)."""
 
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    priority_label = serializers.SerializerMethodField()
+    type = serializers.SlugRelatedField(
+        source="request_type", slug_field="slug", read_only=True, allow_null=True
+    )
     requester = serializers.CharField(source="requester_email")
     organization = serializers.CharField(source="organization.name", default=None, allow_null=True)
     assignee = serializers.EmailField(source="assignee.email", default=None, allow_null=True)
@@ -81,22 +99,29 @@ class TicketOut(serializers.ModelSerializer):
     class Meta:
         model = Ticket
         fields = [
-            "number", "reference", "subject", "description", "status", "priority", "category",
-            "requester", "organization", "assignee", "tier", "channel", "created_at",
-            "updated_at", "first_responded_at", "closed_at", "follow_up_of", "sla",
+            "number", "reference", "subject", "description", "status", "priority",
+            "priority_label", "type", "category", "requester", "organization", "assignee",
+            "tier", "channel", "created_at", "updated_at", "first_responded_at", "closed_at",
+            "follow_up_of", "sla",
         ]  # fmt: skip
+
+    def get_priority_label(self, ticket: Ticket) -> str:
+        # The root's context: a list's rows share one lookup.
+        return scheme_for(ticket, self.context).label(ticket.priority)
 
 
 _rows = threading.local()
 
 
-def queue_row(ticket: Ticket) -> dict:
-    """The list API's item for a ticket (plain JSON types: it crosses the channel layer)."""
+def queue_row(ticket: Ticket, scheme: PriorityScheme | None = None) -> dict:
+    """The list API's item for a ticket (plain JSON types: it crosses the channel layer).
+    `scheme`: the tenant's priority scheme when the caller has it (a batch of rows)."""
     # Building a ModelSerializer's fields costs more than using them (~1 ms against ~0.1 ms per
     # row): one bound instance per thread serves every row after a commit.
     serializer = getattr(_rows, "serializer", None)
     if serializer is None:
         serializer = _rows.serializer = TicketOut()
+    serializer._context = {"priority_scheme": scheme} if scheme is not None else {}
     row = dict(serializer.to_representation(ticket))
     row["sla"] = dict(row["sla"])
     return row
@@ -121,6 +146,14 @@ class TicketCreateIn(serializers.Serializer):
     description = serializers.CharField(max_length=settings.MESSAGE_MAX_CHARS)
     category = serializers.SlugField(required=False, allow_null=True)
     priority = choice(Priority.choices, "priority")
+    type = serializers.SlugField(
+        required=False,
+        allow_null=True,
+        help_text=gettext_lazy(
+            "A request type's slug; without a priority, the type's default priority applies "
+            "(when the requester may choose it)."
+        ),
+    )
     requester = serializers.EmailField(required=False)
 
     def __init__(self, *args, **kwargs):
@@ -129,6 +162,19 @@ class TicketCreateIn(serializers.Serializer):
 
     def validate_category(self, slug: str | None) -> Category | None:
         return category_or_error(slug)
+
+    def validate_type(self, slug: str | None) -> RequestType | None:
+        return request_type_or_error(slug)
+
+
+def request_type_or_error(slug: str | None) -> RequestType | None:
+    if slug in (None, ""):
+        return None
+    found = request_types().filter(slug=slug).first()
+    if found is None:
+        valid = ", ".join(request_types().values_list("slug", flat=True)) or "(none)"
+        raise serializers.ValidationError(f'Unknown request type "{slug}". Use one of: {valid}.')
+    return found
 
 
 def category_or_error(slug: str | None) -> Category | None:

@@ -10,6 +10,7 @@ from accounts.doors import TenantPageMixin
 from core.api.throttling import RATE_MESSAGE, member_rate_wait
 from core.errors import ServiceError
 from core.uploads import check_upload_size
+from sla.selectors import priority_scheme
 from tickets import policy, redaction, selectors, services
 from tickets.forms import RatingForm, ReplyForm, TicketForm
 from tickets.models import Channel, Status
@@ -64,13 +65,20 @@ class NewTicketView(UploadFormMixin, TenantPageMixin, FormView):
     form_class = TicketForm
     throttle_scope = "ticket_create"
 
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["scheme"] = priority_scheme(self.tenant)
+        kwargs["staff"] = self.membership.is_staff_member
+        return kwargs
+
     def form_valid(self, form):
         ticket = services.ticket_create(
             actor=Member(self.membership),
             subject=form.cleaned_data["subject"],
             description=form.cleaned_data["description"],
             category=form.cleaned_data["category"],
-            priority=form.cleaned_data["priority"],
+            priority=form.cleaned_data.get("priority") or None,
+            request_type=form.cleaned_data.get("type"),
             channel=Channel.PORTAL,
             files=form.cleaned_data["files"],
         ).ticket

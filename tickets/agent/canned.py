@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 
 from accounts.actors import Member
 from core.errors import ServiceError
+from sla.selectors import priority_scheme
 from tickets import canned as canned_reads
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.forms import CannedForm
@@ -27,10 +28,10 @@ class CannedListView(AgentPageMixin, TemplateView):
     extra_context = {"agent_section": "canned"}
 
     def get(self, request, tenant):
-        return self.render_to_response(self.context(CannedForm()))
+        return self.render_to_response(self.context(self.form()))
 
     def post(self, request, tenant):
-        form = CannedForm(request.POST)
+        form = self.form(request.POST)
         if form.is_valid():
             try:
                 canned_services.canned_create(actor=Member(self.membership), **form.cleaned_data)
@@ -40,6 +41,10 @@ class CannedListView(AgentPageMixin, TemplateView):
                 messages.success(request, _("Response saved."))
                 return redirect(_list_url(self.tenant))
         return self.render_to_response(self.context(form), status=400)
+
+    def form(self, *args, current_priority: str = "", **kwargs) -> CannedForm:
+        scheme = priority_scheme(self.tenant)
+        return CannedForm(*args, scheme=scheme, current_priority=current_priority, **kwargs)
 
     def context(self, form, editing=None) -> dict:
         return self.get_context_data(
@@ -57,7 +62,8 @@ class CannedEditView(CannedListView):
     def get(self, request, tenant, canned_id: int):
         found = self._own_or_404(canned_id)
         initial = {f: getattr(found, f) for f in ("title", "body", "status", "priority")}
-        return self.render_to_response(self.context(CannedForm(initial=initial), editing=found))
+        form = self.form(initial=initial, current_priority=found.priority)
+        return self.render_to_response(self.context(form, editing=found))
 
     def post(self, request, tenant, canned_id: int):
         found = self._own_or_404(canned_id)
@@ -70,7 +76,7 @@ class CannedEditView(CannedListView):
             else:
                 messages.success(request, _("Response deleted."))
             return redirect(_list_url(self.tenant))
-        form = CannedForm(request.POST)
+        form = self.form(request.POST, current_priority=found.priority)
         if form.is_valid():
             try:
                 canned_services.canned_update(actor=actor, canned=found, **form.cleaned_data)

@@ -7,7 +7,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from sla.priorities import Priority
+from sla.scheme import CANONICAL
+from sla.selectors import PriorityScheme
 from tickets.forms import MultipleFileField
 from tickets.models import Category, Status
 from tickets.services.canned import BODY_MAX, TITLE_MAX
@@ -29,22 +30,21 @@ class WorkspaceReplyForm(forms.Form):
         required=False,
         label=_("and set status"),
     )
-    priority = forms.ChoiceField(
-        choices=[("", _("Keep priority")), *Priority.choices], required=False, label=_("Priority")
-    )
+    priority = forms.ChoiceField(choices=(), required=False, label=_("Priority"))
     canned = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, scheme: PriorityScheme = CANONICAL, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["body"].widget.attrs.update(
             {"placeholder": _("Type / or Ctrl+Space for a canned response")}
         )
+        self.fields["priority"].choices = [("", _("Keep priority")), *scheme.choices(staff=True)]
 
 
 class ControlsForm(forms.Form):
     status = forms.ChoiceField(choices=Status.choices, label=_("Status"))
-    priority = forms.ChoiceField(choices=Priority.choices, label=_("Priority"))
+    priority = forms.ChoiceField(choices=(), label=_("Priority"))
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(), required=False, empty_label=_("No category"),
         label=_("Category"),
@@ -56,15 +56,34 @@ class ControlsForm(forms.Form):
 
     field_order = ["status", "assignee", "priority", "category", "tier"]
 
-    def __init__(self, *args, agents=(), current_assignee: str | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        agents=(),
+        current_assignee: str | None = None,
+        scheme: PriorityScheme = CANONICAL,
+        current_priority: str | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         # Built per request, inside the tenant scope the door entered.
         self.fields["category"].queryset = Category.objects.filter(is_active=True)
+        self.fields["priority"].choices = priority_choices(scheme, current_priority)
         choices = [("", _("Nobody"))]
         choices += [(a.email, f"{a.email} · {_('tier')} {a.tier}") for a in agents]
         if current_assignee and current_assignee not in {a.email for a in agents}:
             choices.append((current_assignee, current_assignee))  # keep showing who owns it
         self.fields["assignee"].choices = choices
+
+
+def priority_choices(scheme: PriorityScheme, current: str | None) -> list[tuple[str, str]]:
+    """The tenant's priorities in use, under its labels, and the current one when the tenant
+    no longer uses it (kept on the ticket, shown as such, not offered to anyone else)."""
+    choices = scheme.choices(staff=True)
+    if current and not scheme.is_in_use(current):
+        label = _("%(label)s (no longer used)") % {"label": scheme.label(current)}
+        choices.append((current, label))
+    return choices
 
 
 class CannedForm(forms.Form):
@@ -77,6 +96,14 @@ class CannedForm(forms.Form):
         label=_("Set status when sent"),
     )  # fmt: skip
     priority = forms.ChoiceField(
-        choices=[("", _("Leave as is")), *Priority.choices], required=False,
-        label=_("Set priority when sent"),
+        choices=(), required=False, label=_("Set priority when sent"),
     )  # fmt: skip
+
+    def __init__(
+        self, *args, scheme: PriorityScheme = CANONICAL, current_priority: str = "", **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = [
+            ("", _("Leave as is")),
+            *priority_choices(scheme, current_priority),
+        ]

@@ -15,6 +15,8 @@ from accounts.models import Membership
 from sla.deadlines import paused_time, schedule_for
 from sla.models import Clock, Metric, Target
 from sla.priorities import Priority
+from sla.scheme import CANONICAL
+from sla.selectors import PriorityScheme
 from tickets.models import Event, EventType, Status, Ticket
 from tickets.selectors import queue_for, visible_tickets
 from tickets.sla_sync import SUBJECT, exempt
@@ -174,13 +176,14 @@ def queue_neighbours(member: Membership, ticket: Ticket) -> tuple[int | None, in
     return previous, following
 
 
-def event_detail(event: Event) -> str:
-    """What an audit event changed, as an agent reads it in the timeline."""
+def event_detail(event: Event, scheme: PriorityScheme = CANONICAL) -> str:
+    """What an audit event changed, as an agent reads it in the timeline (a priority under
+    the tenant's label, `scheme`)."""
     data = event.data or {}
     if event.type == EventType.STATUS_CHANGED and data.get("new") in Status.values:
         return str(Status(data["new"]).label)
     if event.type == EventType.PRIORITY_CHANGED and data.get("new") in Priority.values:
-        return str(Priority(data["new"]).label)
+        return scheme.label(data["new"])
     if event.type == EventType.ASSIGNED:
         return data.get("assignee") or str(_("nobody"))
     if event.type in (EventType.ESCALATED, EventType.TIER_CHANGED) and data.get("new_tier"):

@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from accounts.actors import Member
 from core.errors import ServiceError
 from sla.models import SupportPlan
-from sla.priorities import Priority
+from sla.selectors import PriorityScheme, priority_scheme
 from tickets import queue, services
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.queue_forms import BulkForm, FilterForm
@@ -51,7 +51,12 @@ class QueueView(AgentPageMixin, TemplateView):
             "categories": [(c.slug, c.name) for c in categories()],
             "agents": [member.email for member in staff],
             "plans": list(_plans()),
+            # The tenant's priorities in use, under its labels (cached: no query).
+            "priorities": self.scheme().choices(staff=True),
         }
+
+    def scheme(self) -> PriorityScheme:
+        return priority_scheme(self.tenant)
 
     def get_context_data(self, bulk_results=None, **kwargs):
         choices = self.choices()
@@ -76,7 +81,7 @@ class QueueView(AgentPageMixin, TemplateView):
             views=[(name, VIEW_LABELS[name], counts[name]) for name in queue.VIEWS],
             view_counts=counts,
             tickets=rows,
-            rows=[queue_row(ticket) for ticket in rows],
+            rows=[queue_row(ticket, self.scheme()) for ticket in rows],
             page=page,
             has_next=has_next,
             first=start + 1,
@@ -84,6 +89,7 @@ class QueueView(AgentPageMixin, TemplateView):
             total=total,
             total_exact=exact,
             bulk=BulkForm(agents=choices["agents"]),
+            priority_choices=choices["priorities"],
             agents=choices["agents"],
             # Row links are this + "<number>/": one reverse() a page, not one a row.
             ticket_base=reverse("tickets:agent_ticket", args=[self.tenant.slug, 0])[:-2],
@@ -104,7 +110,8 @@ class QueueView(AgentPageMixin, TemplateView):
         """What the script shows for a row's values (rows carry values, pages render them)."""
         return {
             "status": dict(Status.choices),
-            "priority": dict(Priority.choices),
+            # Every priority's label, those out of use too: tickets may still carry them.
+            "priority": self.scheme().labels,
             "channel": dict(Channel.choices),
             "category": dict(choices["categories"]),
             "text": {
@@ -127,7 +134,11 @@ class QueueView(AgentPageMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         """A bulk action: every ticked ticket through the services, each with its result."""
         choices = self.choices()
-        form = BulkForm(request.POST, agents=choices["agents"])
+        form = BulkForm(
+            request.POST,
+            agents=choices["agents"],
+            priorities=[v for v, _l in choices["priorities"]],
+        )
         if not form.is_valid():
             results = [(None, False, error) for errors in form.errors.values() for error in errors]
             return self.render_to_response(self.get_context_data(bulk_results=results), status=400)

@@ -3,7 +3,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sla.priorities import Priority
 from tickets import queue
 from tickets.models import Channel, Status
 
@@ -34,9 +33,10 @@ class FilterForm(forms.Form):
     at_risk = forms.BooleanField(required=False, label=_("At risk"))
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
 
-    def __init__(self, *args, categories=(), agents=(), plans=(), **kwargs):
+    def __init__(self, *args, categories=(), agents=(), plans=(), priorities=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["priority"].choices = [*ANY, *Priority.choices]
+        # The tenant's priorities in use, under its labels (`priorities`: (value, label)).
+        self.fields["priority"].choices = [*ANY, *priorities]
         self.fields["category"].choices = [*ANY, *categories]
         self.fields["assignee"].choices = [
             ("", _("Anyone")),
@@ -71,9 +71,10 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=ACTIONS, label=_("Action"))
     value = forms.CharField(required=False, max_length=254, label=_("Value"))
 
-    def __init__(self, *args, agents=(), **kwargs):
+    def __init__(self, *args, agents=(), priorities=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.agents = list(agents)
+        self.priorities = list(priorities)  # the tenant's priorities in use (values)
         self.fields["tickets"].error_messages["required"] = _(
             "Tick at least one ticket (the box at the start of its row)."
         )
@@ -99,7 +100,7 @@ class BulkForm(forms.Form):
         action, value = data.get("action"), data.get("value", "")
         if action == "status" and value not in Status.values:
             self.add_error("value", _("Choose the status to set."))
-        elif action == "priority" and value not in Priority.values:
+        elif action == "priority" and value not in self.priorities:
             self.add_error("value", _("Choose the priority to set."))
         elif action == "assign" and value and value not in self.agents:
             self.add_error("value", _("Choose an agent of this help desk."))

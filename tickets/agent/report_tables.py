@@ -117,12 +117,15 @@ def _compliance_values(block: dict) -> list:
     return values
 
 
-def build(report: dict, name: str) -> Table:
+def build(report: dict, name: str, priority_labels: dict[str, str] | None = None) -> Table:
+    """`priority_labels`: the tenant's (`PriorityScheme.labels`); None: the canonical names."""
+    if name == "by_priority" and priority_labels is not None:
+        return _grouped("by_priority", gettext_lazy("Priority"), _labelled(priority_labels))(report)
     return _BUILDERS[name](report)
 
 
-def build_all(report: dict) -> list[Table]:
-    return [build(report, name) for name in TABLES]
+def build_all(report: dict, priority_labels: dict[str, str] | None = None) -> list[Table]:
+    return [build(report, name, priority_labels) for name in TABLES]
 
 
 def _series(report: dict) -> Table:
@@ -152,6 +155,13 @@ def _grouped(name: str, key_label: str, label_of) -> callable:
 
 def _priority_label(key: str, block: dict) -> str:
     return str(Priority(key).label) if key in Priority.values else key
+
+
+def _labelled(labels: dict[str, str]):
+    def label(key: str, block: dict) -> str:
+        return labels.get(key, key)
+
+    return label
 
 
 def _named(none_label: str):

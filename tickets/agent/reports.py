@@ -19,6 +19,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from sla.priorities import Priority
+from sla.selectors import priority_scheme
 from tickets import reporting
 from tickets.agent import report_tables
 from tickets.agent.doors import AgentPageMixin
@@ -67,13 +68,14 @@ class ReportsView(AgentPageMixin, TemplateView):
         if window is None:
             return context
         report = reporting.report(window)
+        labels = priority_scheme(self.tenant).labels  # the tenant's names for its priorities
         last_day = (window.until - timedelta(microseconds=1)).astimezone(window.zone).date()
         context.update(
             report=report,
             first_day=window.since.astimezone(window.zone).date(),
             last_day=last_day,
-            tables=report_tables.build_all(report),
-            chart_data=chart_data(report),
+            tables=report_tables.build_all(report, labels),
+            chart_data=chart_data(report, labels),
             cards=summary_cards(report),
             csv_query=self.request.GET.urlencode(),
         )
@@ -90,7 +92,8 @@ class ReportCsvView(AgentPageMixin, View):
         if window is None:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
             return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
-        built = report_tables.build(reporting.report(window), table)
+        labels = priority_scheme(self.tenant).labels
+        built = report_tables.build(reporting.report(window), table, labels)
         response = HttpResponse(report_tables.to_csv(built), content_type="text/csv; charset=utf-8")
         first = window.since.astimezone(window.zone).date()
         last = (window.until - timedelta(microseconds=1)).astimezone(window.zone).date()
@@ -131,8 +134,10 @@ def _percent(value: float | None) -> float | None:
     return None if value is None else round(value * 100, 1)
 
 
-def chart_data(report: dict) -> dict:
-    """What static/agent/reports.js draws; every label already translated."""
+def chart_data(report: dict, priority_labels: dict[str, str] | None = None) -> dict:
+    """What static/agent/reports.js draws; every label already translated (priorities: the
+    tenant's own names)."""
+    names = priority_labels or {p.value: str(p.label) for p in Priority}
     series = report["series"]
     backlog = report["backlog"]
     priorities = list(report["by_priority"].items())
@@ -152,10 +157,7 @@ def chart_data(report: dict) -> dict:
             "tickets": [b["tickets"] for b in series],
         },
         "priority": {
-            "labels": [
-                str(Priority(key).label) if key in Priority.values else key
-                for key, _block in priorities
-            ],
+            "labels": [names.get(key, key) for key, _block in priorities],
             "first_response": [_percent(b["first_response"]["compliance"]) for _k, b in priorities],
             "resolution": [_percent(b["resolution"]["compliance"]) for _k, b in priorities],
         },

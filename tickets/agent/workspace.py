@@ -19,6 +19,7 @@ from accounts.actors import Member
 from core.api.throttling import RATE_MESSAGE, member_rate_wait
 from core.errors import ServiceError
 from core.uploads import check_upload_size
+from sla.selectors import priority_scheme
 from sla.services import plan_for
 from tickets import canned as canned_reads
 from tickets import redaction, selectors, services
@@ -52,7 +53,9 @@ class WorkspaceView(AgentPageMixin, TemplateView):
     # -- actions ---------------------------------------------------------------------------
 
     def reply(self, ticket):
-        form = WorkspaceReplyForm(self.request.POST, self.request.FILES)
+        form = WorkspaceReplyForm(
+            self.request.POST, self.request.FILES, scheme=priority_scheme(self.tenant)
+        )
         wait = member_rate_wait(self.request, "ticket_reply")
         if wait is not None:
             form.add_error(None, RATE_MESSAGE)
@@ -134,6 +137,8 @@ class WorkspaceView(AgentPageMixin, TemplateView):
         return {
             "agents": selectors.eligible_agents(ticket, roster),
             "current_assignee": ticket.assignee.email if ticket.assignee_id else None,
+            "scheme": priority_scheme(self.tenant),
+            "current_priority": ticket.priority,
         }
 
     def context(self, ticket, *, reply_form=None, controls_form=None, stale=None) -> dict:
@@ -158,11 +163,13 @@ class WorkspaceView(AgentPageMixin, TemplateView):
             thread=thread,
             last_seen=max((m.pk for m in thread), default=0),
             opening_files=list(selectors.opening_attachments(ticket)),
-            timeline=[(e, event_detail(e)) for e in selectors.events(ticket)],
+            timeline=[
+                (e, event_detail(e, priority_scheme(self.tenant))) for e in selectors.events(ticket)
+            ],
             clocks=sla_clocks(ticket),
             other_tickets=requester_tickets(membership, ticket),
             org_plan=plan_for(tenant=self.tenant, organization=ticket.organization),
-            reply_form=reply_form or WorkspaceReplyForm(),
+            reply_form=reply_form or WorkspaceReplyForm(scheme=priority_scheme(self.tenant)),
             controls_form=controls_form,
             stale=stale,
             is_mine=ticket.assignee_id == membership.user_id,

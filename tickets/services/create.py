@@ -8,8 +8,17 @@ from django.utils.translation import gettext as _
 from accounts.actors import Actor, Contact, Member, Requester, System
 from accounts.models import Membership, Role, Tenant
 from core.errors import InvalidInput
+from sla.selectors import priority_scheme
 from tickets import attachments, notify, policy, redaction, sla_sync
-from tickets.models import Attachment, Category, Channel, EventType, Ticket, TicketSequence
+from tickets.models import (
+    Attachment,
+    Category,
+    Channel,
+    EventType,
+    RequestType,
+    Ticket,
+    TicketSequence,
+)
 from tickets.selectors import Roster
 from tickets.services.common import check_body, record
 
@@ -81,7 +90,9 @@ def ticket_create(
     subject: str,
     description: str,
     category: Category | None = None,
-    priority: str = "normal",
+    priority: str | None = None,
+    request_type: RequestType | None = None,
+    inherited_priority: str | None = None,
     channel: str = Channel.PORTAL,
     requester: Requester | None = None,
     requester_email: str | None = None,
@@ -93,6 +104,10 @@ def ticket_create(
 ) -> Created:
     """Open a ticket for `requester` (default: the actor itself). A repeated idempotency key
     from the same source returns the first ticket, also when the two race.
+
+    `priority` None: a follow-up's `inherited_priority`, else the request type's default, else
+    the tenant's (`policy.opening_priority`, which also checks a chosen one against the
+    tenant's priority scheme).
 
     The tenant's creations queue on its number lock from `next_number` until they commit, so
     everything that does not need the number (checks, files, plan, clocks, recipients) is
@@ -107,6 +122,15 @@ def ticket_create(
     subject, description = subject.strip(), check_body(description)
     if not subject or not description:
         raise InvalidInput(_("A ticket needs a subject and a description."))
+    if request_type is not None and request_type.tenant_id != actor.tenant_id:
+        raise InvalidInput(_("Unknown request type."), field="type")
+    priority = policy.opening_priority(
+        actor,
+        priority_scheme(actor.tenant),
+        priority=priority,
+        type_priority=request_type.default_priority if request_type else None,
+        inherited=inherited_priority,
+    )
     owner = _requester(actor, requester, requester_email)
     screened = redaction.screen(
         tenant=actor.tenant, files=files, subject=subject, description=description
@@ -114,6 +138,7 @@ def ticket_create(
     subject, description, files = screened["subject"], screened["description"], screened.files
     files = attachments.prepare(tenant_id=actor.tenant_id, files=files) if files else []
     ticket = _unsaved(actor, owner, subject, description, category, priority, channel)
+    ticket.request_type = request_type
     ticket.idempotency_source, ticket.idempotency_key = source, idempotency_key or None
     ticket.follow_up_of = follow_up_of
     opening = sla_sync.opening(ticket)
@@ -131,7 +156,8 @@ def ticket_create(
         return Created(first, False)
     sla_sync.opened(ticket, opening)
     stored = attachments.attach(files, ticket=ticket, message=None)
-    event = record(ticket, EventType.CREATED, actor, channel=channel, priority=priority)
+    extra = {"type": request_type.slug} if request_type is not None else {}
+    event = record(ticket, EventType.CREATED, actor, channel=channel, priority=priority, **extra)
     redaction.record(ticket, ticket=ticket, actor=actor, screened=screened)
     notify.ticket_created(ticket, event, staff, acknowledge=acknowledge)
     return Created(ticket, True, stored)

@@ -5,6 +5,7 @@ from accounts.actors import Actor
 from accounts.models import Membership, Role
 from core.errors import InvalidInput
 from sla.priorities import Priority
+from sla.selectors import priority_scheme
 from tickets import notify, policy, sla_sync
 from tickets.escalation import MAX_TIER, apply_tier
 from tickets.models import Category, EventType, Status, Ticket
@@ -67,6 +68,9 @@ def ticket_change(
     """An edit (the API's PATCH, the tenant admin's form): staff change any field, a requester
     may only close (`tickets.policy`). All or nothing: a refused part stores no part."""
     policy.check_change(actor, ticket, _requested(status, priority, category, tier, assignee_email))
+    if priority is not None:
+        scheme = priority_scheme(actor.tenant)
+        policy.check_priority(actor, scheme, priority, current=ticket.priority)
     ticket = locked(ticket)
     at = now()
     if priority is not None and priority != ticket.priority:

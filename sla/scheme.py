@@ -1,0 +1,274 @@
+"""A tenant's priority scheme (CONTRACT section 8): which of the five canonical priorities it
+uses, under which labels, which is the default, and which a customer may choose.
+
+Tickets, targets, clocks and the API keep the canonical values; people see the labels. Read
+through `priority_scheme(tenant)` (re-exported by `sla.selectors`); written only through
+`priority_scheme_save`, which bumps `Tenant.priority_scheme_stamp`. The scheme is cached per
+process by (tenant, stamp): the tenant row every door already reads says whether a cached
+scheme is current, so a label costs no query per row or per request, and an edit is seen by
+every process at once. An empty stamp is the canonical scheme, with nothing to read.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts import policy
+from accounts.actors import System
+from accounts.models import AuditType, Membership, Tenant
+from accounts.services import audit_record
+from core.errors import NotAllowed
+from sla.priorities import PRIORITY_RANK, Priority
+
+__all__ = [
+    "CANONICAL",
+    "LevelSpec",
+    "PriorityScheme",
+    "priority_scheme",
+    "priority_scheme_for_id",
+    "priority_scheme_save",
+]
+
+LABEL_MAX = 60
+
+
+@dataclass(frozen=True)
+class Level:
+    priority: str
+    label: str
+    in_use: bool = True
+    customer_may_choose: bool = True
+
+
+@dataclass(frozen=True)
+class PriorityScheme:
+    """Immutable, shared between threads and requests. `levels`: all five canonical priorities,
+    most urgent first (those not in use too: their labels still show on tickets that have
+    them)."""
+
+    levels: tuple[Level, ...]
+    default: str
+    _by_value: dict[str, Level] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_value", {level.priority: level for level in self.levels})
+
+    def label(self, priority: str) -> str:
+        """The tenant's label for `priority` (a value unknown to it: the value itself)."""
+        level = self._by_value.get(priority)
+        return level.label if level is not None else priority
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Every canonical priority's label, in use or not (what a ticket may carry)."""
+        return {level.priority: level.label for level in self.levels}
+
+    @property
+    def in_use(self) -> list[str]:
+        """The values that can be chosen by someone, most urgent first."""
+        return [level.priority for level in self.levels if level.in_use]
+
+    @property
+    def customer_choosable(self) -> list[str]:
+        return [lv.priority for lv in self.levels if lv.in_use and lv.customer_may_choose]
+
+    def is_in_use(self, priority: str) -> bool:
+        level = self._by_value.get(priority)
+        return level is not None and level.in_use
+
+    def customer_may_choose(self, priority: str) -> bool:
+        level = self._by_value.get(priority)
+        return level is not None and level.in_use and level.customer_may_choose
+
+    def choices(self, *, staff: bool, keep: str | None = None) -> list[tuple[str, str]]:
+        """(value, label) a person may choose, most urgent first; `keep`: a value to offer
+        as well (a ticket's own priority that its tenant no longer uses, so that a form shows
+        it rather than silently picking another)."""
+        allowed = self.in_use if staff else self.customer_choosable
+        return [
+            (lv.priority, lv.label)
+            for lv in self.levels
+            if lv.priority in allowed or lv.priority == keep
+        ]
+
+
+CANONICAL = PriorityScheme(
+    levels=tuple(Level(p.value, str(p.label)) for p in Priority),
+    default=Priority.NORMAL.value,
+)
+
+_CACHE: dict[tuple[int, str], PriorityScheme] = {}
+_CACHE_LOCK = threading.Lock()
+CACHE_SIZE = 1024
+
+
+def priority_scheme(tenant: Tenant) -> PriorityScheme:
+    """The tenant's scheme: no query when it is canonical or cached for its current stamp."""
+    stamp = tenant.priority_scheme_stamp
+    if not stamp:
+        return CANONICAL
+    key = (tenant.pk, stamp)
+    scheme = _CACHE.get(key)
+    if scheme is None:
+        scheme = _read(tenant.pk)
+        with _CACHE_LOCK:
+            if len(_CACHE) >= CACHE_SIZE:
+                _CACHE.clear()  # old stamps pile up here; a refill costs one query each
+            _CACHE[key] = scheme
+    return scheme
+
+
+def priority_scheme_for_id(tenant_id: int) -> PriorityScheme:
+    """For callers holding only a tenant id: one query for the stamp (then as above)."""
+    stamp = Tenant.objects.filter(pk=tenant_id).values_list("priority_scheme_stamp", flat=True)
+    return priority_scheme(Tenant(pk=tenant_id, priority_scheme_stamp=stamp.first() or ""))
+
+
+def _read(tenant_id: int) -> PriorityScheme:
+    from sla.models import PriorityLevel
+
+    rows = {
+        row.priority: row
+        for row in PriorityLevel.objects.filter(tenant_id=tenant_id).only(
+            "priority", "label", "in_use", "is_default", "customer_may_choose"
+        )
+    }
+    return _scheme_of(rows)
+
+
+def _scheme_of(rows: dict) -> PriorityScheme:
+    """The scheme of a tenant's rows; a canonical priority without a row is not in use."""
+    levels, default = [], None
+    for canonical in CANONICAL.levels:
+        row = rows.get(canonical.priority)
+        if row is None:
+            levels.append(Level(canonical.priority, canonical.label, in_use=False))
+            continue
+        levels.append(Level(row.priority, row.label, row.in_use, row.customer_may_choose))
+        if row.is_default:
+            default = row.priority
+    in_use = [level.priority for level in levels if level.in_use]
+    if not in_use:  # the constraints and the service forbid it; never leave a tenant without
+        return CANONICAL
+    return PriorityScheme(levels=tuple(levels), default=default or in_use[-1])
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelSpec:
+    """A priority the tenant uses, with its label. One not given is not in use."""
+
+    priority: str
+    label: str
+    customer_may_choose: bool = True
+
+
+def scheme_problems(levels: list[LevelSpec], default: str) -> dict[str, list[str]]:
+    """Why these levels cannot be a tenant's scheme (field -> messages; empty: they can)."""
+    problems: dict[str, list[str]] = {}
+
+    def add(name: str, message: str) -> None:
+        problems.setdefault(name, []).append(message)
+
+    seen: set[str] = set()
+    for spec in levels:
+        if spec.priority not in PRIORITY_RANK:
+            add("levels", _("Unknown priority: %(name)s.") % {"name": spec.priority})
+        elif spec.priority in seen:
+            add("levels", _("%(name)s appears twice.") % {"name": spec.priority})
+        seen.add(spec.priority)
+        label = spec.label.strip()
+        if not label:
+            add("levels", _("Give %(name)s a label.") % {"name": spec.priority})
+        elif len(label) > LABEL_MAX:
+            add(
+                "levels",
+                _("%(name)s: a label has at most %(max)d characters.")
+                % {"name": spec.priority, "max": LABEL_MAX},
+            )
+    if not levels:
+        add("levels", _("Use at least one priority."))
+    labels = [spec.label.strip().lower() for spec in levels]
+    if len(set(labels)) != len(labels):
+        add("levels", _("Two priorities in use have the same label."))
+    if default not in seen:
+        add("default", _("The default priority must be one of the priorities in use."))
+    return problems
+
+
+def _check_actor(actor, tenant: Tenant) -> Membership | None:
+    """A tenant admin, or the system (a command such as `apply_policy`): what the audit names."""
+    if isinstance(actor, System):
+        if actor.tenant_id != tenant.pk:
+            raise NotAllowed(_("The system acts for another help desk here."))
+        return None
+    policy.require_tenant_admin(actor, tenant)
+    return getattr(actor, "membership", actor)
+
+
+@transaction.atomic
+def priority_scheme_save(*, actor, tenant: Tenant, levels: list[LevelSpec], default: str) -> bool:
+    """Make `levels` the tenant's priorities in use, with their labels and who may choose them,
+    and `default` the default. Every canonical priority not in `levels` goes out of use: it
+    keeps its row and label (tickets that have it keep it) but nobody can choose it any more.
+    Never deletes. Returns whether anything changed (applying the same scheme twice: False).
+    """
+    from sla.models import PriorityLevel
+
+    audit_actor = _check_actor(actor, tenant)
+    levels = [LevelSpec(s.priority, s.label.strip(), bool(s.customer_may_choose)) for s in levels]
+    problems = scheme_problems(levels, default)
+    if problems:
+        raise ValidationError(problems)
+    # The tenant row's lock orders concurrent saves of one scheme (and the stamp is on it).
+    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    have = {row.priority: row for row in PriorityLevel.objects.filter(tenant=locked)}
+    wanted = {spec.priority: spec for spec in levels}
+    changed: dict[str, dict] = {}
+    rows = []
+    for canonical in CANONICAL.levels:
+        value = canonical.priority
+        spec = wanted.get(value)
+        row = have.get(value) or PriorityLevel(tenant=locked, priority=value, label=canonical.label)
+        after = {
+            "label": spec.label if spec else row.label,
+            "in_use": spec is not None,
+            "is_default": value == default,
+            "customer_may_choose": spec.customer_may_choose if spec else row.customer_may_choose,
+        }
+        diff = {k: [getattr(row, k), v] for k, v in after.items() if getattr(row, k) != v}
+        if diff or row.pk is None:
+            changed[value] = diff
+            for key, new in after.items():
+                setattr(row, key, new)
+            rows.append(row)
+    if not changed:
+        return False
+    # The default moves in two steps: the one-default constraint is checked row by row.
+    PriorityLevel.objects.filter(tenant=locked, is_default=True).exclude(priority=default).update(
+        is_default=False
+    )
+    for row in rows:
+        row.save()
+    _stamp(locked)
+    tenant.priority_scheme_stamp = locked.priority_scheme_stamp
+    audit_record(
+        actor=audit_actor,
+        type=AuditType.PRIORITY_SCHEME_CHANGED,
+        obj=locked,
+        data={"levels": changed, "default": default},
+    )
+    return True
+
+
+def _stamp(tenant: Tenant) -> None:
+    tenant.priority_scheme_stamp = secrets.token_hex(8)
+    Tenant.objects.filter(pk=tenant.pk).update(priority_scheme_stamp=tenant.priority_scheme_stamp)
