@@ -177,6 +177,13 @@ class Ticket(TenantOwned):
             # A queue socket's `?since=` catch-up, oldest change first (was 122 ms at 200k rows).
             models.Index(fields=["tenant", "updated_at", "number"], name="ticket_changed"),
             models.Index(fields=["tenant", "category", "-created_at"], name="ticket_category"),
+            # An organization admin's list and SLA report (CONTRACT section 8). Written on
+            # insert only: a ticket's organization never changes.
+            models.Index(
+                fields=["tenant", "organization", "-created_at"],
+                name="ticket_organization",
+                condition=Q(organization__isnull=False),
+            ),
             models.Index(
                 fields=["tenant", "sla_due_at"],
                 name="ticket_breached",

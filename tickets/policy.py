@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, Contact, Member, Requester, System
 from accounts.models import Membership
-from core.errors import Conflict, NotAllowed
+from core.errors import Conflict, InvalidInput, NotAllowed
 from tickets.models import OPEN_STATUSES, Status, Ticket
 
 _STAFF_MAY_SET = {
@@ -101,6 +101,18 @@ def check_transition(actor: Actor, ticket: Ticket, new: str) -> None:
             _("A ticket that is %(current)s cannot become %(new)s.")
             % {"current": Status(ticket.status).label.lower(), "new": new},
             allowed=allowed,
+        )
+
+
+def check_closure_summary(actor: Actor, *, required: bool, summary: str) -> None:
+    """CONTRACT section 8 "closure summary": with the tenant's setting on, an agent's close
+    carries a resolution summary. The requester's own close and a job's (auto-close) need none.
+    Asked by every service that closes for an agent: the API's PATCH, a reply that closes, the
+    workspace's controls, the bulk action, the tenant admin, and the chat close."""
+    if required and isinstance(actor, Member) and actor.is_staff and not summary:
+        raise InvalidInput(
+            _("Write a closure summary: this help desk sends one to the customer on every close."),
+            field="summary",
         )
 
 
