@@ -45,13 +45,17 @@ def reported_organization(member: Membership) -> int | None:
     return member.organization_id
 
 
+def organization_scope(member: Membership) -> int | None:
+    """`reported_organization`, asked once per membership object (a request's)."""
+    if not hasattr(member, "_reported_organization"):
+        member._reported_organization = reported_organization(member)
+    return member._reported_organization
+
+
 def visible_tickets(member: Membership) -> QuerySet[Ticket]:
     tickets = Ticket.objects.select_related(*LIST_RELATED)
     if not member.is_staff_member:
-        # Cached on the membership: a request asks for it once however often it reads.
-        if not hasattr(member, "_reported_organization"):
-            member._reported_organization = reported_organization(member)
-        organization = member._reported_organization
+        organization = organization_scope(member)
         if organization is not None:
             # Their own too: a ticket opened before they joined this organization stays theirs.
             tickets = tickets.filter(Q(organization_id=organization) | Q(requester=member.user))
