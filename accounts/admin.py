@@ -47,6 +47,7 @@ def _check_membership(form: forms.ModelForm, cleaned: dict, tenant) -> None:
         role=cleaned.get("role"),
         tier=cleaned.get("tier"),
         organization=cleaned.get("organization"),
+        organization_admin=bool(cleaned.get("is_organization_admin")),
     )
     for field, messages in problems.items():
         for message in messages:
@@ -138,7 +139,7 @@ class InviteForm(forms.ModelForm):
         model = Membership
         # `organization` is added by the admin's form factory inside the tenant scope, so its
         # choices are that tenant's organizations (a field built at import would see none).
-        fields = ["role", "tier"]
+        fields = ["role", "tier", "is_organization_admin"]
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
@@ -157,7 +158,7 @@ class MembershipForm(forms.ModelForm):
         model = Membership
         # `organization` is added by the admin's form factory inside the tenant scope, so its
         # choices are that tenant's organizations (a field built at import would see none).
-        fields = ["role", "tier"]
+        fields = ["role", "tier", "is_organization_admin"]
 
     def clean(self):
         cleaned = super().clean()
@@ -167,11 +168,11 @@ class MembershipForm(forms.ModelForm):
 
 @admin.register(Membership, site=tenant_admin_site)
 class MembershipAdmin(TenantModelAdmin):
-    list_display = ["email", "name", "role", "tier", "organization"]
-    list_filter = ["role", "tier"]
+    list_display = ["email", "name", "role", "tier", "organization", "is_organization_admin"]
+    list_filter = ["role", "tier", "is_organization_admin"]
     search_fields = ["user__email", "user__name"]
     list_select_related = ["user", "organization"]
-    fields = ["email", "name", "role", "tier", "organization"]
+    fields = ["email", "name", "role", "tier", "organization", "is_organization_admin"]
 
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = InviteForm if obj is None else MembershipForm
@@ -197,6 +198,7 @@ class MembershipAdmin(TenantModelAdmin):
                 role=obj.role,
                 tier=obj.tier,
                 organization=obj.organization,
+                organization_admin=obj.is_organization_admin,
             )
             return
         created = services.membership_invite(
@@ -207,6 +209,7 @@ class MembershipAdmin(TenantModelAdmin):
             role=obj.role,
             tier=obj.tier,
             organization=obj.organization,
+            organization_admin=obj.is_organization_admin,
         )
         obj.pk, obj.user, obj.tenant = created.pk, created.user, created.tenant
         obj._state.adding = False

@@ -182,6 +182,17 @@ class Membership(TenantOwned):
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
+    # A customer who sees their organization's tickets and SLA report (CONTRACT section 8),
+    # while the tenant's ticket settings have organization reports on. Set by tenant admins.
+    is_organization_admin = models.BooleanField(
+        _("organization admin"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Customers only: sees the organization's tickets and SLA report in the portal and "
+            "the API (while the ticket settings have organization reports on)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

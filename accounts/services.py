@@ -65,7 +65,12 @@ def send_password_reset(*, user: User) -> bool:
 
 
 def membership_problems(
-    *, tenant: Tenant, role: str, tier: int | None, organization: Organization | None
+    *,
+    tenant: Tenant,
+    role: str,
+    tier: int | None,
+    organization: Organization | None,
+    organization_admin: bool = False,
 ) -> dict[str, list[str]]:
     """Why a membership with these values cannot be saved, by field (empty: it can).
 
@@ -83,6 +88,10 @@ def membership_problems(
         problems["organization"] = [_("A customer belongs to one of your organizations.")]
     elif role in (Role.ADMIN, Role.AGENT) and organization is not None:
         problems["organization"] = [_("Agents and admins belong to no organization.")]
+    if organization_admin and role != Role.CUSTOMER:
+        problems["is_organization_admin"] = [
+            _("Only a customer can be their organization's admin.")
+        ]
     return problems
 
 
@@ -102,6 +111,7 @@ def membership_invite(
     tier: int = 1,
     organization: Organization | None = None,
     name: str = "",
+    organization_admin: bool = False,
 ) -> Membership:
     """Add a person to a tenant, creating their account without a password if needed.
 
@@ -109,7 +119,13 @@ def membership_invite(
     password is told to log in instead. Tenant admins never edit User rows themselves.
     """
     policy.require_tenant_admin(actor, tenant)
-    _check_membership(tenant=tenant, role=role, tier=tier, organization=organization)
+    _check_membership(
+        tenant=tenant,
+        role=role,
+        tier=tier,
+        organization=organization,
+        organization_admin=organization_admin,
+    )
     email = User.objects.normalize_email(email).strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is not None and Membership.objects.filter(tenant=tenant, user=user).exists():
@@ -117,7 +133,12 @@ def membership_invite(
     if user is None:
         user = User.objects.create_user(email=email, password=None, name=name)
     membership = Membership.objects.create(
-        tenant=tenant, user=user, role=role, tier=tier, organization=organization
+        tenant=tenant,
+        user=user,
+        role=role,
+        tier=tier,
+        organization=organization,
+        is_organization_admin=organization_admin,
     )
     audit_record(
         actor=actor,
@@ -151,16 +172,27 @@ def membership_update(
     role: str,
     tier: int,
     organization: Organization | None,
+    organization_admin: bool | None = None,
 ) -> Membership:
-    """Change a member's role, tier or organization (never their account: that is theirs)."""
+    """Change a member's role, tier, organization or organization admin flag (None: keep it;
+    never their account: that is theirs)."""
     policy.require_tenant_admin(actor, membership.tenant)
-    _check_membership(tenant=membership.tenant, role=role, tier=tier, organization=organization)
+    if organization_admin is None:
+        organization_admin = membership.is_organization_admin and role == Role.CUSTOMER
+    _check_membership(
+        tenant=membership.tenant,
+        role=role,
+        tier=tier,
+        organization=organization,
+        organization_admin=organization_admin,
+    )
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     before = _membership_values(locked)
     locked.role, locked.tier, locked.organization = role, tier, organization
+    locked.is_organization_admin = organization_admin
     after = _membership_values(locked)
     if after != before:
-        locked.save(update_fields=["role", "tier", "organization"])
+        locked.save(update_fields=["role", "tier", "organization", "is_organization_admin"])
         if before["role"] != after["role"]:
             access_changed(user_id=locked.user_id, tenant_id=locked.tenant_id, role=role)
         changed = {
@@ -168,6 +200,7 @@ def membership_update(
         }
         audit_record(actor=actor, type=AuditType.MEMBER_CHANGED, obj=locked, data=changed)
     membership.role, membership.tier, membership.organization = role, tier, organization
+    membership.is_organization_admin = organization_admin
     return locked
 
 
@@ -250,6 +283,7 @@ def _membership_values(membership: Membership) -> dict:
         "role": membership.role,
         "tier": membership.tier,
         "organization": org.name if org is not None else None,
+        "organization_admin": membership.is_organization_admin,
     }
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.actors import Actor, Contact, Member, System
 from chat.models import ChatSession, ChatStatus
 from core.errors import Conflict, NotAllowed
+from tickets.policy import check_closure_summary
 
 
 def works_chats(actor: Actor) -> bool:
@@ -62,12 +63,17 @@ def check_post(actor: Actor, chat: ChatSession) -> None:
         raise NotAllowed(_("Another agent has this chat."))
 
 
-def check_close(actor: Actor, chat: ChatSession) -> None:
+def check_close(
+    actor: Actor, chat: ChatSession, *, summary: str = "", summary_required: bool = False
+) -> None:
+    """`summary_required`: the tenant's closure summary setting (CONTRACT section 8): an
+    agent's close then needs one (the visitor's and the jobs' do not), as a ticket's does."""
     _same_tenant(actor, chat)
     if not (is_visitor(actor) or isinstance(actor, System) or works_chats(actor)):
         raise NotAllowed(_("Only the chat's visitor and agents close chats."))
     if chat.status == ChatStatus.CLOSED:
         raise Conflict(_("This chat is closed already."))
+    check_closure_summary(actor, required=summary_required, summary=summary)
 
 
 def check_transfer(actor: Actor, chat: ChatSession) -> None:

@@ -13,6 +13,7 @@ from accounts.doors import STAFF_ROLES
 from accounts.models import Membership
 from tickets import canned as canned_reads
 from tickets.agent.doors import AgentPageMixin
+from tickets.selectors import ticket_settings
 
 
 def console_strings() -> dict[str, str]:
@@ -59,6 +60,9 @@ def console_strings() -> dict[str, str]:
         "makeTicket": _("Turn into ticket"),
         "ticketMade": _("Ticket {reference}"),
         "summaryLabel": _("Resolution summary (sent to the visitor with the transcript)"),
+        "summaryRequiredLabel": _(
+            "Resolution summary (required: sent to the visitor with the transcript)"
+        ),
         "closeChat": _("Close chat"),
         "closedChat": _("This chat is closed."),
         "statusWaiting": _("waiting"),
@@ -105,6 +109,9 @@ class ConsoleView(AgentPageMixin, TemplateView):
                 if m.user.email != self.request.user.email and m.user.is_active
             ],
             "strings": console_strings(),
+            # The tenant's closure summary setting: the close form says it is required (the
+            # service refuses a close without one either way).
+            "summaryRequired": ticket_settings(self.tenant.pk).closure_summary_required,
         }
         context["canned_url"] = f"/api/v1/t/{slug}/canned-responses/"
         context["canned_strings"] = canned_reads.picker_strings()  # the picker's words

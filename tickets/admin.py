@@ -126,7 +126,12 @@ class TicketSettingsForm(forms.ModelForm):
 
     class Meta:
         model = TicketSettings
-        fields = ["autoclose_after_hours"]
+        fields = [
+            "autoclose_after_hours",
+            "closure_summary_required",
+            "organization_reports",
+            "contact_form_enabled",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,7 +151,13 @@ class TicketSettingsForm(forms.ModelForm):
 
 @admin.register(TicketSettings, site=tenant_admin_site)
 class TicketSettingsAdmin(ServiceSaveMixin, TenantModelAdmin):
-    list_display = ["__str__", "autoclose_after_hours"]
+    list_display = [
+        "__str__",
+        "autoclose_after_hours",
+        "closure_summary_required",
+        "organization_reports",
+        "contact_form_enabled",
+    ]
     form = TicketSettingsForm
 
     def get_form(self, request, obj=None, **kwargs):

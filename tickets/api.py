@@ -144,7 +144,7 @@ class TicketDetailView(TicketsAPIView):
     def patch(self, request, tenant, number: int):
         """Change status, priority, category, assignee or tier (agents); a customer may only send
         `{"status": "closed"}`. A transition the lifecycle forbids is a 409 listing the allowed
-        ones.
+        ones. An agent's close carries `summary` when the help desk requires a closure summary.
         """
         ticket = self.ticket(number)
         data = TicketPatchIn(data=request.data)
@@ -158,6 +158,7 @@ class TicketDetailView(TicketsAPIView):
             category=values.get("category", UNSET),
             tier=values.get("tier"),
             assignee_email=values.get("assignee", UNSET),
+            summary=values.get("summary"),
         )
         return Response(TicketDetailOut(ticket, context=self.context()).data)
 
@@ -190,6 +191,7 @@ class TicketMessagesView(TicketsAPIView):
             internal=values["internal"],
             status=values.get("status"),
             files=self.files(),
+            summary=values.get("summary"),
         )
         body = MessageOut(posted.message, context=self.context()).data
         if posted.follow_up is not None:

@@ -167,6 +167,9 @@ class Ticket(TenantOwned):
     last_agent_public_at = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # What the agent who closed it wrote (CONTRACT section 8 "closure summary"): emailed to the
+    # requester and shown at the top of the closed ticket. A later close replaces it.
+    closure_summary = models.TextField(blank=True, default="", db_default="")
 
     # Summary of the SLA clocks (sla.selectors.summary_for), kept in the clocks' transaction.
     sla_due_at = models.DateTimeField(null=True, blank=True)
@@ -222,6 +225,13 @@ class Ticket(TenantOwned):
             # A queue socket's `?since=` catch-up, oldest change first (was 122 ms at 200k rows).
             models.Index(fields=["tenant", "updated_at", "number"], name="ticket_changed"),
             models.Index(fields=["tenant", "category", "-created_at"], name="ticket_category"),
+            # An organization admin's list and SLA report (CONTRACT section 8). Written on
+            # insert only: a ticket's organization never changes.
+            models.Index(
+                fields=["tenant", "organization", "-created_at"],
+                name="ticket_organization",
+                condition=Q(organization__isnull=False),
+            ),
             models.Index(
                 fields=["tenant", "sla_due_at"],
                 name="ticket_breached",
@@ -390,6 +400,34 @@ class TicketSettings(TenantOwned):
         blank=True,
         help_text="Close tickets awaiting the customer after this many hours without a reply "
         "(0: never; empty: the installation default, AUTOCLOSE_AFTER_HOURS).",
+    )
+    # db_default: rows written by code that predates the columns (a rolling deploy) still insert.
+    closure_summary_required = models.BooleanField(
+        _("require a closure summary"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Agents closing a ticket or a chat must write a resolution summary; it is emailed "
+            "to the requester with the rating link and shown at the top of the closed ticket."
+        ),
+    )
+    organization_reports = models.BooleanField(
+        _("organization reports"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Customers marked as their organization's admin (on their membership) see the "
+            "organization's tickets and its SLA compliance in the portal and the API."
+        ),
+    )
+    contact_form_enabled = models.BooleanField(
+        _("anonymous contact form"),
+        default=True,
+        db_default=True,
+        help_text=_(
+            "Anyone may open a ticket (channel web) at /t/<help desk>/contact/ and through "
+            "POST /api/v1/t/<help desk>/contact/, from this site or the allowed widget origins."
+        ),
     )
 
     class Meta:

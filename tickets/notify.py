@@ -174,10 +174,32 @@ def ticket_created(
 
 
 def status_changed(ticket: Ticket, *, event: Event, tell_requester: bool = True) -> None:
-    headline = _("Your request is now %(status)s") % {"status": Status(ticket.status).label.lower()}
-    email = _to_requester(f"ticket-status:{event.pk}", ticket, headline) if tell_requester else None
+    if ticket.status == Status.CLOSED:
+        email = _closed(ticket, event, tell_requester)
+    elif tell_requester:
+        headline = _("Your request is now %(status)s") % {
+            "status": Status(ticket.status).label.lower()
+        }
+        email = _to_requester(f"ticket-status:{event.pk}", ticket, headline)
+    else:
+        email = None
     send(email)
     live(ticket, event)
+
+
+def _closed(ticket: Ticket, event: Event, tell_requester: bool) -> Row | None:
+    """The close's email: the resolution summary when the agent wrote one (CONTRACT section 8;
+    sent even after a reply that closed, whose email carries no summary) and the rating link."""
+    summary = ticket.closure_summary
+    if not (tell_requester or summary):
+        return None
+    return _to_requester(f"ticket-status:{event.pk}", ticket, _("Your request is closed"),
+                         summary=summary, rating_path=rating_link(ticket))  # fmt: skip
+
+
+def rating_link(ticket: Ticket) -> str:
+    """Where the requester rates a closed ticket (templates/tickets/ticket.html, `#rate`)."""
+    return _link(ticket) + "#rate"
 
 
 def agent_replied(ticket: Ticket, message: Message, event: Event) -> None:

@@ -165,6 +165,18 @@ def check_transition(actor: Actor, ticket: Ticket, new: str) -> None:
         )
 
 
+def check_closure_summary(actor: Actor, *, required: bool, summary: str) -> None:
+    """CONTRACT section 8 "closure summary": with the tenant's setting on, an agent's close
+    carries a resolution summary. The requester's own close and a job's (auto-close) need none.
+    Asked by every service that closes for an agent: the API's PATCH, a reply that closes, the
+    workspace's controls, the bulk action, the tenant admin, and the chat close."""
+    if required and isinstance(actor, Member) and actor.is_staff and not summary:
+        raise InvalidInput(
+            _("Write a closure summary: this help desk sends one to the customer on every close."),
+            field="summary",
+        )
+
+
 def after_requester_reply(ticket: Ticket) -> str | None:
     """The status a requester's reply moves the ticket to (None: it stays)."""
     if ticket.status in (Status.AWAITING_CUSTOMER, Status.CLOSED):

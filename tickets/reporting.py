@@ -62,6 +62,13 @@ class Window:
     until: datetime  # aware, exclusive
     zone: ZoneInfo  # the tenant's: days and weeks are its local ones
     granularity: str = "day"
+    # An organization admin's report (CONTRACT section 8): only that organization's tickets,
+    # and no breakdown by agent or tier (the help desk's own staffing is not theirs to read).
+    organization_id: int | None = None
+
+
+# What an organization's report leaves out.
+STAFF_ONLY = ("by_agent", "by_tier")
 
 
 def report(window: Window, *, now: datetime | None = None) -> dict:
@@ -115,7 +122,8 @@ def _report(window: Window, now: datetime) -> dict:
             out["by_tier"][str(row["tier"])] = {**block, "breaches": 0, "escalations": 0}
         elif group == "day":
             days[_as_date(row["day"])] = block
-    _add_tier_events(out["by_tier"], window)
+    if window.organization_id is None:
+        _add_tier_events(out["by_tier"], window)
     out["by_priority"] = dict(
         sorted(out["by_priority"].items(), key=lambda item: PRIORITY_RANK.get(item[0], 99))
     )
@@ -123,7 +131,10 @@ def _report(window: Window, now: datetime) -> dict:
         out[key] = dict(sorted(out[key].items()))
     out["series"] = _series(days, window)
     out["times"] = _times(window)
-    out["backlog"] = backlog(now)
+    out["backlog"] = backlog(now, organization_id=window.organization_id)
+    if window.organization_id is not None:
+        for key in STAFF_ONLY:
+            del out[key]
     return out
 
 
@@ -180,11 +191,18 @@ def _local_day_sql() -> str:
     return "django_datetime_cast_date(t.created_at, %(tz)s, 'UTC')"
 
 
-def _grouped_sql() -> str:
+# An organization's report: its tickets only (index ticket_organization).
+_OF_ORGANIZATION = " AND t.organization_id = %(organization)s"
+
+
+def _grouped_sql(*, organization: bool = False) -> str:
     day = _local_day_sql()
     groups = {**_GROUPS, "day": day}
+    if organization:
+        groups = {name: expr for name, expr in groups.items() if f"by_{name}" not in STAFF_ONLY}
     keys = ", ".join(f"{expr} AS {name}" for name, expr in groups.items())
     head = f"WITH clk AS ({_CLOCKS_PER_TICKET}) "
+    where = _FROM + (_OF_ORGANIZATION if organization else "")
     if connection.vendor == "postgresql":
         which = (
             "CASE "
@@ -192,12 +210,12 @@ def _grouped_sql() -> str:
             + " ELSE 'total' END AS grp"
         )
         sets = ", ".join(["()", *(f"({expr})" for expr in groups.values())])
-        return f"{head}SELECT {which}, {keys}, {_SUMS}{_FROM} GROUP BY GROUPING SETS ({sets})"
+        return f"{head}SELECT {which}, {keys}, {_SUMS}{where} GROUP BY GROUPING SETS ({sets})"
     # SQLite has no GROUPING SETS: the same groups, one SELECT each (development only).
-    parts = [f"SELECT 'total' AS grp, {_nulls(groups, None)}, {_SUMS}{_FROM}"]
+    parts = [f"SELECT 'total' AS grp, {_nulls(groups, None)}, {_SUMS}{where}"]
     for name, expr in groups.items():
         parts.append(
-            f"SELECT '{name}' AS grp, {_nulls(groups, name)}, {_SUMS}{_FROM} GROUP BY {expr}"
+            f"SELECT '{name}' AS grp, {_nulls(groups, name)}, {_SUMS}{where} GROUP BY {expr}"
         )
     return head + " UNION ALL ".join(parts)
 
@@ -216,9 +234,10 @@ def _grouped_rows(window: Window, now: datetime) -> list[dict]:
         "until": window.until,
         "now": now,
         "tz": window.zone.key,
+        "organization": window.organization_id,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_grouped_sql(), params)
+        cursor.execute(_grouped_sql(organization=window.organization_id is not None), params)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -319,9 +338,10 @@ def _series(days: dict[date, dict], window: Window) -> list[dict]:
 
 
 def _times(window: Window) -> dict:
-    in_window = Ticket.objects.filter(
-        created_at__gte=window.since, created_at__lt=window.until
-    ).values("pk")
+    in_window = Ticket.objects.filter(created_at__gte=window.since, created_at__lt=window.until)
+    if window.organization_id is not None:
+        in_window = in_window.filter(organization_id=window.organization_id)
+    in_window = in_window.values("pk")
     clocks = Clock.objects.filter(
         subject_type=SUBJECT,
         started_at__gte=window.since,
@@ -399,19 +419,17 @@ def _add_tier_events(by_tier: dict, window: Window) -> None:
 # -- 4. the backlog: open tickets now, by status and age -------------------------------------
 
 
-def backlog(now: datetime) -> dict:
+def backlog(now: datetime, *, organization_id: int | None = None) -> dict:
     counts = {}
     for key, low, high in AGE_BUCKETS:
         condition = Q(created_at__lte=now - timedelta(days=low))
         if high is not None:
             condition &= Q(created_at__gt=now - timedelta(days=high))
         counts[_age_alias(key)] = Count("pk", filter=condition)
-    rows = (
-        Ticket.objects.filter(status__in=OPEN_STATUSES)
-        .values("status")
-        .annotate(total=Count("pk"), **counts)
-        .order_by()
-    )
+    open_tickets = Ticket.objects.filter(status__in=OPEN_STATUSES)
+    if organization_id is not None:
+        open_tickets = open_tickets.filter(organization_id=organization_id)
+    rows = open_tickets.values("status").annotate(total=Count("pk"), **counts).order_by()
     by_status = {
         status: {"total": 0, "ages": {key: 0 for key, _low, _high in AGE_BUCKETS}}
         for status in OPEN_STATUSES

@@ -3,18 +3,25 @@ by issue 10 with breakdowns by category, agent and tier, times, a series and the
 
 The figures are `tickets.reporting.report`'s (SQL aggregates; a ticket counts in the window it
 was created in, days and weeks in the tenant's zone); the window is parsed by
-`tickets.report_window`. Agents and admins only. The agents' reports page
-(tickets/agent/reports.py) shows and exports the same figures.
+`tickets.report_window`. Agents and admins; and a customer marked as their organization's
+admin, while the tenant has organization reports on (CONTRACT section 8): the same report of
+their organization's tickets only, without `by_agent` and `by_tier`. Other customers: 403.
+The agents' reports page (tickets/agent/reports.py) shows and exports the same figures; the
+organization's page is tickets/org_reports.py.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from accounts.doors import STAFF_ROLES, TenantAPIView
-from tickets import reporting
+from accounts.doors import TenantAPIView
+from tickets import reporting, selectors
 from tickets.report_window import WindowError, window_from
 
 
@@ -81,17 +88,32 @@ class SlaReportOut(serializers.Serializer):
         child=SlaNamedGroupOut(), help_text='category slug -> counts ("" for no category)'
     )
     by_agent = serializers.DictField(
-        child=SlaNamedGroupOut(), help_text='assignee email -> counts ("" for unassigned)'
+        child=SlaNamedGroupOut(),
+        required=False,
+        help_text='assignee email -> counts ("" for unassigned); not in an organization\'s report',
     )
-    by_tier = serializers.DictField(child=SlaTierOut(), help_text="tier (1-3) -> counts")
+    by_tier = serializers.DictField(
+        child=SlaTierOut(),
+        required=False,
+        help_text="tier (1-3) -> counts; not in an organization's report",
+    )
     series = SlaBucketOut(many=True)
     times = TimesOut()
     backlog = BacklogOut(help_text="Open tickets now, by status and age (not the window's)")
 
 
-class SlaReportView(TenantAPIView):
-    allowed_roles = STAFF_ROLES
+def report_organization(membership) -> int | None:
+    """None for staff (the whole help desk); an organization admin's organization; anyone
+    else may not read reports (403, as CONTRACT section 4 says of customers)."""
+    if membership.is_staff_member:
+        return None
+    organization = selectors.organization_scope(membership)
+    if organization is None:
+        raise PermissionDenied(_("Your role in this help desk does not allow this."))
+    return organization
 
+
+class SlaReportView(TenantAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -113,7 +135,10 @@ class SlaReportView(TenantAPIView):
     def get(self, request, tenant):
         """SLA compliance of tickets created in [since, until), overall and by priority, plan,
         category, agent, tier and local day or week; median and 90th percentile times; the
-        open backlog (agents). compliance = met / (met + breached), null when both are 0."""
+        open backlog (agents). compliance = met / (met + breached), null when both are 0.
+        An organization admin gets their organization's tickets only, without by_agent and
+        by_tier."""
+        organization = report_organization(request.membership)
         query = request.query_params
         try:
             window = window_from(
@@ -124,4 +149,6 @@ class SlaReportView(TenantAPIView):
             )
         except WindowError as error:
             raise serializers.ValidationError(error.errors) from None
+        if organization is not None:
+            window = replace(window, organization_id=organization)
         return Response(SlaReportOut(reporting.report(window)).data)

@@ -1,5 +1,7 @@
 """Reads on behalf of a member. Customers see only their own tickets and no internal notes;
-"not yours" and "does not exist" are the same 404.
+"not yours" and "does not exist" are the same 404. A customer marked as their organization's
+admin sees the organization's tickets, while the tenant has organization reports on (CONTRACT
+section 8).
 
 Routing by tier (CONTRACT section 5): a ticket of tier T is worked by the agents of tier T and
 above (`eligible_agents`), and an agent's queue holds the open tickets of their tier and below
@@ -22,6 +24,7 @@ from tickets.models import (
     Message,
     RequestType,
     Ticket,
+    TicketSettings,
 )
 
 LIST_RELATED = (
@@ -29,10 +32,39 @@ LIST_RELATED = (
 )  # fmt: skip
 
 
+def ticket_settings(tenant_id: int) -> TicketSettings:
+    """The tenant's ticket settings (unsaved defaults when it has none). Inside its scope."""
+    found = TicketSettings.objects.filter(tenant_id=tenant_id).first()
+    return found if found is not None else TicketSettings(tenant_id=tenant_id)
+
+
+def reported_organization(member: Membership) -> int | None:
+    """The organization whose tickets and SLA report this customer sees (None: only their
+    own): theirs, when the tenant admin marked them its admin and the tenant has organization
+    reports on. Ordinary customers cost no query."""
+    if member.is_staff_member or not member.is_organization_admin or not member.organization_id:
+        return None
+    if not ticket_settings(member.tenant_id).organization_reports:
+        return None
+    return member.organization_id
+
+
+def organization_scope(member: Membership) -> int | None:
+    """`reported_organization`, asked once per membership object (a request's)."""
+    if not hasattr(member, "_reported_organization"):
+        member._reported_organization = reported_organization(member)
+    return member._reported_organization
+
+
 def visible_tickets(member: Membership) -> QuerySet[Ticket]:
     tickets = Ticket.objects.select_related(*LIST_RELATED)
     if not member.is_staff_member:
-        tickets = tickets.filter(requester=member.user)
+        organization = organization_scope(member)
+        if organization is not None:
+            # Their own too: a ticket opened before they joined this organization stays theirs.
+            tickets = tickets.filter(Q(organization_id=organization) | Q(requester=member.user))
+        else:
+            tickets = tickets.filter(requester=member.user)
     return tickets
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views
+from tickets import org_reports, views
 from tickets.agent import canned, queue, reports, workspace
 
 app_name = "tickets"
@@ -27,6 +27,11 @@ urlpatterns = [
     ),
     path("t/<slug:tenant>/portal/", views.PortalView.as_view(), name="portal"),
     path("t/<slug:tenant>/portal/new/", views.NewTicketView.as_view(), name="new"),
+    path(
+        "t/<slug:tenant>/portal/report/",
+        org_reports.OrganizationReportView.as_view(),
+        name="org_report",
+    ),
     path("t/<slug:tenant>/tickets/<int:number>/", views.TicketPageView.as_view(), name="ticket"),
     path(
         "t/<slug:tenant>/tickets/<int:number>/close/",

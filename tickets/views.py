@@ -57,7 +57,12 @@ class PortalView(TenantPageMixin, TemplateView):
         # Agents work the queue by SLA urgency; customers see their latest requests first.
         ordering = "due" if self.membership.is_staff_member else "-created_at"
         tickets = selectors.ticket_list(self.membership, ordering=ordering)
-        return super().get_context_data(tickets=tickets[: self.page_size], **kwargs)
+        return super().get_context_data(
+            tickets=tickets[: self.page_size],
+            # An organization admin sees the organization's requests and its report link.
+            organization_view=selectors.organization_scope(self.membership) is not None,
+            **kwargs,
+        )
 
 
 class NewTicketView(UploadFormMixin, TenantPageMixin, FormView):

@@ -17,6 +17,7 @@ from chat.services.common import after_change, close, locked
 from core import outbox
 from core.emails import email_payload
 from core.errors import Conflict, InvalidInput, ServiceError
+from tickets.selectors import ticket_settings
 
 TRANSCRIPTS_PER_HOUR = 3
 MAX_SUMMARY = 5000
@@ -65,7 +66,8 @@ def chat_close(*, actor: Actor, chat: ChatSession, summary: str = "") -> ChatSes
     if len(summary) > MAX_SUMMARY:
         raise InvalidInput(_("The summary is too long."), field="summary")
     chat = locked(chat)
-    policy.check_close(actor, chat)
+    required = ticket_settings(chat.tenant_id).closure_summary_required
+    policy.check_close(actor, chat, summary=summary, summary_required=required)
     now = timezone.now()
     reason = CloseReason.AGENT if isinstance(actor, Member) else CloseReason.VISITOR
     close(chat, reason=reason, at=now, summary=summary)

@@ -315,7 +315,7 @@
     this.ticketLink = h("a", { class: "cc-ticket", hidden: true });
     this.summary = h("textarea", { rows: 2, maxlength: 4000, name: "summary", id: "cc-summary-" + id });
     this.closeForm = h("div", { class: "cc-close" }, [
-      h("label", { for: "cc-summary-" + id, text: t("summaryLabel") }), this.summary,
+      h("label", { for: "cc-summary-" + id, text: t(cfg.summaryRequired ? "summaryRequiredLabel" : "summaryLabel") }), this.summary,
       h("button", { type: "button", text: t("closeChat"), "data-action": "close", onclick: function () { self.doClose(); } }),
     ]);
     this.log = h("ol", { class: "cc-log", role: "log", "aria-live": "polite" });

@@ -463,7 +463,13 @@ def test_membership_changes_and_invitations_are_in_the_audit_trail(
         (
             AuditType.MEMBER_INVITED,
             acme.admin.email,
-            {"email": "new@acme.example", "role": "agent", "tier": 1, "organization": None},
+            {
+                "email": "new@acme.example",
+                "role": "agent",
+                "tier": 1,
+                "organization": None,
+                "organization_admin": False,
+            },
         ),
     ]
     with tenant_scope(globex.tenant):

@@ -33,6 +33,12 @@ class WorkspaceReplyForm(forms.Form):
     priority = forms.ChoiceField(choices=(), required=False, label=_("Priority"))
     canned = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=5000,
+        required=False,
+        label=_("Closure summary (when this reply closes the ticket)"),
+    )
 
     def __init__(self, *args, scheme: PriorityScheme = CANONICAL, **kwargs):
         super().__init__(*args, **kwargs)
@@ -53,8 +59,15 @@ class ControlsForm(forms.Form):
     tier = forms.TypedChoiceField(
         choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int, label=_("Tier")
     )
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        required=False,
+        label=_("Closure summary (when closing)"),
+        help_text=_("Emailed to the customer with the rating link, shown on the closed ticket."),
+    )
 
-    field_order = ["status", "assignee", "priority", "category", "tier"]
+    field_order = ["status", "assignee", "priority", "category", "tier", "summary"]
 
     def __init__(
         self,

@@ -23,7 +23,7 @@ from tickets import queue, services
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.queue_forms import BulkForm, FilterForm
 from tickets.models import Channel, Status
-from tickets.selectors import Roster, categories
+from tickets.selectors import Roster, categories, ticket_settings
 from tickets.serializers import queue_row
 
 VIEW_LABELS = {
@@ -98,6 +98,7 @@ class QueueView(AgentPageMixin, TemplateView):
             bulk_results=bulk_results,
             labels=self.labels(choices),
             now=timezone.now(),
+            summary_required=ticket_settings(self.tenant.pk).closure_summary_required,
             **kwargs,
         )
 
@@ -165,19 +166,19 @@ class QueueView(AgentPageMixin, TemplateView):
                 results.append((number, False, _("No such ticket in your queue.")))
                 continue
             try:
-                self.apply_one(actor, ticket, data["action"], data["value"])
+                self.apply_one(actor, ticket, data["action"], data["value"], data["summary"])
             except ServiceError as error:
                 results.append((number, False, str(error.detail)))
             else:
                 results.append((number, True, _("Done.")))
         return results
 
-    def apply_one(self, actor: Member, ticket, action: str, value: str) -> None:
+    def apply_one(self, actor: Member, ticket, action: str, value: str, summary: str) -> None:
         if action == "assign_me":
             services.ticket_take(actor=actor, ticket=ticket)
         elif action == "assign":
             services.ticket_change(actor=actor, ticket=ticket, assignee_email=value or None)
         elif action == "status":
-            services.ticket_change(actor=actor, ticket=ticket, status=value)
+            services.ticket_change(actor=actor, ticket=ticket, status=value, summary=summary)
         elif action == "priority":
             services.ticket_change(actor=actor, ticket=ticket, priority=value)

@@ -39,7 +39,7 @@ class ReportRangeForm(forms.Form):
     )
 
 
-def _form(request, tenant) -> tuple[ReportRangeForm, reporting.Window | None]:
+def range_form(request, tenant) -> tuple[ReportRangeForm, reporting.Window | None]:
     """The range form (default: the last 30 local days, per day) and its window, if valid."""
     today = timezone.now().astimezone(ZoneInfo(tenant.timezone)).date()
     defaults = {"since": today - timedelta(days=29), "until": today, "granularity": "day"}
@@ -63,7 +63,7 @@ class ReportsView(AgentPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form, window = _form(self.request, self.tenant)
+        form, window = range_form(self.request, self.tenant)
         context.update(form=form, zone=self.tenant.timezone)
         if window is None:
             return context
@@ -88,7 +88,7 @@ class ReportCsvView(AgentPageMixin, View):
     def get(self, request, tenant, table):
         if table not in report_tables.TABLES:
             raise Http404
-        form, window = _form(request, self.tenant)
+        form, window = range_form(request, self.tenant)
         if window is None:
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
             return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")

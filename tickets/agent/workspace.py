@@ -80,6 +80,7 @@ class WorkspaceView(AgentPageMixin, TemplateView):
                 files=data["files"],
                 canned=canned,
                 seen_up_to=data["seen"],
+                summary=data["summary"],
             )
         except StaleThread as stale:
             form.add_error(None, stale.detail)
@@ -112,6 +113,7 @@ class WorkspaceView(AgentPageMixin, TemplateView):
                 assignee_email=assignee
                 if assignee != (ticket.assignee.email if ticket.assignee_id else None)
                 else UNSET,
+                summary=data["summary"],
             )
         except ServiceError as error:
             form.add_error(error.extra.get("field") if error.extra.get("field") in form.fields
@@ -181,6 +183,7 @@ class WorkspaceView(AgentPageMixin, TemplateView):
             presence_path=f"/ws/t/{slug}/tickets/{ticket.number}/",
             canned_strings=canned_reads.picker_strings(),
             ws_strings=workspace_strings(),
+            summary_required=selectors.ticket_settings(self.tenant.pk).closure_summary_required,
         )
 
 

@@ -7,10 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor
+from accounts.redaction import mask_secrets
 from core.errors import InvalidInput
-from tickets import notify, sla_sync
+from tickets import notify, policy, sla_sync
 from tickets.models import Event, EventType, Status, Ticket
-from tickets.selectors import LIST_RELATED
+from tickets.selectors import LIST_RELATED, ticket_settings
+
+SUMMARY_MAX_CHARS = 5000
 
 
 def locked(ticket: Ticket) -> Ticket:
@@ -47,10 +50,12 @@ def apply_status(
     actor: Actor | None,
     now: datetime,
     notify_requester: bool = True,
+    summary: str = "",
 ) -> Event | None:
     """Move a (locked) ticket to `new`, with its clocks, audit event and notifications.
 
-    Callers have checked the transition with `tickets.policy`.
+    Callers have checked the transition with `tickets.policy`, and a close's `summary` with
+    `closure_summary` (a close stores it, empty or not: it is the last close's).
     """
     old = ticket.status
     if new == old:
@@ -58,11 +63,34 @@ def apply_status(
     ticket.status = new
     ticket.status_changed_at = now
     ticket.closed_at = now if new == Status.CLOSED else None
-    touch(ticket, now, "status", "status_changed_at", "closed_at")
+    fields = ["status", "status_changed_at", "closed_at"]
+    if new == Status.CLOSED:
+        ticket.closure_summary = summary
+        fields.append("closure_summary")
+    touch(ticket, now, *fields)
     sla_sync.status_changed(ticket, old=old, new=new, at=now)
-    event = record(ticket, EventType.STATUS_CHANGED, actor, old=old, new=new)
+    data = {"summary": True} if new == Status.CLOSED and summary else {}
+    event = record(ticket, EventType.STATUS_CHANGED, actor, old=old, new=new, **data)
     notify.status_changed(ticket, event=event, tell_requester=notify_requester)
     return event
+
+
+def closure_summary(actor: Actor, ticket: Ticket, new: str | None, summary: str | None) -> str:
+    """The summary a change to `new` stores, checked (CONTRACT section 8): empty unless it
+    closes; a close by an agent needs one when the tenant says so (a 400 naming `summary`).
+    Masked like every text a person types into a ticket."""
+    if new != Status.CLOSED or ticket.status == Status.CLOSED:
+        return ""
+    summary = (summary or "").strip()
+    if len(summary) > SUMMARY_MAX_CHARS:
+        raise InvalidInput(
+            _("A closure summary may be at most %(max)s characters.")
+            % {"max": f"{SUMMARY_MAX_CHARS:,}"},
+            field="summary",
+        )
+    required = ticket_settings(ticket.tenant_id).closure_summary_required
+    policy.check_closure_summary(actor, required=required, summary=summary)
+    return mask_secrets(summary, tenant=ticket.tenant).text if summary else ""
 
 
 def check_body(body: str) -> str:

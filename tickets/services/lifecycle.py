@@ -10,7 +10,14 @@ from tickets import notify, policy, sla_sync
 from tickets.escalation import MAX_TIER, apply_tier
 from tickets.models import Category, EventType, Status, Ticket
 from tickets.selectors import Roster
-from tickets.services.common import apply_status, locked, now, record, touch
+from tickets.services.common import (
+    apply_status,
+    closure_summary,
+    locked,
+    now,
+    record,
+    touch,
+)
 
 UNSET = object()
 
@@ -64,14 +71,22 @@ def ticket_change(
     category: Category | None | object = UNSET,
     tier: int | None = None,
     assignee_email: str | None | object = UNSET,
+    summary: str | None = None,
 ) -> Ticket:
     """An edit (the API's PATCH, the tenant admin's form): staff change any field, a requester
-    may only close (`tickets.policy`). All or nothing: a refused part stores no part."""
-    policy.check_change(actor, ticket, _requested(status, priority, category, tier, assignee_email))
+    may only close (`tickets.policy`). All or nothing: a refused part stores no part.
+
+    `summary`: the resolution summary of a close (required of agents when the tenant says so);
+    ignored by any other change."""
+    changes = _requested(status, priority, category, tier, assignee_email)
+    if summary:
+        changes["summary"] = summary  # staff's: a customer's close is `{"status": "closed"}`
+    policy.check_change(actor, ticket, changes)
     if priority is not None:
         scheme = priority_scheme(actor.tenant)
         policy.check_priority(actor, scheme, priority, current=ticket.priority)
     ticket = locked(ticket)
+    summary = closure_summary(actor, ticket, status, summary)  # before anything is written
     at = now()
     if priority is not None and priority != ticket.priority:
         old = ticket.priority
@@ -94,12 +109,12 @@ def ticket_change(
     # status a ticket already has is no change.
     if status is not None and (status != ticket.status or not policy.works_tickets(actor)):
         policy.check_transition(actor, ticket, status)
-        apply_status(ticket, status, actor=actor, now=at)
+        apply_status(ticket, status, actor=actor, now=at, summary=summary)
     return ticket
 
 
-def ticket_close(*, actor: Actor, ticket: Ticket) -> Ticket:
-    return ticket_change(actor=actor, ticket=ticket, status=Status.CLOSED)
+def ticket_close(*, actor: Actor, ticket: Ticket, summary: str | None = None) -> Ticket:
+    return ticket_change(actor=actor, ticket=ticket, status=Status.CLOSED, summary=summary)
 
 
 @transaction.atomic

@@ -9,7 +9,15 @@ from accounts.actors import Actor, System
 from core.errors import InvalidInput
 from tickets import attachments, notify, policy, redaction, sla_sync
 from tickets.models import AuthorRole, EventType, Message, Status, Ticket
-from tickets.services.common import apply_status, check_body, locked, now, record, touch
+from tickets.services.common import (
+    apply_status,
+    check_body,
+    closure_summary,
+    locked,
+    now,
+    record,
+    touch,
+)
 
 
 @dataclass(frozen=True)
@@ -52,27 +60,31 @@ def ticket_post(
     internal: bool = False,
     status: str | None = None,
     files: list | None = None,
+    summary: str | None = None,
 ) -> Posted:
     """A message on a ticket's thread, for every door: an internal note (staff), or a public
     reply. Staff may set a status with a reply (one transaction); a requester's reply moves the
-    ticket back to the agents, reopens it within the window, or after it opens a follow-up."""
+    ticket back to the agents, reopens it within the window, or after it opens a follow-up.
+    A reply that closes carries the closure `summary` when the tenant requires one."""
     policy.check_post(actor, ticket, internal=internal, status=status)
     body, files = _check_content(body, files), files or []
     screened = redaction.screen(tenant=actor.tenant, files=files, body=body)
     body, files = screened["body"], screened.files
-    posted = _post(actor, locked(ticket), body, files, internal, status)
+    ticket = locked(ticket)
+    summary = closure_summary(actor, ticket, status, summary) if not internal else ""
+    posted = _post(actor, ticket, body, files, internal, status, summary)
     where = posted.follow_up or ticket
     redaction.record(posted.message, ticket=where, actor=actor, screened=screened)
     return posted
 
 
-def _post(actor: Actor, ticket: Ticket, body, files, internal: bool, status) -> Posted:
+def _post(actor: Actor, ticket: Ticket, body, files, internal: bool, status, summary) -> Posted:
     if internal:
         return Posted(_note(actor, ticket, body, files))
     if isinstance(actor, System):
         return Posted(_system_post(actor, ticket, body, files, status))
     if policy.works_tickets(actor):
-        return Posted(_agent_reply(actor, ticket, body, files, status))
+        return Posted(_agent_reply(actor, ticket, body, files, status, summary))
     return _requester_reply(actor, ticket, body, files)
 
 
@@ -107,7 +119,7 @@ def _check_status(actor: Actor, ticket: Ticket, status: str | None) -> None:
         policy.check_transition(actor, ticket, status)
 
 
-def _agent_reply(actor: Actor, ticket: Ticket, body, files, status) -> Message:
+def _agent_reply(actor: Actor, ticket: Ticket, body, files, status, summary: str) -> Message:
     at = now()
     _check_status(actor, ticket, status)
     message = _message(ticket, actor, AuthorRole.AGENT, body, False, files, at)
@@ -120,7 +132,7 @@ def _agent_reply(actor: Actor, ticket: Ticket, body, files, status) -> Message:
     sla_sync.agent_replied(ticket, at=at, first=first, leaves=new)
     event = record(ticket, EventType.REPLIED, actor, message=message.pk, role=AuthorRole.AGENT)
     # The reply email already tells the customer the new status: one email, not two.
-    apply_status(ticket, new, actor=actor, now=at, notify_requester=False)
+    apply_status(ticket, new, actor=actor, now=at, notify_requester=False, summary=summary)
     notify.agent_replied(ticket, message, event)
     return message
 

@@ -61,6 +61,7 @@ def workspace_send(
     files: list | None = None,
     canned: CannedResponse | None = None,
     seen_up_to: int | None = None,
+    summary: str | None = None,
 ) -> Posted:
     policy.require_staff(actor)
     ticket = locked(ticket)  # posts on this ticket queue here: the check below stays true
@@ -76,7 +77,13 @@ def workspace_send(
     if priority and priority != ticket.priority:
         ticket = ticket_change(actor=actor, ticket=ticket, priority=priority)
     posted = ticket_post(
-        actor=actor, ticket=ticket, body=body, internal=internal, status=status, files=files
+        actor=actor,
+        ticket=ticket,
+        body=body,
+        internal=internal,
+        status=status,
+        files=files,
+        summary=summary,
     )
     if canned is not None:
         canned_used(actor=actor, canned=canned)
