@@ -274,7 +274,7 @@ def _plans(actor, tenant, preset, calendar, applied) -> list[SupportPlan]:
         ChannelTargetSpec(
             channel=t.channel,
             first_response_minutes=t.first_response.minutes,
-            priorities=list(t.priorities),
+            priorities=tuple(t.priorities),
             around_the_clock=t.first_response.around_the_clock,
         )
         for t in preset.channel_targets
@@ -292,7 +292,7 @@ def _plans(actor, tenant, preset, calendar, applied) -> list[SupportPlan]:
                 ChannelTargetSpec(
                     channel=c.channel,
                     first_response_minutes=c.first_response_minutes,
-                    priorities=list(c.priorities),
+                    priorities=tuple(c.priorities),
                     around_the_clock=c.around_the_clock,
                 )
                 for c in plan.channel_targets.all()
@@ -338,7 +338,7 @@ def _deadlines_move(plan, calendar, targets, channel_targets) -> bool:
             ChannelTargetSpec(
                 channel=c.channel,
                 first_response_minutes=c.first_response_minutes,
-                priorities=list(c.priorities),
+                priorities=tuple(c.priorities),
                 around_the_clock=c.around_the_clock,
             )
         )

@@ -82,6 +82,7 @@ ROUTES: dict[str, Route] = {
     "t/<slug:tenant>/agent/reports/<slug:table>.csv": Route("page", staff_only=True),
     "t/<slug:tenant>/agent/chats/": Route("page", staff_only=True),
     "t/<slug:tenant>/admin/sla/supportplan/<path:object_id>/preview/": ADMIN,
+    "t/<slug:tenant>/admin/sla/supportplan/apply-policy/": ADMIN,  # apply a support policy
     "t/<slug:tenant>/agent/canned/": Route("page", staff_only=True),
     "t/<slug:tenant>/agent/canned/<int:canned_id>/": Route("page", staff_only=True),
     "api/v1/t/<slug:tenant>/canned-responses/": STAFF_API,
