@@ -37,8 +37,25 @@ def test_fields_that_can_be_null_are_nullable(schema):
     ]:
         assert ticket[name].get("nullable") or "null" in str(ticket[name]), name
     sla = components["SlaOut"]["properties"]
-    for name in ["first_response_due", "next_response_due", "resolution_due", "plan"]:
+    for name in [
+        "first_response_due",
+        "next_response_due",
+        "resolution_due",
+        "update_due",
+        "plan",
+    ]:
         assert sla[name].get("nullable"), name
+    assert sla["update_breached"]["type"] == "boolean"
+    target = components["TargetOut"]["properties"]
+    for name in [
+        "next_response_minutes",
+        "resolution_minutes",
+        "update_minutes",
+        "outside_hours_first_response_minutes",
+    ]:
+        assert target[name].get("nullable"), name
+    channel = components["ChannelTargetOut"]["properties"]
+    assert {"channel", "first_response_minutes", "around_the_clock", "priorities"} == set(channel)
     assert components["MessageOut"]["properties"]["author"].get("nullable")
     assert components["EventOut"]["properties"]["actor"].get("nullable")
 

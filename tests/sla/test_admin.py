@@ -209,7 +209,15 @@ def plan_form(calendar, targets, **fields) -> dict:
         "chat_first_response_minutes": "3",
         **fields,
         **inline("targets", targets),
+        **inline("channel_targets", []),
     }
+
+
+# The targets grid has a clock choice per metric (CONTRACT section 8).
+ALL_AROUND_THE_CLOCK = {
+    f"{metric}_around_the_clock": "on"
+    for metric in ("first_response", "next_response", "update", "resolution")
+}
 
 
 def five_targets(**override) -> list[dict]:
@@ -219,7 +227,7 @@ def five_targets(**override) -> list[dict]:
             "first_response_minutes": "30",
             "next_response_minutes": "" if p == Priority.LOW else "60",
             "resolution_minutes": "600",
-            **({"around_the_clock": "on"} if p == Priority.CRITICAL else {}),
+            **(ALL_AROUND_THE_CLOCK if p == Priority.CRITICAL else {}),
             **override,
         }
         for p in Priority
@@ -252,7 +260,7 @@ def test_an_admin_creates_a_plan_with_its_five_targets(admin_client, acme, plans
         (lambda rows: rows[:4] + [dict(rows[4], priority="high")], "High appears twice"),
         (
             lambda rows: [dict(rows[0], resolution_minutes="0")] + rows[1:],
-            "greater than or equal to 1",
+            "At least 1 minute",
         ),
     ],
 )
@@ -291,8 +299,9 @@ def test_editing_targets_moves_that_plans_deadlines_at_the_next_compute(admin_cl
             "priority": t.priority,
             "first_response_minutes": "45" if t.priority == "normal" else t.first_response_minutes,
             "next_response_minutes": t.next_response_minutes or "",
-            "resolution_minutes": t.resolution_minutes,
-            **({"around_the_clock": "on"} if t.around_the_clock else {}),
+            "resolution_minutes": t.resolution_minutes or "",
+            "update_minutes": t.update_minutes or "",
+            **(ALL_AROUND_THE_CLOCK if t.around_the_clock else {}),
         }
         for t in targets
     ]

@@ -41,7 +41,15 @@ def test_agents_see_every_plan_with_calendar_and_targets(acme, plans, globex_pla
         "next_response_minutes": 60,
         "resolution_minutes": 240,
         "around_the_clock": True,
+        # CONTRACT section 8's fields: the demo's one flag became each metric's.
+        "outside_hours_first_response_minutes": None,
+        "update_minutes": None,
+        "first_response_around_the_clock": True,
+        "next_response_around_the_clock": True,
+        "update_around_the_clock": True,
+        "resolution_around_the_clock": True,
     }
+    assert basic["channel_targets"] == []
     assert basic["targets"][4]["next_response_minutes"] is None
     assert "America/New_York" not in response.content.decode()  # nothing of the outsider's
 
