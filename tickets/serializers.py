@@ -243,6 +243,22 @@ class CategoryOut(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
+class PriorityOut(serializers.Serializer):
+    """A priority the tenant uses (CONTRACT section 8): its canonical value and the tenant's
+    label; whether it is the default and whether customers may choose it."""
+
+    priority = serializers.CharField()
+    label = serializers.CharField()
+    default = serializers.BooleanField()
+    customer_may_choose = serializers.BooleanField()
+
+
+class RequestTypeOut(serializers.ModelSerializer):
+    class Meta:
+        model = RequestType
+        fields = ["slug", "name", "default_priority"]
+
+
 class TicketFiltersIn(serializers.Serializer):
     status = choice(Status.choices, "status")
     priority = choice(Priority.choices, "priority")
