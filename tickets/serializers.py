@@ -142,6 +142,8 @@ class TicketCreateIn(serializers.Serializer):
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=settings.MESSAGE_MAX_CHARS)
     category = serializers.SlugField(required=False, allow_null=True)
+    # The tenant's scheme decides further (`GET priorities/`): one it does not use is a 400, one
+    # only agents set is a 403 for a customer. Left out: the type's default, else the tenant's.
     priority = choice(Priority.choices, "priority")
     type = serializers.SlugField(
         required=False,
