@@ -555,3 +555,6 @@ class PlannedOrganizationAdmin(OrganizationAdmin):
 
 tenant_admin_site.unregister(Organization)
 tenant_admin_site.register(Organization, PlannedOrganizationAdmin)
+
+# The priority scheme page: registered by importing it.
+from sla import admin_scheme as _admin_scheme  # noqa: E402,F401

@@ -225,6 +225,8 @@ class PriorityLevel(TenantOwned):
     customer_may_choose = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = "priority"
+        verbose_name_plural = "priority scheme"  # the tenant admin's one page for all five
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "priority"], name="sla_priority_level_unique"

@@ -14,17 +14,21 @@ from core.admin_base import (
     report_refusal,
 )
 from core.errors import ServiceError
+from sla.selectors import PriorityScheme, priority_scheme
 from tickets import services
+from tickets.agent.forms import priority_choices
 from tickets.models import (
     CannedResponse,
     Category,
     Message,
+    RequestType,
     Ticket,
     TicketSequence,
     TicketSettings,
 )
 from tickets.services import canned as canned_services
 from tickets.services import settings as settings_services
+from tickets.services.request_types import request_type_save
 
 EDITABLE = ["status", "priority", "category", "tier", "assignee"]
 
@@ -33,6 +37,13 @@ class TicketEditForm(forms.ModelForm):
     """The admin's edit goes through `ticket_change`, the same service (and policy) as the API's
     PATCH, called by TicketAdmin.save_model: validating the form writes nothing. A refusal comes
     back as a form error (core.admin_base.ServiceSaveMixin) and stores nothing."""
+
+    scheme: PriorityScheme  # set per request by TicketAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "priority" in self.fields:  # the tenant's priorities, and the ticket's own
+            self.fields["priority"].choices = priority_choices(self.scheme, self.instance.priority)
 
     def clean(self):
         data = super().clean()
@@ -56,6 +67,85 @@ class CategoryAdmin(TenantModelAdmin):
     search_fields = ["name"]
 
 
+class RequestTypeForm(forms.ModelForm):
+    """Saved through `request_type_save` by RequestTypeAdmin.save_model (a refusal comes back
+    as a form error, core.admin_base.ServiceSaveMixin); validating writes nothing. The default
+    priority is offered among the tenant's priorities in use, under its labels."""
+
+    scheme: PriorityScheme  # set per request by RequestTypeAdmin.get_form
+
+    class Meta:
+        model = RequestType
+        fields = ["name", "slug", "default_priority", "is_active"]
+        help_texts = {
+            "default_priority": _lazy(
+                "A ticket opened with this type and no priority gets it, when its requester "
+                "may choose it (customers: only the priorities they may choose; otherwise "
+                "the help desk's default)."
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.default_priority if self.instance.pk else None
+        choices = self.scheme.choices(staff=True)
+        if current and not self.scheme.is_in_use(current):
+            choices.append((current, self.scheme.label(current)))  # shown, refused on save
+        self.fields["default_priority"].choices = choices
+        if self.instance.pk is None:
+            self.fields["default_priority"].initial = self.scheme.default
+
+    def clean(self):
+        data = super().clean()
+        report_refusal(self)
+        return data
+
+
+@admin.register(RequestType, site=tenant_admin_site)
+class RequestTypeAdmin(ServiceSaveMixin, TenantModelAdmin):
+    list_display = ["name", "slug", "default_priority_label", "is_active"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug"]
+    form = RequestTypeForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.scheme = priority_scheme(request.tenant)  # a class made per request (tenant_bound)
+        return form
+
+    @admin.display(description=_lazy("Default priority"), ordering="default_priority")
+    def default_priority_label(self, request_type: RequestType) -> str:
+        return priority_scheme(request_type.tenant).label(request_type.default_priority)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tenant")
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # tickets keep their type: untick "active" to stop offering it
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = form.cleaned_data
+        try:
+            saved = request_type_save(
+                actor=request.membership,
+                tenant=request.tenant,
+                name=data["name"],
+                slug=data["slug"],
+                default_priority=data["default_priority"],
+                is_active=data.get("is_active", False),
+                request_type=RequestType.objects.get(pk=obj.pk) if change else None,
+            )
+        except ValidationError as error:
+            problems = (
+                error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+            )
+            field, texts = next(iter(problems.items()))
+            raise ServiceRefused(texts, field=field) from None
+        except ServiceError as error:
+            raise ServiceRefused(error.detail, status=error.status) from None
+        obj.pk = saved.pk
+
+
 class MessageInline(TenantInline):
     model = Message
     fields = ["created_at", "role", "author", "internal", "body"]
@@ -69,10 +159,12 @@ class MessageInline(TenantInline):
 
 @admin.register(Ticket, site=tenant_admin_site)
 class TicketAdmin(ServiceSaveMixin, TenantModelAdmin):
-    list_display = ["reference", "subject", "status", "priority", "tier", "assignee", "sla_due_at"]
+    list_display = [
+        "reference", "subject", "status", "priority_label", "tier", "assignee", "sla_due_at",
+    ]  # fmt: skip
     list_filter = ["status", "priority", "tier", "channel", "sla_breached", "category"]
     search_fields = ["reference", "subject", "requester__email", "contact_email"]
-    list_select_related = ["assignee"]
+    list_select_related = ["assignee", "tenant"]
     inlines = [MessageInline]
     readonly_fields = [
         "reference", "subject", "description", "requester", "contact_name", "contact_email",
@@ -82,6 +174,16 @@ class TicketAdmin(ServiceSaveMixin, TenantModelAdmin):
     fields = readonly_fields + EDITABLE
     form = TicketEditForm
     ordering = ["-created_at"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.scheme = priority_scheme(request.tenant)  # a class made per request (tenant_bound)
+        return form
+
+    @admin.display(description=_lazy("Priority"), ordering="priority")
+    def priority_label(self, ticket: Ticket) -> str:
+        # The tenant comes with the row (list_select_related); its scheme is cached.
+        return priority_scheme(ticket.tenant).label(ticket.priority)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "assignee":  # users are not tenant rows: this tenant's staff only
@@ -185,6 +287,15 @@ class TicketSettingsAdmin(ServiceSaveMixin, TenantModelAdmin):
 
 
 class SharedCannedForm(forms.ModelForm):
+    scheme: PriorityScheme  # set per request by SharedCannedAdmin.get_form
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = [
+            ("", "---------"),
+            *priority_choices(self.scheme, self.instance.priority),
+        ]
+
     class Meta:
         model = CannedResponse
         fields = ["title", "body", "status", "priority"]
@@ -205,6 +316,11 @@ class SharedCannedAdmin(TenantModelAdmin):
     list_display = ["title", "status", "priority", "usage_count", "updated_at"]
     search_fields = ["title", "body"]
     form = SharedCannedForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.scheme = priority_scheme(request.tenant)  # a class made per request (tenant_bound)
+        return form
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(owner__isnull=True)

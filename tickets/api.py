@@ -14,6 +14,7 @@ from accounts.doors import STAFF_ROLES, TenantAPIView
 from core.api.pagination import EnvelopePagination
 from core.api.throttling import TicketCreateThrottle, TicketReplyThrottle
 from core.uploads import check_upload_size
+from sla.selectors import priority_scheme
 from tickets import selectors, services
 from tickets.models import Channel
 from tickets.serializers import (
@@ -25,6 +26,8 @@ from tickets.serializers import (
     MessageOut,
     MessageReplyOut,
     MessageTextIn,
+    PriorityOut,
+    RequestTypeOut,
     TicketCreateFilesIn,
     TicketCreateIn,
     TicketDetailOut,
@@ -233,6 +236,34 @@ class AttachmentView(TicketsAPIView):
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "sandbox"
         return response
+
+
+class PriorityListView(TicketsAPIView):
+    @extend_schema(responses=PriorityOut(many=True))
+    def get(self, request, tenant):
+        """The priorities this help desk uses, most urgent first, under its labels: the value
+        to send as `priority`, which is the default, and which customers may choose (the
+        others are set by agents)."""
+        scheme = priority_scheme(request.tenant)
+        rows = [
+            {
+                "priority": level.priority,
+                "label": level.label,
+                "default": level.priority == scheme.default,
+                "customer_may_choose": level.customer_may_choose,
+            }
+            for level in scheme.levels
+            if level.in_use
+        ]
+        return self.paginated(rows, PriorityOut)
+
+
+class RequestTypeListView(TicketsAPIView):
+    @extend_schema(responses=RequestTypeOut(many=True))
+    def get(self, request, tenant):
+        """The request types a ticket may be opened with (`type`); empty when the help desk
+        has none."""
+        return self.paginated(selectors.request_types(), RequestTypeOut)
 
 
 class CategoryListView(TicketsAPIView):

@@ -10,6 +10,8 @@ urlpatterns = [
     path("tickets/<int:number>/feedback/", api.TicketFeedbackView.as_view(), name="api-feedback"),
     path("attachments/<str:attachment_id>/", api.AttachmentView.as_view(), name="api-attachment"),
     path("categories/", api.CategoryListView.as_view(), name="api-categories"),
+    path("priorities/", api.PriorityListView.as_view(), name="api-priorities"),
+    path("request-types/", api.RequestTypeListView.as_view(), name="api-request-types"),
     path("canned-responses/", canned_api.CannedListView.as_view(), name="api-canned"),
     path(
         "canned-responses/<int:canned_id>/use/",

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.actors import Member
 from accounts.doors import STAFF_ROLES, TenantAPIView
 from core.api.pagination import EnvelopePagination
+from sla.selectors import priority_scheme
 from tickets import canned, selectors
 from tickets.models import CannedResponse
 from tickets.services.canned import canned_used
@@ -30,10 +31,19 @@ class CannedFiltersIn(serializers.Serializer):
 class CannedOut(serializers.ModelSerializer):
     rendered = serializers.SerializerMethodField(help_text="The body with placeholders filled.")
     shared = serializers.BooleanField(read_only=True)
+    priority_label = serializers.SerializerMethodField(
+        help_text="The tenant's label for `priority` (empty when it sets none)."
+    )
 
     class Meta:
         model = CannedResponse
-        fields = ["id", "title", "body", "rendered", "status", "priority", "shared", "usage_count"]
+        fields = [
+            "id", "title", "body", "rendered", "status", "priority", "priority_label", "shared",
+            "usage_count",
+        ]  # fmt: skip
+
+    def get_priority_label(self, obj: CannedResponse) -> str:
+        return self.context["scheme"].label(obj.priority) if obj.priority else ""
 
     def get_rendered(self, obj: CannedResponse) -> str:
         return canned.render(obj.body, ticket=self.context["ticket"], agent=self.context["agent"])
@@ -60,7 +70,11 @@ class CannedListView(TenantAPIView):
         items = canned.usable_by(request.membership, q=values.get("q"))
         paginator = EnvelopePagination()
         page = paginator.paginate_queryset(items, request, view=self)
-        context = {"ticket": ticket, "agent": request.user}
+        context = {
+            "ticket": ticket,
+            "agent": request.user,
+            "scheme": priority_scheme(request.tenant),
+        }
         return paginator.get_paginated_response(CannedOut(page, many=True, context=context).data)
 
 

@@ -22,6 +22,7 @@ from accounts.doors import STAFF_ROLES
 from accounts.sockets import TenantSocket, query_param
 from core import live
 from core.timeparse import parse_aware
+from sla.selectors import priority_scheme
 from tickets import queue
 from tickets.selectors import changed_since
 from tickets.serializers import queue_row
@@ -73,7 +74,8 @@ class QueueSocket(TenantSocket):
         tickets = changed_since(self.membership, moment, limit=CATCH_UP_LIMIT + 1)
         if len(tickets) > CATCH_UP_LIMIT:
             return None
-        return [queue_row(ticket) for ticket in tickets]
+        scheme = priority_scheme(self.tenant)  # the rows' labels: one lookup, not one a row
+        return [queue_row(ticket, scheme) for ticket in tickets]
 
     async def disconnect(self, code) -> None:
         if getattr(self, "counts_task", None) is not None:

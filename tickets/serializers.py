@@ -145,6 +145,8 @@ class TicketCreateIn(serializers.Serializer):
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=settings.MESSAGE_MAX_CHARS)
     category = serializers.SlugField(required=False, allow_null=True)
+    # The tenant's scheme decides further (`GET priorities/`): one it does not use is a 400, one
+    # only agents set is a 403 for a customer. Left out: the type's default, else the tenant's.
     priority = choice(Priority.choices, "priority")
     type = serializers.SlugField(
         required=False,
@@ -259,6 +261,22 @@ class CategoryOut(serializers.ModelSerializer):
     class Meta:
         model = Category
         fields = ["slug", "name"]
+
+
+class PriorityOut(serializers.Serializer):
+    """A priority the tenant uses (CONTRACT section 8): its canonical value and the tenant's
+    label; whether it is the default and whether customers may choose it."""
+
+    priority = serializers.CharField()
+    label = serializers.CharField()
+    default = serializers.BooleanField()
+    customer_may_choose = serializers.BooleanField()
+
+
+class RequestTypeOut(serializers.ModelSerializer):
+    class Meta:
+        model = RequestType
+        fields = ["slug", "name", "default_priority"]
 
 
 class TicketFiltersIn(serializers.Serializer):

@@ -24,6 +24,8 @@ class Migration(migrations.Migration):
                 ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.tenant')),
             ],
             options={
+                'verbose_name': 'priority',
+                'verbose_name_plural': 'priority scheme',
                 'constraints': [models.UniqueConstraint(fields=('tenant', 'priority'), name='sla_priority_level_unique'), models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('tenant',), name='sla_priority_level_one_default'), models.CheckConstraint(condition=models.Q(('is_default', False), ('in_use', True), _connector='OR'), name='sla_priority_level_default_in_use')],
             },
         ),

@@ -92,7 +92,7 @@
         const meta = [];
         if (item.shared) meta.push(t.shared || "shared");
         if (item.status) meta.push((t.sets || "sets") + " " + item.status.replace(/_/g, " "));
-        if (item.priority) meta.push((t.sets || "sets") + " " + item.priority);
+        if (item.priority) meta.push((t.sets || "sets") + " " + (item.priority_label || item.priority));
         if (meta.length) li.append(el("span", "canned-meta", " · " + meta.join(" · ")));
         li.append(el("div", "canned-preview", item.rendered.slice(0, 140)));
         li.addEventListener("mousedown", function (e) {

@@ -88,6 +88,8 @@ MEMBERS = [
     f"GET {T}/tickets/{{number}}/messages/",
     f"POST {T}/tickets/{{number}}/messages/",
     f"GET {T}/categories/",
+    f"GET {T}/priorities/",
+    f"GET {T}/request-types/",
     f"GET {T}/attachments/{{attachment_id}}/",
     f"GET {T}/chat/availability/",
     f"POST {T}/chats/",

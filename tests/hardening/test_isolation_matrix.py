@@ -26,6 +26,7 @@ from django_scopes import scopes_disabled
 
 from accounts.admin_site import tenant_admin_site
 from accounts.models import AuditEntry, AuditType, Membership, Role, SecretPattern
+from accounts.tenancy import tenant_scope
 from chat import demo as chat_demo
 from chat.models import ChatSettings
 from helpdesk.routing import websocket_urlpatterns
@@ -70,6 +71,8 @@ ROUTES: dict[str, Route] = {
     "api/v1/t/<slug:tenant>/tickets/<int:number>/feedback/": API,
     "api/v1/t/<slug:tenant>/attachments/<str:attachment_id>/": API,
     "api/v1/t/<slug:tenant>/categories/": API,
+    "api/v1/t/<slug:tenant>/priorities/": API,  # the tenant's priority scheme (issue 12)
+    "api/v1/t/<slug:tenant>/request-types/": API,
     "api/v1/t/<slug:tenant>/plans/": STAFF_API,
     "api/v1/t/<slug:tenant>/plans/<int:plan_id>/": STAFF_API,
     "api/v1/t/<slug:tenant>/calendars/": STAFF_API,
@@ -141,6 +144,8 @@ ADMIN_OBJECTS = {
     "sla.calendar": lambda w: w["calendar"],
     "sla.supportplan": lambda w: w["plan"],
     "tickets.category": lambda w: w["category"],
+    "sla.prioritylevel": lambda w: w["priority_level"],  # the priority scheme (issue 12)
+    "tickets.requesttype": lambda w: w["request_type"],
     "tickets.inboundemail": lambda w: w["inbound_email"],  # email channel (issue 13)
     "tickets.mailbox": lambda w: w["mailbox"],
     "tickets.ticket": lambda w: w["ticket"],
@@ -279,8 +284,34 @@ def world(acme, globex):
                 tenant=acme.tenant, name="acme_key", pattern="AK-[0-9]{8}"
             ),
             **_email_channel_rows(acme.tenant),
+            **_policy_rows(acme),
         }
     return world
+
+
+def _policy_rows(desk) -> dict:
+    """acme's own priority scheme and a request type (issue 12's admin pages)."""
+    from sla.models import PriorityLevel
+    from sla.scheme import LevelSpec, priority_scheme_save
+    from tickets.services.request_types import request_type_save
+
+    admin = Membership.objects.select_related("tenant", "user").get(
+        tenant=desk.tenant, user=desk.admin
+    )
+    with tenant_scope(desk.tenant):
+        levels = [LevelSpec(p, p.capitalize()) for p in ("critical", "urgent", "normal", "low")]
+        priority_scheme_save(
+            actor=admin, tenant=desk.tenant, levels=[*levels, LevelSpec("high", "Sev 1")],
+            default="normal",
+        )  # fmt: skip
+        request_type = request_type_save(
+            actor=admin, tenant=desk.tenant, name="Incident", slug="incident",
+            default_priority="high",
+        )  # fmt: skip
+    return {
+        "priority_level": PriorityLevel.objects.get(tenant=desk.tenant, priority="high"),
+        "request_type": request_type,
+    }
 
 
 def _url(route: str, world, slug: str = "acme", model=None) -> str:
