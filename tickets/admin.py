@@ -34,6 +34,17 @@ class TicketEditForm(forms.ModelForm):
     PATCH, called by TicketAdmin.save_model: validating the form writes nothing. A refusal comes
     back as a form error (core.admin_base.ServiceSaveMixin) and stores nothing."""
 
+    closure_summary = forms.CharField(
+        label=_lazy("Closure summary"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_lazy(
+            "Saved with a change of status to closed: emailed to the requester with the rating "
+            "link. Required when the ticket settings ask for closure summaries."
+        ),
+    )
+
     def clean(self):
         data = super().clean()
         report_refusal(self)
@@ -45,6 +56,8 @@ class TicketEditForm(forms.ModelForm):
         changed = {name: value for name, value in changed.items() if name in EDITABLE}
         if "assignee" in changed:
             changed["assignee_email"] = getattr(changed.pop("assignee"), "email", None)
+        if "status" in changed and self.cleaned_data.get("closure_summary"):
+            changed["summary"] = self.cleaned_data["closure_summary"]  # a close's summary
         return changed
 
 
@@ -78,7 +91,9 @@ class TicketAdmin(ServiceSaveMixin, TenantModelAdmin):
         "organization", "channel", "plan", "created_at", "first_responded_at", "closed_at",
         "sla_due_at", "sla_breached",
     ]  # fmt: skip
-    fields = readonly_fields + EDITABLE
+    # The closure summary goes with a close (the service stores it then; required of agents
+    # when the ticket settings say so), like the workspace's.
+    fields = readonly_fields + EDITABLE + ["closure_summary"]
     form = TicketEditForm
     ordering = ["-created_at"]
 
