@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 
@@ -42,6 +43,23 @@ class TenantPageMixin:
             response = super().dispatch(request, *args, **kwargs)
             # A TemplateResponse renders lazily, after dispatch returns: render it while the
             # scope is still active so that querysets in templates stay filtered.
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
+
+
+class PublicTenantPageMixin:
+    """For the few pages under /t/<tenant>/ that anyone may open (the contact form): no login,
+    no membership; a missing tenant is the same 404 as everywhere. The scope is entered as in
+    TenantPageMixin, rendering included."""
+
+    def dispatch(self, request, *args, **kwargs):
+        tenant = tenant_by_slug(kwargs.get("tenant", ""))
+        if tenant is None:
+            raise Http404("No such help desk.")
+        request.tenant = self.tenant = tenant
+        with tenant_scope(tenant):
+            response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
             return response

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from chat import api
+from chat import api, contact_api
 
 urlpatterns = [
     path("chat/availability/", api.AvailabilityView.as_view(), name="api-chat-availability"),
     path("chat/offline-message/", api.OfflineMessageView.as_view(), name="api-chat-offline"),
     path("chat/presence/", api.PresenceView.as_view(), name="api-chat-presence"),
+    # The contact form's JSON door (a tickets feature behind the widget's origin checks).
+    path("contact/", contact_api.ContactView.as_view(), name="api-contact"),
     path("chats/", api.ChatListView.as_view(), name="api-chats"),
     path("chats/<str:chat_id>/", api.ChatDetailView.as_view(), name="api-chat"),
     path("chats/<str:chat_id>/messages/", api.ChatMessagesView.as_view(), name="api-chat-msgs"),

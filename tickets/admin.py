@@ -45,6 +45,17 @@ class TicketEditForm(forms.ModelForm):
         if "priority" in self.fields:  # the tenant's priorities, and the ticket's own
             self.fields["priority"].choices = priority_choices(self.scheme, self.instance.priority)
 
+    closure_summary = forms.CharField(
+        label=_lazy("Closure summary"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_lazy(
+            "Saved with a change of status to closed: emailed to the requester with the rating "
+            "link. Required when the ticket settings ask for closure summaries."
+        ),
+    )
+
     def clean(self):
         data = super().clean()
         report_refusal(self)
@@ -56,6 +67,8 @@ class TicketEditForm(forms.ModelForm):
         changed = {name: value for name, value in changed.items() if name in EDITABLE}
         if "assignee" in changed:
             changed["assignee_email"] = getattr(changed.pop("assignee"), "email", None)
+        if "status" in changed and self.cleaned_data.get("closure_summary"):
+            changed["summary"] = self.cleaned_data["closure_summary"]  # a close's summary
         return changed
 
 
@@ -171,7 +184,9 @@ class TicketAdmin(ServiceSaveMixin, TenantModelAdmin):
         "organization", "channel", "plan", "created_at", "first_responded_at", "closed_at",
         "sla_due_at", "sla_breached",
     ]  # fmt: skip
-    fields = readonly_fields + EDITABLE
+    # The closure summary goes with a close (the service stores it then; required of agents
+    # when the ticket settings say so), like the workspace's.
+    fields = readonly_fields + EDITABLE + ["closure_summary"]
     form = TicketEditForm
     ordering = ["-created_at"]
 

@@ -112,8 +112,8 @@ class TicketListView(TicketsAPIView):
     )
     def post(self, request, tenant):
         """Open a ticket (JSON, or multipart with `files`). Agents may open one for a customer
-        (`requester`). A repeated `Idempotency-Key` returns the first result with `Idempotent-
-        Replayed: true`.
+        (`requester`), and say it came by phone (`channel`: `phone`). A repeated
+        `Idempotency-Key` returns the first result with `Idempotent-Replayed: true`.
         """
         data = TicketCreateIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -125,7 +125,7 @@ class TicketListView(TicketsAPIView):
             category=values.get("category"),
             priority=values.get("priority"),
             request_type=values.get("type"),
-            channel=Channel.API,
+            channel=values.get("channel", Channel.API),
             requester_email=values.get("requester"),
             files=self.files(),
             idempotency_key=self.idempotency_key(),

@@ -98,3 +98,31 @@ class RatingForm(forms.Form):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
     )
+
+
+class ContactForm(forms.Form):
+    """The anonymous contact form (tickets/contact.py): who, what, and a category when the
+    help desk has any."""
+
+    name = forms.CharField(max_length=150, label=_("Your name"))
+    email = forms.EmailField(label=_("Your email address"))
+    subject = forms.CharField(max_length=200, label=_("Subject"))
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(),
+        required=False,
+        empty_label=_("Choose one (optional)"),
+        label=_("Category"),
+    )
+    message = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=settings.MESSAGE_MAX_CHARS,
+        label=_("Message"),
+        help_text=_("Never paste passwords or full API keys: we hide what looks like one."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per request, inside the tenant scope the door entered.
+        self.fields["category"].queryset = Category.objects.filter(is_active=True)
+        if not self.fields["category"].queryset.exists():
+            del self.fields["category"]

@@ -243,6 +243,12 @@ def check_open_for(actor: Actor, requester: Requester | None) -> None:
     raise NotAllowed(_("Only agents can open a ticket for someone else."))
 
 
+def check_record_call(actor: Actor) -> None:
+    """Calls are recorded by the agent who took them (CONTRACT section 8 "phone")."""
+    if not (isinstance(actor, Member) and actor.is_staff):
+        raise NotAllowed(_("Only agents record phone calls."))
+
+
 def check_take(actor: Actor) -> None:
     """Taking a ticket assigns the taker: a member (a job is nobody to assign); whether they may
     work it is `check_assign`'s."""

@@ -157,6 +157,16 @@ class TicketCreateIn(serializers.Serializer):
         ),
     )
     requester = serializers.EmailField(required=False)
+    channel = serializers.ChoiceField(
+        choices=[("api", "api"), ("phone", "phone")],
+        required=False,
+        help_text=gettext_lazy(
+            "phone: an agent opens it for a customer who called (403 for customers); default api."
+        ),
+        error_messages={
+            "invalid_choice": '"{input}" is not a channel you can set. Use api or phone.'
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

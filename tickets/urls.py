@@ -1,7 +1,7 @@
 from django.urls import path
 
-from tickets import org_reports, views
-from tickets.agent import canned, queue, reports, workspace
+from tickets import contact, org_reports, views
+from tickets.agent import calls, canned, queue, reports, workspace
 
 app_name = "tickets"
 
@@ -13,6 +13,7 @@ urlpatterns = [
         workspace.WorkspaceView.as_view(),
         name="agent_ticket",
     ),
+    path("t/<slug:tenant>/agent/calls/new/", calls.RecordCallView.as_view(), name="agent_call"),
     path("t/<slug:tenant>/agent/canned/", canned.CannedListView.as_view(), name="agent_canned"),
     path(
         "t/<slug:tenant>/agent/canned/<int:canned_id>/",
@@ -25,6 +26,7 @@ urlpatterns = [
         reports.ReportCsvView.as_view(),
         name="agent_report_csv",
     ),
+    path("t/<slug:tenant>/contact/", contact.ContactPageView.as_view(), name="contact"),
     path("t/<slug:tenant>/portal/", views.PortalView.as_view(), name="portal"),
     path("t/<slug:tenant>/portal/new/", views.NewTicketView.as_view(), name="new"),
     path(

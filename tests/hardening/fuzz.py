@@ -72,6 +72,12 @@ KNOWN_GOOD = {
         "email": "vera@example.net",
         "message": "Please call me back.",
     },
+    "POST /api/v1/t/{tenant}/contact/": {
+        "name": "Vera",
+        "email": "vera@example.net",
+        "subject": "Pricing",
+        "message": "Do you have a plan for 5 seats?",
+    },
 }
 
 

@@ -94,6 +94,7 @@ MEMBERS = [
     f"GET {T}/chat/availability/",
     f"POST {T}/chats/",
     f"POST {T}/chat/offline-message/",
+    f"POST {T}/contact/",
 ]
 STAFF = [
     *MEMBERS,

@@ -106,6 +106,13 @@ ROUTES: dict[str, Route] = {
     "api/v1/t/<slug:tenant>/chats/<str:chat_id>/rating/": API,
     "api/v1/t/<slug:tenant>/chats/<str:chat_id>/transcript/": API,
     "ws/t/<slug:tenant>/chats/<str:chat_id>/": STAFF_SOCKET,  # visitors: ?token= (tests/chat)
+    # Issue 12 item 3: the anonymous contact form (page and JSON, tests/tickets/
+    # test_contact_form.py); an organization admin's report page (other customers: 403, as
+    # for reports/sla/ above; tests/tickets/test_org_reports.py); the agents' "Record a call".
+    "t/<slug:tenant>/contact/": Route("page", anonymous=True),
+    "api/v1/t/<slug:tenant>/contact/": WIDGET_API,
+    "t/<slug:tenant>/portal/report/": Route("page", staff_only=True),
+    "t/<slug:tenant>/agent/calls/new/": Route("page", staff_only=True),
 }
 
 TENANT_ADMIN = "t/<slug:tenant>/admin/"

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from sla.priorities import Priority
 from sla.scheme import CANONICAL
 from sla.selectors import PriorityScheme
 from tickets.forms import MultipleFileField
@@ -120,3 +121,62 @@ class CannedForm(forms.Form):
             ("", _("Leave as is")),
             *priority_choices(scheme, current_priority),
         ]
+
+
+CALL_KINDS = [("new", _("A new ticket for the caller")), ("existing", _("On an existing ticket"))]
+CALL_VISIBILITY = [
+    ("internal", _("Internal note (agents only)")),
+    ("public", _("Public reply: emailed to the customer, counts as our response")),
+]
+
+
+class CallForm(forms.Form):
+    """The "Record a call" page (tickets/agent/calls.py): shapes only; the services decide."""
+
+    kind = forms.ChoiceField(
+        choices=CALL_KINDS, initial="new", widget=forms.RadioSelect, label=_("Record it as")
+    )
+    caller_email = forms.EmailField(required=False, label=_("Caller's email"))
+    caller_name = forms.CharField(required=False, max_length=150, label=_("Caller's name"))
+    subject = forms.CharField(required=False, max_length=200, label=_("Subject"))
+    priority = forms.ChoiceField(
+        choices=[("", _("The help desk's default")), *Priority.choices],
+        required=False,
+        label=_("Priority"),
+    )
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.none(), required=False, empty_label=_("No category"),
+        label=_("Category"),
+    )  # fmt: skip
+    ticket = forms.IntegerField(required=False, min_value=1, label=_("Ticket number"))
+    visibility = forms.ChoiceField(
+        choices=CALL_VISIBILITY,
+        initial="internal",
+        widget=forms.RadioSelect,
+        label=_("The call's note is"),
+    )
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=settings.MESSAGE_MAX_CHARS,
+        label=_("What was said"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per request, inside the tenant scope the door entered.
+        self.fields["category"].queryset = Category.objects.filter(is_active=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "new":
+            if not data.get("caller_email") and "caller_email" not in self.errors:
+                self.add_error("caller_email", _("Give the caller's email address."))
+            if not data.get("subject"):
+                self.add_error("subject", _("Give the ticket a subject."))
+        elif (
+            data.get("kind") == "existing"
+            and not data.get("ticket")
+            and "ticket" not in self.errors
+        ):
+            self.add_error("ticket", _("Give the number of the ticket the call is about."))
+        return data

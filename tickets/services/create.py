@@ -114,6 +114,8 @@ def ticket_create(
     done before it, and only the inserts follow it.
     """
     policy.require_actor(actor)
+    if channel == Channel.PHONE:
+        policy.check_record_call(actor)  # a call is taken by an agent (CONTRACT section 8)
     source = _source(actor, idempotency_source) if idempotency_key else ""
     if idempotency_key:
         first = Ticket.objects.filter(idempotency_source=source, idempotency_key=idempotency_key)
