@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from accounts.models import Tenant
 from sla.presets import Preset
 from tickets.models import Category, RequestType, TicketSettings
+from tickets.services.request_types import request_type_save
 
 # preset setting -> TicketSettings field
 _SETTINGS = {
@@ -62,8 +63,6 @@ def _free_slug(name: str) -> str:
 
 
 def _request_types(actor, tenant: Tenant, preset: Preset) -> list[str]:
-    from tickets.services.request_types import request_type_save
-
     changed = []
     for spec in preset.request_types:
         row = RequestType.objects.filter(name__iexact=spec.name).first()

@@ -102,7 +102,8 @@ def test_hours_critical_scheme_chat_and_categories(hc):
         assert scheme.in_use == ["critical", "high", "normal", "low"]  # urgent unused
         assert scheme.label("normal") == "Medium" and scheme.default == "normal"
         # 000 line 11: live chat during business hours only
-        assert not ChatSettings.objects.get().always_open
+        assert not ChatSettings.objects.filter(always_open=True).exists()
+        assert SupportPlan.objects.get().includes_chat
     assert hc.tenant.timezone == "Europe/London" and hc.tenant.reference_prefix == "HC"
 
 
