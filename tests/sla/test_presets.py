@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import AuditEntry, AuditType, Membership, Role, Tenant
 from accounts.tenancy import all_tenants, tenant_scope
-from core.errors import NotAllowed
+from core.errors import InvalidInput, NotAllowed
 from sla import demo, jobs, presets
 from sla.models import Calendar, PlanAssignment, PriorityLevel, SupportPlan, Target
 from sla.presets.service import apply_preset, system_actor
@@ -139,7 +139,7 @@ def test_a_dropped_priority_stays_on_its_tickets_but_cannot_be_chosen(acme):
         ticket.refresh_from_db()
         assert ticket.priority == "urgent" and ticket.sla_first_response_due is not None
         assert not priority_scheme(acme.tenant).is_in_use("urgent")
-        with pytest.raises(NotAllowed):
+        with pytest.raises(InvalidInput):  # not in use: a 400 for anyone
             services.ticket_create(
                 actor=as_actor(acme, acme.customer), subject="Again", description="Again.",
                 priority="urgent",
