@@ -26,7 +26,7 @@ from accounts.models import Organization
 from core.admin_base import TenantInline, TenantModelAdmin
 from core.errors import ServiceError
 from sla import configure, presets, rules, selectors
-from sla.durations import DurationField
+from sla.durations import DurationField, format_minutes
 from sla.models import (
     Calendar,
     CalendarInterval,
@@ -364,7 +364,7 @@ class SupportPlanAdmin(TenantModelAdmin):
         "calendar",
         "is_default",
         "includes_chat",
-        "chat_first_response_minutes",
+        "chat_first_response",
         "preview",
     ]
     list_select_related = ["calendar"]
@@ -379,6 +379,10 @@ class SupportPlanAdmin(TenantModelAdmin):
     ]
     readonly_fields = ["preview"]
     inlines = [TargetInline, ChannelTargetInline]
+
+    @admin.display(description=_("Chat first response"), ordering="chat_first_response_minutes")
+    def chat_first_response(self, plan: SupportPlan) -> str:
+        return format_minutes(plan.chat_first_response_minutes)
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
@@ -479,9 +483,10 @@ class SupportPlanAdmin(TenantModelAdmin):
             if not request.GET:
                 form = PreviewForm(initial={"start": start})
         start = start.replace(tzinfo=zone)
-        status = 200
+        status, calendar_open = 200, False
         try:
             rows = selectors.preview(plan=plan, start=start)
+            calendar_open = plan.calendar.schedule().is_open(start)
         except OverflowError:  # due times past year 9999 (or a start before year 1 in UTC)
             rows, status = [], 400
             form.add_error("start", _("This time is out of range for a preview."))
@@ -500,7 +505,7 @@ class SupportPlanAdmin(TenantModelAdmin):
             "rows": rows,
             "channels": channels,
             "columns": 5 + len(channels),
-            "calendar_open": plan.calendar.schedule().is_open(start),
+            "calendar_open": calendar_open,
             "zone": plan.calendar.timezone,
         }
         return TemplateResponse(request, "sla/plan_preview.html", context, status=status)

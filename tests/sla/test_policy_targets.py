@@ -10,11 +10,15 @@ import pytest
 import time_machine
 
 from accounts.tenancy import tenant_scope
+from chat.services import offline_message
+from sla import configure
 from sla import demo as sla_demo
-from sla.models import Clock
+from sla.models import Clock, SupportPlan
+from sla.priorities import Priority
+from sla.rules import ChannelTargetSpec
 from tests.sla.helpers import NEW_YORK
-from tests.sla.policy import berlin, policy_plan
-from tests.tickets.helpers import as_actor, open_ticket
+from tests.sla.policy import CHANNEL_TARGETS, TARGETS, berlin, policy_plan
+from tests.tickets.helpers import as_actor, member, open_ticket
 from tests.tickets.mail.messages import build
 from tickets import services
 from tickets.mail.ingest import ingest
@@ -201,3 +205,40 @@ def test_a_priority_that_gains_a_resolution_target_starts_it_from_the_opening(ac
     assert ticket.sla_resolution_due is None  # back to no target: the clock is cancelled
     resolution = clocks_of(acme, ticket)["resolution"]
     assert resolution.cancelled and resolution.stopped_at == berlin(2026, 6, 8, 11, 30)
+
+
+def test_a_chat_offline_message_gets_the_chat_channel_target(acme, globex, policy):
+    # A `chat` channel target of 2 hours around the clock for every priority; the offline
+    # message is an unverified contact's ticket on the default plan (this policy).
+    with tenant_scope(acme.tenant):
+        configure.plan_save(
+            actor=member(acme, acme.admin),
+            plan=SupportPlan.objects.get(pk=policy.pk),
+            name="Policy",
+            calendar=policy.calendar,
+            is_default=True,
+            chat_first_response_minutes=5,
+            targets=TARGETS,
+            channel_targets=[
+                *CHANNEL_TARGETS,
+                ChannelTargetSpec(
+                    channel="chat",
+                    first_response_minutes=120,
+                    priorities=tuple(Priority.values),
+                    around_the_clock=True,
+                ),
+            ],
+        )
+    with time_machine.travel(berlin(2026, 6, 6, 10, 0), tick=False), tenant_scope(acme.tenant):
+        ticket = offline_message(
+            tenant=acme.tenant, name="Visitor", email="visitor@example.com", message="Hello?"
+        )
+    assert (ticket.channel, ticket.priority) == ("chat", "normal")
+    assert ticket.sla_first_response_due == berlin(2026, 6, 6, 12, 0)
+    # The outsider's offline messages keep its own targets (Basic normal: 540 bh, New York:
+    # all of Sunday 10:00–18:00, then an hour on Monday).
+    with time_machine.travel(berlin(2026, 6, 6, 10, 0), tick=False), tenant_scope(globex.tenant):
+        outsider = offline_message(
+            tenant=globex.tenant, name="Visitor", email="visitor@example.com", message="Hello?"
+        )
+    assert outsider.sla_first_response_due == datetime(2026, 6, 8, 11, 0, tzinfo=NEW_YORK)
