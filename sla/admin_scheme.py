@@ -35,10 +35,6 @@ class LevelForm(forms.Form):
         required=False, label=gettext_lazy("Customers may choose it")
     )
 
-    def canonical(self) -> str:
-        value = self.initial.get("priority") or self.data.get(self.add_prefix("priority"), "")
-        return str(Priority(value).label) if value in Priority.values else value
-
 
 class BaseLevelFormSet(forms.BaseFormSet):
     def clean(self) -> None:

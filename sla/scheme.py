@@ -23,6 +23,7 @@ from accounts import policy
 from accounts.actors import System
 from accounts.models import AuditType, Membership, Tenant
 from accounts.services import audit_record
+from accounts.tenancy import tenant_scope
 from core.errors import NotAllowed
 from sla.priorities import PRIORITY_RANK, Priority
 
@@ -116,7 +117,8 @@ def priority_scheme(tenant: Tenant) -> PriorityScheme:
     key = (tenant.pk, stamp)
     scheme = _CACHE.get(key)
     if scheme is None:
-        scheme = _read(tenant.pk)
+        with tenant_scope(tenant):  # one tenant's rows, by its id, whatever scope the caller is in
+            scheme = _read(tenant.pk)
         with _CACHE_LOCK:
             if len(_CACHE) >= CACHE_SIZE:
                 _CACHE.clear()  # old stamps pile up here; a refill costs one query each

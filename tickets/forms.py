@@ -71,8 +71,9 @@ class TicketForm(forms.Form):
             return
         field = self.fields["priority"]
         if "type" in self.fields:
-            # Left empty, the request type's default priority applies (or the help desk's).
-            field.choices = [("", _("As the request type suggests")), *choices]
+            # Left at "Default", the request type's priority applies (or the help desk's).
+            field.choices = [("", _("Default")), *choices]
+            field.help_text = _("Default: the request type's usual priority.")
         else:
             field.choices = choices
             field.required = True

@@ -361,10 +361,10 @@ def test_the_dashboard_filters_bulk_bar_and_rows_use_the_tenants_priorities(clie
     open_ticket(acme, priority="high")
     login(client, acme.agent)
     page = client.get("/t/acme/agent/").content.decode()
-    filters = page.split('id="filters"')[1].split("</form>")[0]
+    filters = page.split('id="filters" data-testid="filters">')[1].split("</form>")[0]
     assert '<option value="critical">Severity 1</option>' in filters
     assert 'value="urgent"' not in filters and 'value="low"' not in filters
-    bulk = page.split('id="bulk"')[1].split("</form>")[0]
+    bulk = page.split('id="bulk" class="bulk" data-testid="bulk">')[1].split("</form>")[0]
     assert "Severity 1" in bulk and 'value="urgent"' not in bulk
     rows = page.split('data-testid="queue-table"')[1]
     assert "Severity 2" in rows
