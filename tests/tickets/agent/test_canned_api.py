@@ -34,7 +34,7 @@ def test_an_agent_gets_the_shared_and_their_own_rendered_for_the_ticket(desks):
     assert by_title["Shared"] == {
         "id": shared.pk, "title": "Shared", "body": shared.body,
         "rendered": f"Hi Casey, {ticket.reference}", "status": "awaiting_customer",
-        "priority": "high", "shared": True, "usage_count": 0,
+        "priority": "high", "priority_label": "High", "shared": True, "usage_count": 0,
     }  # fmt: skip
     assert by_title["Mine"]["rendered"] == "Cheers, agent@acme.example"
     assert not by_title["Mine"]["shared"] and mine.pk == by_title["Mine"]["id"]
