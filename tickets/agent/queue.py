@@ -23,7 +23,7 @@ from tickets import queue, services
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.queue_forms import BulkForm, FilterForm
 from tickets.models import Channel, Status
-from tickets.selectors import Roster, categories, ticket_settings
+from tickets.selectors import Roster, categories
 from tickets.serializers import queue_row
 
 VIEW_LABELS = {
@@ -98,7 +98,6 @@ class QueueView(AgentPageMixin, TemplateView):
             bulk_results=bulk_results,
             labels=self.labels(choices),
             now=timezone.now(),
-            summary_required=ticket_settings(self.tenant.pk).closure_summary_required,
             **kwargs,
         )
 
