@@ -7,8 +7,11 @@ with its first-response and resolution clocks (met with stored business minutes,
 breached while running or pending) and the escalate job's `escalated` events for a tenth of
 them, then serves the app as in production (DEBUG off, uvicorn) and prints p50/p95 server time
 and the SQL statement count of the reports page for 90 days (per day and per week), of the
-reports API and of one CSV export. Needs PostgreSQL (the name must contain "bench"); the fill
-runs once, later runs reuse it. `--fill-only` also works on SQLite (screenshots, demos).
+reports API and of one CSV export; first the same requests served in this process, with their
+CPU and SQL time (less disturbed by other work on a shared machine), and the load average.
+Needs PostgreSQL (the name must contain "bench"); the fill runs once, later runs reuse it (on a
+database filled before migration 0010, `migrate` backfills the report's rollup and prints how
+long that took). `--fill-only` also works on SQLite (screenshots, demos).
 """
 
 import sys
@@ -21,6 +24,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import http.client  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
@@ -46,75 +50,84 @@ def fill(per_tenant: int, *, days: int = 90) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from accounts.models import Membership, Tenant
+    from accounts.models import Tenant
     from accounts.tenancy import tenant_scope
-    from sla.services import plan_for
-    from tickets.models import Category, Status, TicketSequence
+    from tickets.models import Ticket
 
+    started = time.perf_counter()
     call_command("migrate", verbosity=0)
+    print(f"migrate: {time.perf_counter() - started:.1f} s")
     call_command("seed_demo", verbosity=0)
     now = timezone.now()
     rng = random.Random(11)
-    for tenant in Tenant.objects.filter(slug__in=["acme", "globex"]):
+    tenants = list(Tenant.objects.filter(slug__in=["acme", "globex"]).order_by("pk"))
+    have = {}
+    for tenant in tenants:
         with tenant_scope(tenant):
-            from tickets.models import Ticket
-
-            have = Ticket.objects.filter(subject__startswith=SUBJECT_PREFIX).count()
-            if have >= per_tenant:
-                continue
-            customer = Membership.objects.filter(role="customer").select_related("user").first()
-            agents = [
-                m.user
-                for m in Membership.objects.filter(role__in=["agent", "admin"]).select_related(
-                    "user"
-                )
-            ]
-            plan = plan_for(tenant=tenant, organization=customer.organization)
-            categories = list(Category.objects.all()) + [None]
-            sequence, _ = TicketSequence.objects.get_or_create(tenant=tenant)
-            number = sequence.last_number
-            todo = per_tenant - have
-            while todo > 0:
-                size = min(BATCH, todo)
-                tickets = []
-                for _i in range(size):
-                    number += 1
-                    created = now - timedelta(minutes=rng.randint(0, 60 * 24 * days))
-                    status = rng.choice(
-                        [Status.AWAITING_RESPONSE, Status.IN_PROGRESS, Status.AWAITING_CUSTOMER]
-                        + [Status.CLOSED] * 5
-                    )
-                    tickets.append(
-                        Ticket(
-                            tenant=tenant,
-                            number=number,
-                            reference=f"{tenant.reference_prefix}-{number}",
-                            subject=f"{SUBJECT_PREFIX} {number}",
-                            description="Filled by bench/reports.py",
-                            priority=rng.choice(["critical", "urgent", "high", "normal", "low"]),
-                            status=status,
-                            category=rng.choice(categories),
-                            assignee=rng.choice(agents + [None]),
-                            tier=rng.choice([1, 1, 1, 2, 2, 3]),
-                            requester=customer.user,
-                            organization=customer.organization,
-                            plan=plan,
-                            created_at=created,
-                            updated_at=created,
-                            status_changed_at=created,
-                            closed_at=created + timedelta(hours=5)
-                            if status == Status.CLOSED
-                            else None,
-                        )
-                    )
-                Ticket.objects.bulk_create(tickets)
-                _clocks_and_events(tenant, plan, tickets, rng, now)
-                todo -= size
-            sequence.last_number = number
-            sequence.save()
+            have[tenant] = Ticket.objects.filter(subject__startswith=SUBJECT_PREFIX).count()
+    short = [tenant for tenant in tenants if have[tenant] < per_tenant]
+    if short:
+        with _bulk_load([tenant.pk for tenant in short]):
+            for tenant in short:
+                _fill_tenant(tenant, have[tenant], per_tenant, days, rng, now)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+
+
+def _fill_tenant(tenant, have: int, per_tenant: int, days: int, rng, now) -> None:
+    from accounts.models import Membership
+    from accounts.tenancy import tenant_scope
+    from sla.services import plan_for
+    from tickets.models import Category, Status, Ticket, TicketSequence
+
+    with tenant_scope(tenant):
+        customer = Membership.objects.filter(role="customer").select_related("user").first()
+        agents = [
+            m.user
+            for m in Membership.objects.filter(role__in=["agent", "admin"]).select_related("user")
+        ]
+        plan = plan_for(tenant=tenant, organization=customer.organization)
+        categories = list(Category.objects.all()) + [None]
+        sequence, _ = TicketSequence.objects.get_or_create(tenant=tenant)
+        number = sequence.last_number
+        todo = per_tenant - have
+        while todo > 0:
+            size = min(BATCH, todo)
+            tickets = []
+            for _i in range(size):
+                number += 1
+                created = now - timedelta(minutes=rng.randint(0, 60 * 24 * days))
+                status = rng.choice(
+                    [Status.AWAITING_RESPONSE, Status.IN_PROGRESS, Status.AWAITING_CUSTOMER]
+                    + [Status.CLOSED] * 5
+                )
+                tickets.append(
+                    Ticket(
+                        tenant=tenant,
+                        number=number,
+                        reference=f"{tenant.reference_prefix}-{number}",
+                        subject=f"{SUBJECT_PREFIX} {number}",
+                        description="Filled by bench/reports.py",
+                        priority=rng.choice(["critical", "urgent", "high", "normal", "low"]),
+                        status=status,
+                        category=rng.choice(categories),
+                        assignee=rng.choice(agents + [None]),
+                        tier=rng.choice([1, 1, 1, 2, 2, 3]),
+                        requester=customer.user,
+                        organization=customer.organization,
+                        plan=plan,
+                        created_at=created,
+                        updated_at=created,
+                        status_changed_at=created,
+                        closed_at=created + timedelta(hours=5) if status == Status.CLOSED else None,
+                    )
+                )
+            Ticket.objects.bulk_create(tickets)
+            _clocks_and_events(tenant, plan, tickets, rng, now)
+            todo -= size
+        sequence.last_number = number
+        sequence.save()
 
 
 def _clocks_and_events(tenant, plan, tickets, rng, now) -> None:
@@ -160,6 +173,16 @@ def _clocks_and_events(tenant, plan, tickets, rng, now) -> None:
     Event.objects.bulk_create(events, batch_size=BATCH)
 
 
+def _bulk_load(tenant_ids: list[int]):
+    """The report rollup's triggers off during the fill, each tenant's rows rebuilt after
+    (tickets.report_rollup.bulk_load); nothing to do before that rollup existed."""
+    try:
+        from tickets.report_rollup import bulk_load
+    except ImportError:
+        return contextlib.nullcontext()
+    return bulk_load(tenant_ids)
+
+
 def session_cookie(email: str) -> str:
     from django.test import Client
 
@@ -200,12 +223,56 @@ def statements(path: str, email: str) -> int:
     return len(queries)
 
 
+def in_process(path: str, email: str, times: int) -> dict[str, float]:
+    """p50 of one request served in this process (Django test client, DEBUG on): wall time,
+    this process's CPU time, and time spent waiting on SQL (every statement timed by an
+    execute wrapper). CPU and SQL time are less disturbed than wall time by other work on a
+    shared machine (the database's own CPU is inside the SQL time)."""
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    spent = [0.0]
+
+    def timed_sql(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    walls, cpus, sqls = [], [], []
+    with connection.execute_wrapper(timed_sql):
+        for _ in range(times + 2):
+            spent[0] = 0.0
+            wall, cpu = time.perf_counter(), time.process_time()
+            response = client.get(path, HTTP_HOST="127.0.0.1")
+            assert response.status_code == 200, response.status_code
+            walls.append((time.perf_counter() - wall) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+            sqls.append(spent[0] * 1000)
+    # the first two warm up (schedules, templates, plans)
+    return {
+        "wall": statistics.median(walls[2:]),
+        "cpu": statistics.median(cpus[2:]),
+        "sql": statistics.median(sqls[2:]),
+    }
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-tenant", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--port", type=int, default=8821)
     parser.add_argument("--fill-only", action="store_true")
+    parser.add_argument("--in-process", type=int, default=20, help="requests per page in here")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not args.fill_only:
@@ -234,6 +301,13 @@ def main() -> None:
     }
     email = "agent@acme.example"
     counted = {name: statements(path, email) for name, path in pages.items()}
+    print(f"load average (1, 5, 15 min) before: {load()}")
+    for name, path in pages.items():
+        took = in_process(path, email, args.in_process)
+        print(
+            f"{name}, in process: p50 {took['wall']:.0f} ms wall, {took['cpu']:.0f} ms CPU, "
+            f"{took['sql']:.0f} ms SQL ({args.in_process} requests, DEBUG on)"
+        )
     cookie = session_cookie(email)
     env = {
         **os.environ,
@@ -278,6 +352,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
+        print(f"load average (1, 5, 15 min) after: {load()}")
 
 
 if __name__ == "__main__":
