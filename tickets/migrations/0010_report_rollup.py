@@ -129,7 +129,18 @@ CREATE OR REPLACE FUNCTION tickets_report_zone(tenant bigint) RETURNS text
 -- Rows are summed per key and only non-zero sums written (an update's unchanged keys cancel).
 CREATE OR REPLACE FUNCTION tickets_report_on_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'INSERT' THEN
+  IF TG_OP = 'UPDATE' AND NEW.tenant_id = OLD.tenant_id AND NEW.created_at = OLD.created_at
+     AND NEW.priority = OLD.priority AND NEW.plan_id IS NOT DISTINCT FROM OLD.plan_id
+     AND NEW.category_id IS NOT DISTINCT FROM OLD.category_id
+     AND NEW.assignee_id IS NOT DISTINCT FROM OLD.assignee_id AND NEW.tier = OLD.tier THEN
+    -- Only the status moved (most updates that get here): the backlog's two rows.
+    INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached,
+                                     pending, breaches, escalations)
+    SELECT NEW.tenant_id, (NEW.created_at AT TIME ZONE tickets_report_zone(NEW.tenant_id))::date,
+           'status', v.status, '', v.n, 0, 0, 0, 0, 0
+    FROM (VALUES (OLD.status::text, -1), (NEW.status::text, 1)) v(status, n)
+    WHERE v.status <> 'closed';
+  ELSIF TG_OP = 'INSERT' THEN
     INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached,
                                      pending, breaches, escalations)
     SELECT NEW.tenant_id, r.* FROM tickets_report_all(NEW, tickets_report_zone(NEW.tenant_id)) r;
@@ -161,7 +172,28 @@ $$;
 CREATE OR REPLACE FUNCTION tickets_report_on_clock() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   t tickets_ticket;
+  zone text;
 BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.subject_type = 'ticket' AND NEW.subject_type = 'ticket'
+     AND OLD.subject_id = NEW.subject_id AND OLD.tenant_id = NEW.tenant_id THEN
+    -- The engine's path (a clock stops, breaches, is cancelled): one statement, the keys that
+    -- did not change cancel out.
+    SELECT * INTO t FROM tickets_ticket WHERE id = NEW.subject_id AND tenant_id = NEW.tenant_id;
+    IF FOUND THEN
+      zone := tickets_report_zone(t.tenant_id);
+      INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached,
+                                       pending, breaches, escalations)
+      SELECT t.tenant_id, day, dim, value, metric, sum(n), sum(met), sum(breached),
+             sum(pending), 0, 0
+      FROM (SELECT r.* FROM tickets_report_clock(t, NEW, zone) r
+            UNION ALL
+            SELECT r.day, r.dim, r.value, r.metric, -r.n, -r.met, -r.breached, -r.pending, 0, 0
+            FROM tickets_report_clock(t, OLD, zone) r) x
+      GROUP BY day, dim, value, metric
+      HAVING sum(n) <> 0 OR sum(met) <> 0 OR sum(breached) <> 0 OR sum(pending) <> 0;
+    END IF;
+    RETURN NULL;
+  END IF;
   IF TG_OP <> 'INSERT' AND OLD.subject_type = 'ticket' THEN
     SELECT * INTO t FROM tickets_ticket WHERE id = OLD.subject_id AND tenant_id = OLD.tenant_id;
     IF FOUND THEN
