@@ -244,3 +244,19 @@ def test_the_percentiles_follow_percentile_cont_within_two_percent():
         got = report_rollup.percentile(buckets, fraction)
         assert got == pytest.approx(exact, rel=0.02, abs=0.03)
     assert report_rollup.percentile([], 0.5) is None
+
+
+def test_the_migrations_backfill_rebuilds_the_same_figures(desks, lives):
+    import importlib
+
+    acme, globex = desks
+    migration = importlib.import_module("tickets.migrations.0010_report_rollup")
+    with all_tenants():
+        ReportCount.objects.all().delete()
+    migration.BACKFILL_BATCH, batch = 3, migration.BACKFILL_BATCH  # several batches
+    try:
+        migration.backfill(connection)
+    finally:
+        migration.BACKFILL_BATCH = batch
+    for desk in (acme, globex):
+        _same_figures(*_report(desk, "2026-11-16", "2026-11-20", now=NOW))
