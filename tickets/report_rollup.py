@@ -40,34 +40,46 @@ from tickets.models import OPEN_STATUSES
 MINUTES_RATIO = 1.02
 DIMS = ("priority", "plan", "category", "agent", "tier", "minutes")
 
-_COUNTS_SQL = """
-WITH parts AS (
+# The window's whole local days, from the rollup (index-only: report_count_key covers them).
+_ROLLED = """
   SELECT day, dim, value, metric, n, met, breached, pending, breaches, escalations
   FROM tickets_reportcount
   WHERE tenant_id = %(tenant)s AND dim = ANY(%(dims)s)
     AND day >= %(first_day)s AND day < %(end_day)s
-  UNION ALL
-  SELECT r.day, r.dim, r.value, r.metric, r.n, r.met, r.breached, r.pending, r.breaches,
-         r.escalations
-  FROM tickets_ticket t, tickets_report_all(t, %(tz)s) r
-  WHERE t.tenant_id = %(tenant)s AND r.dim <> 'status'
-    AND ((t.created_at >= %(head_since)s AND t.created_at < %(head_until)s)
-      OR (t.created_at >= %(tail_since)s AND t.created_at < %(tail_until)s))
-  UNION ALL
-  SELECT r.day, r.dim, r.value, r.metric, 0, 0, r.pending, -r.pending, 0, 0
+"""
+# Its partial first and last days, from the tickets (only when the window has them: an ISO
+# since / until that is no local midnight).
+_EDGES = """
+  SELECT r.day, r.dim, r.value, r.metric, r.n::int, r.met::int, r.breached::int,
+         r.pending::int, r.breaches::int, r.escalations::int
+  FROM tickets_report_rows(%(tenant)s, %(tz)s, %(head_since)s, %(head_until)s,
+                           %(tail_since)s, %(tail_until)s, 0, 9223372036854775807) r
+  WHERE r.dim <> 'status'
+"""
+# Clocks running past due whose breach the escalate job has not recorded yet: from pending to
+# breached (index sla_clock_breach_due holds only those, of every tenant).
+_OVERDUE = """
+  SELECT (t.created_at AT TIME ZONE %(tz)s)::date, d.dim, d.value, c.metric, 0, 0, 1, -1, 0, 0
   FROM sla_clock c
-  JOIN tickets_ticket t ON t.id = c.subject_id AND t.tenant_id = c.tenant_id,
-  tickets_report_clock(t, c, %(tz)s) r
+  JOIN tickets_ticket t ON t.id = c.subject_id AND t.tenant_id = c.tenant_id
+  CROSS JOIN LATERAL (VALUES ('priority', t.priority::text),
+    ('plan', coalesce(t.plan_id::text, '')), ('category', coalesce(t.category_id::text, '')),
+    ('agent', coalesce(t.assignee_id::text, '')), ('tier', t.tier::text)) d(dim, value)
   WHERE c.tenant_id = %(tenant)s AND c.subject_type = 'ticket' AND NOT c.cancelled
     AND c.stopped_at IS NULL AND c.paused_at IS NULL AND c.breached_at IS NULL
-    AND c.due_at <= %(now)s AND r.dim <> 'minutes'
-    AND t.created_at >= %(since)s AND t.created_at < %(until)s
-), grouped AS (
-  SELECT dim, value, metric, day, sum(n) AS n, sum(met) AS met, sum(breached) AS breached,
-         sum(pending) AS pending, sum(breaches) AS breaches, sum(escalations) AS escalations
-  FROM parts
-  GROUP BY GROUPING SETS ((dim, value, metric), (dim, metric, day))
-  HAVING GROUPING(value) = 0 OR dim = 'tier'
+    AND c.due_at <= %(now)s AND t.created_at >= %(since)s AND t.created_at < %(until)s
+"""
+_SUMS = (
+    "sum(n) AS n, sum(met) AS met, sum(breached) AS breached, sum(pending) AS pending,"
+    " sum(breaches) AS breaches, sum(escalations) AS escalations"
+)
+# Per (dim, value, metric) over the window, and per (metric, day) of dim tier for the series
+# (every ticket has one tier); then the names of the plans, categories and agents found.
+_GROUPED = """
+, grouped AS (
+  SELECT dim, value, metric, NULL::date AS day, SUMS FROM parts GROUP BY dim, value, metric
+  UNION ALL
+  SELECT dim, NULL, metric, day, SUMS FROM parts WHERE dim = 'tier' GROUP BY dim, metric, day
 )
 SELECT g.dim, g.value, g.metric, g.day, g.n, g.met, g.breached, g.pending, g.breaches,
        g.escalations, coalesce(p.name, c.slug, u.email), coalesce(p.name, c.name, u.name)
@@ -78,7 +90,12 @@ LEFT JOIN tickets_category c ON c.tenant_id = %(tenant)s
   AND c.id = CASE WHEN g.dim = 'category' AND g.value <> '' THEN g.value::bigint END
 LEFT JOIN accounts_user u
   ON u.id = CASE WHEN g.dim = 'agent' AND g.value <> '' THEN g.value::bigint END
-"""
+""".replace("SUMS", _SUMS)
+
+
+def _counts_sql(*, edges: bool) -> str:
+    parts = [_ROLLED, _OVERDUE, *([_EDGES] if edges else [])]
+    return "WITH parts AS MATERIALIZED (" + " UNION ALL ".join(parts) + ")" + _GROUPED
 
 
 def _local_midnight(day: date, zone) -> datetime:
@@ -126,8 +143,11 @@ def counts(window, now: datetime) -> list[tuple]:
         "until": window.until,
         **_split(window),
     }
+    edges = (
+        params["head_since"] < params["head_until"] or params["tail_since"] < params["tail_until"]
+    )
     with connection.cursor() as cursor:
-        cursor.execute(_COUNTS_SQL, params)
+        cursor.execute(_counts_sql(edges=edges), params)
         return cursor.fetchall()
 
 
@@ -234,11 +254,13 @@ SELECT tenant_id, day, dim, value, metric, sum(n), sum(met), sum(breached), sum(
 FROM gone GROUP BY tenant_id, day, dim, value, metric
 HAVING sum(n) <> 0 OR sum(met) <> 0 OR sum(breached) <> 0 OR sum(pending) <> 0
     OR sum(breaches) <> 0 OR sum(escalations) <> 0
+ORDER BY dim, day
 """
 
 
 def compact(tenant_id: int) -> None:
-    """Fold a tenant's rollup rows into one per key, in one statement: only committed rows are
+    """Fold a tenant's rollup rows into one per key, in one statement, written in the order of
+    the report's index (a window's rows then sit on few pages): only committed rows are
     deleted and re-inserted summed; a concurrent compaction waits on the same rows and then
     skips them (they are gone), so nothing is counted twice (as `tickets.queue.compact_counts`).
     """

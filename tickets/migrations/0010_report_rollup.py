@@ -42,7 +42,16 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "indexes": [models.Index(fields=["tenant", "dim", "day"], name="report_count_key")],
+                "indexes": [
+                    models.Index(
+                        fields=["tenant", "dim", "day"],
+                        include=[
+                            "value", "metric", "n", "met", "breached", "pending", "breaches",
+                            "escalations",
+                        ],
+                        name="report_count_key",
+                    )
+                ],
             },
         ),
     ]
@@ -51,25 +60,36 @@ class Migration(migrations.Migration):
 # PostgreSQL only (SQLite counts tickets for its reports, tickets/reporting.py).
 #
 # What a ticket adds to the report, as rows (day, dim, value, metric, n, met, breached, pending,
-# breaches, escalations): the same SQL functions feed the triggers (one ticket, clock or event
-# at a time, the difference between its old and new rows), the backfill below, a tenant's
-# rebuild when its time zone changes, and the report's partial first and last days
-# (tickets/report_rollup.py). `day` is the local day of the ticket's creation in the tenant's
-# zone. A clock or event adds to the report only while its ticket exists: whichever of them is
-# deleted first, the ticket's delete takes away what is left, nothing is counted twice.
+# breaches, escalations); `day` is the local day of its creation in the tenant's zone:
+# - per breakdown (priority, plan, category, agent, tier): the ticket (metric "", n = 1) and
+#   each clock that is not cancelled (metric = the clock's, met / breached / pending as recorded);
+# - dim "tier", value = the tier it left: each `escalated` event (breaches 1, escalations 1 when
+#   it moved the ticket up);
+# - dim "status": an open ticket (n = 1); dim "minutes", value = bucket: each stopped clock
+#   with elapsed minutes (n = 1). Bucket b holds [1.02^b - 1, 1.02^(b+1) - 1) minutes
+#   (tickets/report_rollup.py MINUTES_RATIO must stay equal).
+# A clock or event adds to the report only while its ticket exists: whichever of them is deleted
+# first, the ticket's delete takes away what is left, nothing is counted twice.
 #
-# Elapsed minutes go to histogram buckets of 2% width: bucket b holds [1.02^b - 1, 1.02^(b+1) - 1)
-# minutes (tickets/report_rollup.py MINUTES_RATIO must stay equal).
+# Two forms of the same definition: per row for the triggers (tickets_report_all and its parts,
+# the difference between a row's old and new contributions), and set-based for many tickets at
+# once (tickets_report_rows: the backfill, a tenant's rebuild when its zone changes, and the
+# report's partial first and last days, tickets/report_rollup.py). The tests hold them equal
+# (tests/tickets/agent/test_report_rollup.py: report = recount, before and after a rebuild).
 REPORT_SQL = """
 CREATE OR REPLACE FUNCTION tickets_report_bucket(minutes double precision) RETURNS integer
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT floor(ln(1 + greatest(minutes, 0)) / ln(1.02))::integer $$;
 
-CREATE OR REPLACE FUNCTION tickets_report_ticket(t tickets_ticket, tz text)
+CREATE OR REPLACE FUNCTION tickets_report_day(tenant bigint, at timestamptz) RETURNS date
+  LANGUAGE sql STABLE
+  AS $$ SELECT (at AT TIME ZONE (SELECT timezone FROM accounts_tenant WHERE id = tenant))::date $$;
+
+CREATE OR REPLACE FUNCTION tickets_report_ticket(t tickets_ticket, day date)
   RETURNS TABLE (day date, dim text, value text, metric text, n integer, met integer,
                  breached integer, pending integer, breaches integer, escalations integer)
   LANGUAGE sql STABLE AS $$
-  SELECT (t.created_at AT TIME ZONE tz)::date, d.dim, d.value, '', 1, 0, 0, 0, 0, 0
+  SELECT day, d.dim, d.value, '', 1, 0, 0, 0, 0, 0
   FROM (VALUES ('priority', t.priority::text), ('plan', coalesce(t.plan_id::text, '')),
                ('category', coalesce(t.category_id::text, '')),
                ('agent', coalesce(t.assignee_id::text, '')), ('tier', t.tier::text),
@@ -78,12 +98,11 @@ CREATE OR REPLACE FUNCTION tickets_report_ticket(t tickets_ticket, tz text)
 $$;
 
 -- met: stopped without a breach; breached: a breach recorded; pending: running, no breach.
-CREATE OR REPLACE FUNCTION tickets_report_clock(t tickets_ticket, c sla_clock, tz text)
+CREATE OR REPLACE FUNCTION tickets_report_clock(t tickets_ticket, c sla_clock, day date)
   RETURNS TABLE (day date, dim text, value text, metric text, n integer, met integer,
                  breached integer, pending integer, breaches integer, escalations integer)
   LANGUAGE sql STABLE AS $$
-  SELECT (t.created_at AT TIME ZONE tz)::date, d.dim, d.value, c.metric::text,
-         d.n, d.met, d.breached, d.pending, 0, 0
+  SELECT day, d.dim, d.value, c.metric::text, d.n, d.met, d.breached, d.pending, 0, 0
   FROM (SELECT (c.breached_at IS NULL AND c.stopped_at IS NOT NULL)::int AS met,
                (c.breached_at IS NOT NULL)::int AS breached,
                (c.breached_at IS NULL AND c.stopped_at IS NULL)::int AS pending) s
@@ -99,32 +118,83 @@ CREATE OR REPLACE FUNCTION tickets_report_clock(t tickets_ticket, c sla_clock, t
   WHERE c.subject_type = 'ticket' AND NOT c.cancelled AND d.value IS NOT NULL
 $$;
 
-CREATE OR REPLACE FUNCTION tickets_report_event(t tickets_ticket, e tickets_event, tz text)
+CREATE OR REPLACE FUNCTION tickets_report_event(e tickets_event, day date)
   RETURNS TABLE (day date, dim text, value text, metric text, n integer, met integer,
                  breached integer, pending integer, breaches integer, escalations integer)
   LANGUAGE sql STABLE AS $$
-  SELECT (t.created_at AT TIME ZONE tz)::date, 'tier', (e.data->>'old_tier')::int::text, '',
-         0, 0, 0, 0, 1,
+  SELECT day, 'tier', (e.data->>'old_tier')::int::text, '', 0, 0, 0, 0, 1,
          CASE WHEN e.data->>'new_tier' ~ '^[0-9]{1,4}$'
-              AND (e.data->>'new_tier')::int > (e.data->>'old_tier')::int THEN 1 ELSE 0 END
+              THEN ((e.data->>'new_tier')::int > (e.data->>'old_tier')::int)::int ELSE 0 END
   WHERE e.type = 'escalated' AND e.data->>'old_tier' ~ '^[0-9]{1,4}$'
 $$;
 
-CREATE OR REPLACE FUNCTION tickets_report_all(t tickets_ticket, tz text)
+CREATE OR REPLACE FUNCTION tickets_report_all(t tickets_ticket, day date)
   RETURNS TABLE (day date, dim text, value text, metric text, n integer, met integer,
                  breached integer, pending integer, breaches integer, escalations integer)
   LANGUAGE sql STABLE AS $$
-  SELECT * FROM tickets_report_ticket(t, tz)
+  SELECT * FROM tickets_report_ticket(t, day)
   UNION ALL
-  SELECT r.* FROM sla_clock c, tickets_report_clock(t, c, tz) r
+  SELECT r.* FROM sla_clock c, tickets_report_clock(t, c, day) r
   WHERE c.tenant_id = t.tenant_id AND c.subject_type = 'ticket' AND c.subject_id = t.id
   UNION ALL
-  SELECT r.* FROM tickets_event e, tickets_report_event(t, e, tz) r
+  SELECT r.* FROM tickets_event e, tickets_report_event(e, day) r
   WHERE e.tenant_id = t.tenant_id AND e.ticket_id = t.id AND e.type = 'escalated'
 $$;
 
-CREATE OR REPLACE FUNCTION tickets_report_zone(tenant bigint) RETURNS text
-  LANGUAGE sql STABLE AS $$ SELECT timezone FROM accounts_tenant WHERE id = tenant $$;
+-- The same rows, set-based, for the tickets of a tenant created in [from1, to1) or [from2, to2)
+-- with from_id <= id < to_id, summed per key.
+CREATE OR REPLACE FUNCTION tickets_report_rows(
+    tenant bigint, tz text, from1 timestamptz, to1 timestamptz, from2 timestamptz,
+    to2 timestamptz, from_id bigint, to_id bigint)
+  RETURNS TABLE (day date, dim text, value text, metric text, n bigint, met bigint,
+                 breached bigint, pending bigint, breaches bigint, escalations bigint)
+  LANGUAGE sql STABLE AS $$
+  WITH t AS MATERIALIZED (
+    SELECT id, (created_at AT TIME ZONE tz)::date AS day, priority::text AS priority,
+           coalesce(plan_id::text, '') AS plan, coalesce(category_id::text, '') AS category,
+           coalesce(assignee_id::text, '') AS agent, tier::text AS tier, status::text AS status
+    FROM tickets_ticket
+    WHERE tenant_id = tenant AND id >= from_id AND id < to_id
+      AND ((created_at >= from1 AND created_at < to1) OR (created_at >= from2 AND created_at < to2))
+  ), c AS MATERIALIZED (
+    SELECT t.day, t.priority, t.plan, t.category, t.agent, t.tier, c.metric::text AS metric,
+           (c.breached_at IS NULL AND c.stopped_at IS NOT NULL)::int AS met,
+           (c.breached_at IS NOT NULL)::int AS breached,
+           (c.breached_at IS NULL AND c.stopped_at IS NULL)::int AS pending,
+           CASE WHEN c.elapsed_minutes IS NOT NULL
+                THEN tickets_report_bucket(c.elapsed_minutes) END AS bucket
+    FROM t JOIN sla_clock c
+      ON c.tenant_id = tenant AND c.subject_type = 'ticket' AND c.subject_id = t.id
+    WHERE NOT c.cancelled
+  ), keyed AS (
+    SELECT day, priority, plan, category, agent, tier, '' AS metric, count(*) AS n,
+           0::bigint AS met, 0::bigint AS breached, 0::bigint AS pending
+    FROM t GROUP BY day, priority, plan, category, agent, tier
+    UNION ALL
+    SELECT day, priority, plan, category, agent, tier, metric, 0, sum(met), sum(breached),
+           sum(pending)
+    FROM c GROUP BY day, priority, plan, category, agent, tier, metric
+  )
+  SELECT k.day, d.dim, d.value, k.metric, sum(k.n)::bigint, sum(k.met)::bigint,
+         sum(k.breached)::bigint, sum(k.pending)::bigint, 0::bigint, 0::bigint
+  FROM keyed k CROSS JOIN LATERAL (VALUES ('priority', k.priority), ('plan', k.plan),
+    ('category', k.category), ('agent', k.agent), ('tier', k.tier)) d(dim, value)
+  GROUP BY k.day, d.dim, d.value, k.metric
+  UNION ALL
+  SELECT day, 'status', status, '', count(*), 0, 0, 0, 0, 0
+  FROM t WHERE status <> 'closed' GROUP BY day, status
+  UNION ALL
+  SELECT day, 'minutes', bucket::text, metric, count(*), 0, 0, 0, 0, 0
+  FROM c WHERE bucket IS NOT NULL GROUP BY day, bucket, metric
+  UNION ALL
+  SELECT t.day, 'tier', (e.data->>'old_tier')::int::text, '', 0, 0, 0, 0, count(*),
+         sum(CASE WHEN e.data->>'new_tier' ~ '^[0-9]{1,4}$'
+                  THEN ((e.data->>'new_tier')::int > (e.data->>'old_tier')::int)::int
+                  ELSE 0 END)
+  FROM t JOIN tickets_event e ON e.tenant_id = tenant AND e.ticket_id = t.id
+  WHERE e.type = 'escalated' AND e.data->>'old_tier' ~ '^[0-9]{1,4}$'
+  GROUP BY t.day, (e.data->>'old_tier')::int::text
+$$;
 
 -- Rows are summed per key and only non-zero sums written (an update's unchanged keys cancel).
 CREATE OR REPLACE FUNCTION tickets_report_on_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -136,31 +206,32 @@ BEGIN
     -- Only the status moved (most updates that get here): the backlog's two rows.
     INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached,
                                      pending, breaches, escalations)
-    SELECT NEW.tenant_id, (NEW.created_at AT TIME ZONE tickets_report_zone(NEW.tenant_id))::date,
+    SELECT NEW.tenant_id, tickets_report_day(NEW.tenant_id, NEW.created_at),
            'status', v.status, '', v.n, 0, 0, 0, 0, 0
     FROM (VALUES (OLD.status::text, -1), (NEW.status::text, 1)) v(status, n)
     WHERE v.status <> 'closed';
   ELSIF TG_OP = 'INSERT' THEN
     INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached,
                                      pending, breaches, escalations)
-    SELECT NEW.tenant_id, r.* FROM tickets_report_all(NEW, tickets_report_zone(NEW.tenant_id)) r;
+    SELECT NEW.tenant_id, r.*
+    FROM tickets_report_all(NEW, tickets_report_day(NEW.tenant_id, NEW.created_at)) r;
   ELSIF TG_OP = 'DELETE' THEN
     INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached,
                                      pending, breaches, escalations)
     SELECT OLD.tenant_id, r.day, r.dim, r.value, r.metric, -r.n, -r.met, -r.breached,
            -r.pending, -r.breaches, -r.escalations
-    FROM tickets_report_all(OLD, tickets_report_zone(OLD.tenant_id)) r;
+    FROM tickets_report_all(OLD, tickets_report_day(OLD.tenant_id, OLD.created_at)) r;
   ELSE
     INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached,
                                      pending, breaches, escalations)
     SELECT tenant, day, dim, value, metric, sum(n), sum(met), sum(breached), sum(pending),
            sum(breaches), sum(escalations)
     FROM (SELECT NEW.tenant_id AS tenant, r.*
-          FROM tickets_report_all(NEW, tickets_report_zone(NEW.tenant_id)) r
+          FROM tickets_report_all(NEW, tickets_report_day(NEW.tenant_id, NEW.created_at)) r
           UNION ALL
           SELECT OLD.tenant_id, r.day, r.dim, r.value, r.metric, -r.n, -r.met, -r.breached,
                  -r.pending, -r.breaches, -r.escalations
-          FROM tickets_report_all(OLD, tickets_report_zone(OLD.tenant_id)) r) x
+          FROM tickets_report_all(OLD, tickets_report_day(OLD.tenant_id, OLD.created_at)) r) x
     GROUP BY tenant, day, dim, value, metric
     HAVING sum(n) <> 0 OR sum(met) <> 0 OR sum(breached) <> 0 OR sum(pending) <> 0
         OR sum(breaches) <> 0 OR sum(escalations) <> 0;
@@ -172,7 +243,7 @@ $$;
 CREATE OR REPLACE FUNCTION tickets_report_on_clock() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   t tickets_ticket;
-  zone text;
+  day date;
 BEGIN
   IF TG_OP = 'UPDATE' AND OLD.subject_type = 'ticket' AND NEW.subject_type = 'ticket'
      AND OLD.subject_id = NEW.subject_id AND OLD.tenant_id = NEW.tenant_id THEN
@@ -180,17 +251,17 @@ BEGIN
     -- did not change cancel out.
     SELECT * INTO t FROM tickets_ticket WHERE id = NEW.subject_id AND tenant_id = NEW.tenant_id;
     IF FOUND THEN
-      zone := tickets_report_zone(t.tenant_id);
+      day := tickets_report_day(t.tenant_id, t.created_at);
       INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached,
                                        pending, breaches, escalations)
-      SELECT t.tenant_id, day, dim, value, metric, sum(n), sum(met), sum(breached),
-             sum(pending), 0, 0
-      FROM (SELECT r.* FROM tickets_report_clock(t, NEW, zone) r
+      SELECT t.tenant_id, x.day, x.dim, x.value, x.metric, sum(x.n), sum(x.met),
+             sum(x.breached), sum(x.pending), 0, 0
+      FROM (SELECT r.* FROM tickets_report_clock(t, NEW, day) r
             UNION ALL
             SELECT r.day, r.dim, r.value, r.metric, -r.n, -r.met, -r.breached, -r.pending, 0, 0
-            FROM tickets_report_clock(t, OLD, zone) r) x
-      GROUP BY day, dim, value, metric
-      HAVING sum(n) <> 0 OR sum(met) <> 0 OR sum(breached) <> 0 OR sum(pending) <> 0;
+            FROM tickets_report_clock(t, OLD, day) r) x
+      GROUP BY x.day, x.dim, x.value, x.metric
+      HAVING sum(x.n) <> 0 OR sum(x.met) <> 0 OR sum(x.breached) <> 0 OR sum(x.pending) <> 0;
     END IF;
     RETURN NULL;
   END IF;
@@ -201,7 +272,7 @@ BEGIN
                                        pending, breaches, escalations)
       SELECT t.tenant_id, r.day, r.dim, r.value, r.metric, -r.n, -r.met, -r.breached,
              -r.pending, -r.breaches, -r.escalations
-      FROM tickets_report_clock(t, OLD, tickets_report_zone(t.tenant_id)) r;
+      FROM tickets_report_clock(t, OLD, tickets_report_day(t.tenant_id, t.created_at)) r;
     END IF;
   END IF;
   IF TG_OP <> 'DELETE' AND NEW.subject_type = 'ticket' THEN
@@ -211,7 +282,8 @@ BEGIN
     IF t.id IS NOT NULL THEN
       INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached,
                                        pending, breaches, escalations)
-      SELECT t.tenant_id, r.* FROM tickets_report_clock(t, NEW, tickets_report_zone(t.tenant_id)) r;
+      SELECT t.tenant_id, r.*
+      FROM tickets_report_clock(t, NEW, tickets_report_day(t.tenant_id, t.created_at)) r;
     END IF;
   END IF;
   RETURN NULL;
@@ -220,18 +292,19 @@ $$;
 
 CREATE OR REPLACE FUNCTION tickets_report_on_event() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  t tickets_ticket;
+  created timestamptz;
   e tickets_event;
   sign integer;
 BEGIN
   IF TG_OP = 'DELETE' THEN e := OLD; sign := -1; ELSE e := NEW; sign := 1; END IF;
-  SELECT * INTO t FROM tickets_ticket WHERE id = e.ticket_id AND tenant_id = e.tenant_id;
+  SELECT created_at INTO created FROM tickets_ticket
+  WHERE id = e.ticket_id AND tenant_id = e.tenant_id;
   IF FOUND THEN
     INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached,
                                      pending, breaches, escalations)
-    SELECT t.tenant_id, r.day, r.dim, r.value, r.metric, 0, 0, 0, 0, sign * r.breaches,
+    SELECT e.tenant_id, r.day, r.dim, r.value, r.metric, 0, 0, 0, 0, sign * r.breaches,
            sign * r.escalations
-    FROM tickets_report_event(t, e, tickets_report_zone(t.tenant_id)) r;
+    FROM tickets_report_event(e, tickets_report_day(e.tenant_id, created)) r;
   END IF;
   RETURN NULL;
 END
@@ -243,11 +316,10 @@ CREATE OR REPLACE FUNCTION tickets_report_rebuild(tenant bigint) RETURNS void
   DELETE FROM tickets_reportcount WHERE tenant_id = tenant;
   INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached,
                                    pending, breaches, escalations)
-  SELECT tenant, r.day, r.dim, r.value, r.metric, sum(r.n), sum(r.met), sum(r.breached),
-         sum(r.pending), sum(r.breaches), sum(r.escalations)
-  FROM tickets_ticket t, tickets_report_all(t, tickets_report_zone(tenant)) r
-  WHERE t.tenant_id = tenant
-  GROUP BY r.day, r.dim, r.value, r.metric;
+  SELECT tenant, r.* FROM tickets_report_rows(
+    tenant, (SELECT timezone FROM accounts_tenant WHERE id = tenant), '-infinity', 'infinity',
+    'infinity', 'infinity', 0, 9223372036854775807) r
+  ORDER BY r.dim, r.day;
 $$;
 
 CREATE OR REPLACE FUNCTION tickets_report_on_zone() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -300,14 +372,16 @@ DROP FUNCTION IF EXISTS tickets_report_rebuild(bigint);
 DROP FUNCTION IF EXISTS tickets_report_on_event();
 DROP FUNCTION IF EXISTS tickets_report_on_clock();
 DROP FUNCTION IF EXISTS tickets_report_on_ticket();
-DROP FUNCTION IF EXISTS tickets_report_zone(bigint);
-DROP FUNCTION IF EXISTS tickets_report_all(tickets_ticket, text);
-DROP FUNCTION IF EXISTS tickets_report_event(tickets_ticket, tickets_event, text);
-DROP FUNCTION IF EXISTS tickets_report_clock(tickets_ticket, sla_clock, text);
-DROP FUNCTION IF EXISTS tickets_report_ticket(tickets_ticket, text);
+DROP FUNCTION IF EXISTS tickets_report_rows(bigint, text, timestamptz, timestamptz, timestamptz,
+                                            timestamptz, bigint, bigint);
+DROP FUNCTION IF EXISTS tickets_report_all(tickets_ticket, date);
+DROP FUNCTION IF EXISTS tickets_report_event(tickets_event, date);
+DROP FUNCTION IF EXISTS tickets_report_clock(tickets_ticket, sla_clock, date);
+DROP FUNCTION IF EXISTS tickets_report_ticket(tickets_ticket, date);
+DROP FUNCTION IF EXISTS tickets_report_day(bigint, timestamptz);
 DROP FUNCTION IF EXISTS tickets_report_bucket(double precision);
 """
-BACKFILL_BATCH = 20_000  # tickets per statement
+BACKFILL_BATCH = 50_000  # ticket ids per statement
 
 # The tickets there before the triggers, in batches of BACKFILL_BATCH ids per tenant (each
 # statement's memory stays small), then folded into one row per key. In the migration's
@@ -316,11 +390,8 @@ BACKFILL_BATCH = 20_000  # tickets per statement
 BACKFILL_SQL = """
 INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached, pending,
                                  breaches, escalations)
-SELECT t.tenant_id, r.day, r.dim, r.value, r.metric, sum(r.n), sum(r.met), sum(r.breached),
-       sum(r.pending), sum(r.breaches), sum(r.escalations)
-FROM tickets_ticket t, tickets_report_all(t, %s) r
-WHERE t.tenant_id = %s AND t.id >= %s AND t.id < %s
-GROUP BY t.tenant_id, r.day, r.dim, r.value, r.metric
+SELECT %(tenant)s, r.* FROM tickets_report_rows(%(tenant)s, %(zone)s, '-infinity', 'infinity',
+                                                'infinity', 'infinity', %(first)s, %(last)s) r
 """
 COMPACT_SQL = """
 WITH gone AS (DELETE FROM tickets_reportcount WHERE tenant_id = %s RETURNING *)
@@ -331,6 +402,7 @@ SELECT tenant_id, day, dim, value, metric, sum(n), sum(met), sum(breached), sum(
 FROM gone GROUP BY tenant_id, day, dim, value, metric
 HAVING sum(n) <> 0 OR sum(met) <> 0 OR sum(breached) <> 0 OR sum(pending) <> 0
     OR sum(breaches) <> 0 OR sum(escalations) <> 0
+ORDER BY dim, day
 """
 
 
@@ -346,7 +418,15 @@ def backfill(connection) -> None:
             if low is None:
                 continue
             for start in range(low, high + 1, BACKFILL_BATCH):
-                cursor.execute(BACKFILL_SQL, [zone, tenant_id, start, start + BACKFILL_BATCH])
+                cursor.execute(
+                    BACKFILL_SQL,
+                    {
+                        "tenant": tenant_id,
+                        "zone": zone,
+                        "first": start,
+                        "last": start + BACKFILL_BATCH,
+                    },
+                )
             cursor.execute(COMPACT_SQL, [tenant_id])
 
 
