@@ -38,14 +38,27 @@ from tickets.models import OPEN_STATUSES
 # Equal to the ratio in migration 0010's tickets_report_bucket (1.02): changing it means
 # rebuilding every tenant's rows (tickets_report_rebuild).
 MINUTES_RATIO = 1.02
-DIMS = ("priority", "plan", "category", "agent", "tier", "minutes")
+DIMS = ("priority", "plan", "category", "agent", "tier")
 
-# The window's whole local days, from the rollup (index-only: report_count_key covers them).
+# The window's whole local days, from the rollup (index-only: report_count_key covers them);
+# the minutes' histogram from its weekly rows for the whole weeks in there, from its daily rows
+# for the days before and after them.
 _ROLLED = """
   SELECT day, dim, value, metric, n, met, breached, pending, breaches, escalations
   FROM tickets_reportcount
   WHERE tenant_id = %(tenant)s AND dim = ANY(%(dims)s)
     AND day >= %(first_day)s AND day < %(end_day)s
+  UNION ALL
+  SELECT day, dim, value, metric, n, met, breached, pending, breaches, escalations
+  FROM tickets_reportcount
+  WHERE tenant_id = %(tenant)s AND dim = 'minutes'
+    AND ((day >= %(first_day)s AND day < %(first_week)s)
+      OR (day >= %(end_week)s AND day < %(end_day)s))
+  UNION ALL
+  SELECT day, dim, value, metric, n, met, breached, pending, breaches, escalations
+  FROM tickets_reportcount
+  WHERE tenant_id = %(tenant)s AND dim = 'minutes_w'
+    AND day >= %(first_week)s AND day < %(end_week)s
 """
 # Its partial first and last days, from the tickets (only when the window has them: an ISO
 # since / until that is no local midnight).
@@ -54,20 +67,27 @@ _EDGES = """
          r.pending::int, r.breaches::int, r.escalations::int
   FROM tickets_report_rows(%(tenant)s, %(tz)s, %(head_since)s, %(head_until)s,
                            %(tail_since)s, %(tail_until)s, 0, 9223372036854775807) r
-  WHERE r.dim <> 'status'
+  WHERE r.dim NOT IN ('status', 'minutes_w')
 """
 # Clocks running past due whose breach the escalate job has not recorded yet: from pending to
 # breached (index sla_clock_breach_due holds only those, of every tenant).
 _OVERDUE = """
-  SELECT (t.created_at AT TIME ZONE %(tz)s)::date, d.dim, d.value, c.metric, 0, 0, 1, -1, 0, 0
+  SELECT t.day, d.dim, d.value, c.metric, 0, 0, 1, -1, 0, 0
   FROM sla_clock c
-  JOIN tickets_ticket t ON t.id = c.subject_id AND t.tenant_id = c.tenant_id
-  CROSS JOIN LATERAL (VALUES ('priority', t.priority::text),
-    ('plan', coalesce(t.plan_id::text, '')), ('category', coalesce(t.category_id::text, '')),
-    ('agent', coalesce(t.assignee_id::text, '')), ('tier', t.tier::text)) d(dim, value)
+  CROSS JOIN LATERAL (
+    SELECT (t.created_at AT TIME ZONE %(tz)s)::date AS day, t.priority::text AS priority,
+           coalesce(t.plan_id::text, '') AS plan, coalesce(t.category_id::text, '') AS category,
+           coalesce(t.assignee_id::text, '') AS agent, t.tier::text AS tier
+    FROM tickets_ticket t
+    WHERE t.id = c.subject_id AND t.tenant_id = c.tenant_id
+      AND t.created_at >= %(since)s AND t.created_at < %(until)s
+    OFFSET 0  -- a lookup per overdue clock, never a scan of the tenant's tickets
+  ) t
+  CROSS JOIN LATERAL (VALUES ('priority', t.priority), ('plan', t.plan),
+    ('category', t.category), ('agent', t.agent), ('tier', t.tier)) d(dim, value)
   WHERE c.tenant_id = %(tenant)s AND c.subject_type = 'ticket' AND NOT c.cancelled
     AND c.stopped_at IS NULL AND c.paused_at IS NULL AND c.breached_at IS NULL
-    AND c.due_at <= %(now)s AND t.created_at >= %(since)s AND t.created_at < %(until)s
+    AND c.due_at <= %(now)s
 """
 _SUMS = (
     "sum(n) AS n, sum(met) AS met, sum(breached) AS breached, sum(pending) AS pending,"
@@ -104,8 +124,18 @@ def _local_midnight(day: date, zone) -> datetime:
     return local_midnight(day, zone)
 
 
+def _weeks(first_day: date, end_day: date) -> dict:
+    """The whole ISO weeks [first_week, end_week) within [first_day, end_day)."""
+    first_week = first_day + timedelta(days=(7 - first_day.weekday()) % 7)
+    end_week = end_day - timedelta(days=end_day.weekday())
+    if end_week <= first_week:
+        first_week = end_week = end_day
+    return {"first_week": first_week, "end_week": end_week}
+
+
 def _split(window) -> dict:
-    """The window's whole local days [first_day, end_day) and its partial head and tail."""
+    """The window's whole local days [first_day, end_day), the whole weeks in them, and its
+    partial head and tail."""
     zone = window.zone
     first_day = window.since.astimezone(zone).date()
     if _local_midnight(first_day, zone) != window.since:
@@ -115,6 +145,7 @@ def _split(window) -> dict:
         return {
             "first_day": first_day,
             "end_day": first_day,
+            **_weeks(first_day, first_day),
             "head_since": window.since,
             "head_until": window.until,
             "tail_since": window.until,
@@ -123,6 +154,7 @@ def _split(window) -> dict:
     return {
         "first_day": first_day,
         "end_day": end_day,
+        **_weeks(first_day, end_day),
         "head_since": window.since,
         "head_until": _local_midnight(first_day, zone),
         "tail_since": _local_midnight(end_day, zone),

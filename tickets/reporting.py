@@ -174,7 +174,7 @@ def _report_from_rollup(window: Window, now: datetime) -> dict:
         key,
         label,
     ) in report_rollup.counts(window, now):
-        if dim == "minutes":
+        if dim in ("minutes", "minutes_w"):
             if metric in minutes and value is not None:
                 minutes[metric].append((int(value), int(n)))
             continue

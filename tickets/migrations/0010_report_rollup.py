@@ -66,8 +66,10 @@ class Migration(migrations.Migration):
 # - dim "tier", value = the tier it left: each `escalated` event (breaches 1, escalations 1 when
 #   it moved the ticket up);
 # - dim "status": an open ticket (n = 1); dim "minutes", value = bucket: each stopped clock
-#   with elapsed minutes (n = 1). Bucket b holds [1.02^b - 1, 1.02^(b+1) - 1) minutes
-#   (tickets/report_rollup.py MINUTES_RATIO must stay equal).
+#   with elapsed minutes (n = 1), and the same again in dim "minutes_w" on the Monday of its
+#   local week (a report reads whole weeks from those: a seventh of the rows). Bucket b holds
+#   [1.02^b - 1, 1.02^(b+1) - 1) minutes (tickets/report_rollup.py MINUTES_RATIO must stay
+#   equal).
 # A clock or event adds to the report only while its ticket exists: whichever of them is deleted
 # first, the ticket's delete takes away what is left, nothing is counted twice.
 #
@@ -102,18 +104,21 @@ CREATE OR REPLACE FUNCTION tickets_report_clock(t tickets_ticket, c sla_clock, d
   RETURNS TABLE (day date, dim text, value text, metric text, n integer, met integer,
                  breached integer, pending integer, breaches integer, escalations integer)
   LANGUAGE sql STABLE AS $$
-  SELECT day, d.dim, d.value, c.metric::text, d.n, d.met, d.breached, d.pending, 0, 0
+  SELECT CASE WHEN d.dim = 'minutes_w' THEN day - (extract(isodow FROM day)::int - 1) ELSE day END,
+         d.dim, d.value, c.metric::text, d.n, d.met, d.breached, d.pending, 0, 0
   FROM (SELECT (c.breached_at IS NULL AND c.stopped_at IS NOT NULL)::int AS met,
                (c.breached_at IS NOT NULL)::int AS breached,
-               (c.breached_at IS NULL AND c.stopped_at IS NULL)::int AS pending) s
+               (c.breached_at IS NULL AND c.stopped_at IS NULL)::int AS pending,
+               CASE WHEN c.elapsed_minutes IS NOT NULL
+                    THEN tickets_report_bucket(c.elapsed_minutes)::text END AS bucket) s
   CROSS JOIN LATERAL (VALUES
     ('priority', t.priority::text, 0, s.met, s.breached, s.pending),
     ('plan', coalesce(t.plan_id::text, ''), 0, s.met, s.breached, s.pending),
     ('category', coalesce(t.category_id::text, ''), 0, s.met, s.breached, s.pending),
     ('agent', coalesce(t.assignee_id::text, ''), 0, s.met, s.breached, s.pending),
     ('tier', t.tier::text, 0, s.met, s.breached, s.pending),
-    ('minutes', CASE WHEN c.elapsed_minutes IS NOT NULL
-                     THEN tickets_report_bucket(c.elapsed_minutes)::text END, 1, 0, 0, 0)
+    ('minutes', s.bucket, 1, 0, 0, 0),
+    ('minutes_w', s.bucket, 1, 0, 0, 0)
   ) d(dim, value, n, met, breached, pending)
   WHERE c.subject_type = 'ticket' AND NOT c.cancelled AND d.value IS NOT NULL
 $$;
@@ -186,6 +191,10 @@ CREATE OR REPLACE FUNCTION tickets_report_rows(
   UNION ALL
   SELECT day, 'minutes', bucket::text, metric, count(*), 0, 0, 0, 0, 0
   FROM c WHERE bucket IS NOT NULL GROUP BY day, bucket, metric
+  UNION ALL
+  SELECT day - (extract(isodow FROM day)::int - 1), 'minutes_w', bucket::text, metric, count(*),
+         0, 0, 0, 0, 0
+  FROM c WHERE bucket IS NOT NULL GROUP BY day - (extract(isodow FROM day)::int - 1), bucket, metric
   UNION ALL
   SELECT t.day, 'tier', (e.data->>'old_tier')::int::text, '', 0, 0, 0, 0, count(*),
          sum(CASE WHEN e.data->>'new_tier' ~ '^[0-9]{1,4}$'
