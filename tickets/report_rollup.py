@@ -217,7 +217,9 @@ def percentile(buckets: list[tuple[int, int]], fraction: float) -> float | None:
 
 # -- the backlog -----------------------------------------------------------------------------
 
-AGE_DAYS = (1, 3, 7, 30)  # the age buckets' boundaries (tickets.reporting.AGE_BUCKETS)
+# The age buckets' boundaries (tickets.reporting.AGE_BUCKETS), and 0: a ticket created after
+# `now` (a report asked for an earlier instant) is in no age bucket.
+AGE_DAYS = (0, 1, 3, 7, 30)
 
 _BACKLOG_SQL = """
 SELECT status, sum(total), {above}

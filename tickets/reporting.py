@@ -251,12 +251,12 @@ def _backlog_from_rollup(window: Window, now: datetime) -> dict:
         entry = found.get(
             str(status), {"total": 0, "above": dict.fromkeys(report_rollup.AGE_DAYS, 0)}
         )
-        younger = {0: 0, **entry["above"]}  # open tickets younger than k days
+        younger = entry["above"]  # k -> open tickets created after now - k days
         total = entry["total"]
         ages = {}
         for key, low, high in AGE_BUCKETS:
             upper = younger[high] if high is not None else total
-            ages[key] = upper - (younger[low] if low else 0)
+            ages[key] = upper - younger[low]
         by_status[str(status)] = {"total": total, "ages": ages}
     return {
         "as_of": now,
