@@ -394,6 +394,7 @@ def main() -> None:
     )
     parser.add_argument("--in-process", type=int, default=20, help="requests per page in here")
     parser.add_argument("--pages", type=int, default=4, help="only the first N pages")
+    parser.add_argument("--no-server", action="store_true", help="in-process figures only")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not args.fill_only:
@@ -430,6 +431,9 @@ def main() -> None:
             f"{name}, in process: p50 {took['wall']:.0f} ms wall, {took['cpu']:.0f} ms CPU, "
             f"{took['sql']:.0f} ms SQL ({args.in_process} requests, DEBUG on)"
         )
+    if args.no_server:
+        print(f"load average (1, 5, 15 min) after: {load()}")
+        return
     cookie = session_cookie(email)
     env = {
         **os.environ,
