@@ -22,7 +22,7 @@ Medians and 90th percentiles come from the histogram: bucket b holds the minutes
 bucket, so a percentile is within 2% of the exact `percentile_cont` (plus 0.02 minutes near 0).
 
 The rollup's rows are +/- deltas; `compact` folds a tenant's into one per key (the beat job
-`tickets.tasks.compact_report_counts`, tickets/jobs.py).
+`tickets.tasks.compact_report_counts`: `compact_recent`).
 """
 
 from __future__ import annotations

@@ -76,10 +76,10 @@ def report(window: Window, *, now: datetime | None = None) -> dict:
 
 
 def _tune_for_one_big_aggregate() -> None:
-    """For this transaction only: no JIT (compiling the grouping-sets plan took longer than
-    running it: its estimated cost crosses jit_above_cost at about 50,000 tickets) and no
-    parallel workers (each would aggregate every clock again for its share of the tickets; on a
-    small, busy server one process does the work once)."""
+    """For this transaction only: no JIT (compiling a plan took longer than running it: the
+    tickets' aggregate crossed jit_above_cost at about 50,000 tickets; the rollup's partial days
+    can still estimate high) and no parallel workers (on a small, busy server one process does
+    the work once)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
