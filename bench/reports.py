@@ -109,7 +109,7 @@ WHERE t.tenant_id = %(tenant)s AND t.number BETWEEN %(first)s AND %(last)s
 """
 
 
-def fill(per_tenant: int, *, days: int = 90, sql: bool = False) -> None:
+def fill(per_tenant: int, *, days: int = 90, sql: bool = False, add: bool = True) -> None:
     import django
 
     django.setup()
@@ -132,7 +132,7 @@ def fill(per_tenant: int, *, days: int = 90, sql: bool = False) -> None:
     for tenant in tenants:
         with tenant_scope(tenant):
             have[tenant] = Ticket.objects.filter(subject__startswith=SUBJECT_PREFIX).count()
-    short = [tenant for tenant in tenants if have[tenant] < per_tenant]
+    short = [tenant for tenant in tenants if have[tenant] < per_tenant and add]
     if short:
         with _bulk_load([tenant.pk for tenant in short]):
             for tenant in short:
@@ -395,6 +395,7 @@ def main() -> None:
     parser.add_argument("--in-process", type=int, default=20, help="requests per page in here")
     parser.add_argument("--pages", type=int, default=4, help="only the first N pages")
     parser.add_argument("--no-server", action="store_true", help="in-process figures only")
+    parser.add_argument("--no-fill", action="store_true", help="measure what is there")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not args.fill_only:
@@ -402,7 +403,7 @@ def main() -> None:
 
         ensure_database(url)
     started = time.perf_counter()
-    fill(args.per_tenant, sql=args.sql_fill)
+    fill(args.per_tenant, sql=args.sql_fill, add=not args.no_fill)
     print(
         f"fill: {args.per_tenant:,} report tickets (2 clocks each) in acme and globex "
         f"(ready in {time.perf_counter() - started:.0f} s)"
