@@ -321,6 +321,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Inbound mailboxes (issue 13, tickets/mail/): every tenant's, each in its own scope.
     "poll-mailboxes": {"task": "tickets.tasks.poll_mailboxes", "schedule": 60.0},
+    # The SLA report's rollup rows (+/- deltas) folded into one per key (tickets/report_rollup).
+    "compact-report-counts": {"task": "tickets.tasks.compact_report_counts", "schedule": 300.0},
     # Expired API tokens and ws-tickets (harden-auth, accounts/tasks.py).
     "purge-expired-credentials": {
         "task": "accounts.tasks.purge_expired_credentials",

@@ -282,6 +282,57 @@ class QueueCount(TenantOwned):
     n = models.IntegerField()
 
 
+class ReportCount(TenantOwned):
+    """Deltas of the SLA report's figures per local day of creation (tickets.report_rollup).
+
+    One row adds to one (day, dim, value, metric) key: `dim` is a breakdown of the report
+    (priority, plan, category, agent, tier: its `value` the ticket's, "" for none), `status`
+    (open tickets by status, for the backlog) or `minutes` (a histogram bucket of stopped clocks'
+    elapsed minutes, `value` the bucket number). `metric` is "" for the ticket itself and its
+    escalation events, else the clock's metric (any metric: a new one needs no schema change).
+    `n` counts tickets ("" rows) or clocks (minutes rows); met / breached / pending count clocks
+    as recorded (a clock running past due with no breach recorded yet is pending here: the
+    report moves those few itself); breaches / escalations count the escalate job's events by
+    the tier the ticket left.
+
+    Written by PostgreSQL triggers on tickets, clocks, events and tenants (migration 0010) in the
+    writing transaction, as appended +/- rows like `QueueCount`: nobody waits on a shared
+    counter. `tickets.report_rollup.compact` folds them together. SQLite: no triggers, the report
+    counts the tickets instead (development only).
+    """
+
+    tenant = tenant_key(indexed=False)  # the key index leads with it
+    day = models.DateField()
+    dim = models.CharField(max_length=16)
+    value = models.CharField(max_length=64)
+    metric = models.CharField(max_length=32)
+    n = models.IntegerField(default=0)
+    met = models.IntegerField(default=0)
+    breached = models.IntegerField(default=0)
+    pending = models.IntegerField(default=0)
+    breaches = models.IntegerField(default=0)
+    escalations = models.IntegerField(default=0)
+
+    class Meta:
+        # Covering: a report reads the window's rows from the index alone (index-only scan).
+        indexes = [
+            models.Index(
+                fields=["tenant", "dim", "day"],
+                name="report_count_key",
+                include=[
+                    "value",
+                    "metric",
+                    "n",
+                    "met",
+                    "breached",
+                    "pending",
+                    "breaches",
+                    "escalations",
+                ],
+            )
+        ]
+
+
 class AuthorRole(models.TextChoices):
     """Who wrote a message (not accounts.Role: a contact's message is a customer's too)."""
 

@@ -1,23 +1,25 @@
 """The SLA report of tickets (issue 10 item 6; CONTRACT section 4 extended): reads only.
 
 A ticket counts in the window it was created in; days and weeks are the tenant's local ones.
-Everything is aggregated in the database, never by loading tickets:
-
-1. the ticket breakdowns (overall, priority, plan, category, assignee, tier, local day) with
-   their clocks' met / breached / pending counts: one statement (GROUPING SETS on PostgreSQL;
-   the same groups as UNION ALL on SQLite, for development), then one small one for the names
-   of the plans, categories and agents found;
-2. median and 90th percentile of the stored `Clock.elapsed_minutes` per metric: one statement
-   (`percentile_cont`; SQLite sorts the stored numbers instead, development only);
-3. breaches and escalations per tier, from the escalate job's `escalated` events: one statement;
-4. the backlog: open tickets now by status and age: one statement.
-
-On PostgreSQL one more statement first tunes the report's transaction (no JIT, no parallel
-workers: `_tune_for_one_big_aggregate`). The count never grows with the data (pinned in
-tests/tickets/agent/test_reports_api.py and test_reports_page.py).
 Clock states as `sla.selectors.sla_report`: breached = a breach was recorded, or it still runs
 past its due time; met = stopped without a breach; pending = running and not breached.
 Cancelled clocks do not count.
+
+On PostgreSQL the figures come from the per-day rollup the triggers keep
+(tickets/report_rollup.py): two statements whose cost follows the window's days, not its
+tickets, after one that tunes the transaction (`_tune_for_one_big_aggregate`): the count never
+grows with the data (pinned in tests/tickets/agent/test_reports_api.py and
+test_reports_page.py). Medians and 90th percentiles come from the rollup's histogram of stored
+elapsed minutes, within 2% of the exact ones.
+
+SQLite (development) has no triggers: it aggregates the tickets and clocks themselves, exactly:
+
+1. the ticket breakdowns (overall, priority, plan, category, assignee, tier, local day) with
+   their clocks' met / breached / pending counts: the groups as UNION ALL, then one small
+   statement for the names of the plans, categories and agents found;
+2. median and 90th percentile of the stored `Clock.elapsed_minutes` per metric (sorted);
+3. breaches and escalations per tier, from the escalate job's `escalated` events;
+4. the backlog: open tickets now by status and age.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from accounts.models import User
 from core.aggregates import Percentile, percentile_cont
 from sla.models import Clock, Metric, SupportPlan
 from sla.priorities import PRIORITY_RANK
+from tickets import report_rollup
 from tickets.models import OPEN_STATUSES, Category, Event, EventType, Status, Ticket
 from tickets.sla_sync import SUBJECT
 
@@ -80,16 +83,24 @@ def report(window: Window, *, now: datetime | None = None) -> dict:
 
 
 def _tune_for_one_big_aggregate() -> None:
-    """For this transaction only: no JIT (compiling the grouping-sets plan took longer than
-    running it: its estimated cost crosses jit_above_cost at about 50,000 tickets) and no
-    parallel workers (each would aggregate every clock again for its share of the tickets; on a
-    small, busy server one process does the work once)."""
+    """For this transaction only: no JIT (compiling a plan took longer than running it: the
+    tickets' aggregate crossed jit_above_cost at about 50,000 tickets; the rollup's partial days
+    can still estimate high) and no parallel workers (on a small, busy server one process does
+    the work once)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
 
 
 def _report(window: Window, now: datetime) -> dict:
+    if connection.vendor == "postgresql":
+        return _report_from_rollup(window, now)
+    return report_from_tickets(window, now)
+
+
+def report_from_tickets(window: Window, now: datetime) -> dict:
+    """The report aggregated from the tickets and clocks themselves: SQLite's, and on
+    PostgreSQL the tests' reference for the rollup (its times exact: percentile_cont)."""
     rows = _grouped_rows(window, now)
     labels = _labels(rows)
     out: dict = {
@@ -136,6 +147,134 @@ def _report(window: Window, now: datetime) -> dict:
         for key in STAFF_ONLY:
             del out[key]
     return out
+
+
+def _header(window: Window) -> dict:
+    return {
+        "since": window.since,
+        "until": window.until,
+        "timezone": window.zone.key,
+        "granularity": window.granularity,
+        **_empty_block(),
+        "by_priority": {},
+        "by_plan": {},
+        "by_category": {},
+        "by_agent": {},
+        "by_tier": {},
+    }
+
+
+def _report_from_rollup(window: Window, now: datetime) -> dict:
+    """The same report from the rollup (PostgreSQL): see tickets/report_rollup.py."""
+    out = _header(window)
+    groups: dict[tuple[str, str], dict] = {}  # (dim, value) -> block
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    days: dict[date, dict] = {}
+    minutes: dict[str, list[tuple[int, int]]] = {metric: [] for metric in METRICS}
+    for (
+        dim,
+        value,
+        metric,
+        day,
+        n,
+        met,
+        breached,
+        pending,
+        breaches,
+        escalations,
+        key,
+        label,
+    ) in report_rollup.counts(window, now):
+        if dim in ("minutes", "minutes_w"):
+            if metric in minutes and value is not None:
+                minutes[metric].append((int(value), int(n)))
+            continue
+        if value is None:  # the series: per (tier, metric, day)
+            block = days.setdefault(_as_date(day), _empty_block())
+        else:
+            block = groups.setdefault(
+                (dim, value), {**_empty_block(), "breaches": 0, "escalations": 0}
+            )
+            names[(dim, value)] = (key or NONE_KEY, label or "")
+        if metric == "":
+            block["tickets"] += int(n)
+            if value is not None:
+                block["breaches"] += int(breaches)
+                block["escalations"] += int(escalations)
+        elif metric in METRICS:
+            block[metric]["met"] += int(met)
+            block[metric]["breached"] += int(breached)
+            block[metric]["pending"] += int(pending)
+    for (dim, value), block in groups.items():
+        events = block.pop("breaches"), block.pop("escalations")
+        if dim == "tier":
+            if block["tickets"] or events[0]:
+                out["by_tier"][value] = {**block, "breaches": events[0], "escalations": events[1]}
+            for metric in ("tickets", *METRICS):  # every ticket has one tier: the totals
+                if metric == "tickets":
+                    out["tickets"] += block["tickets"]
+                else:
+                    for state in STATES:
+                        out[metric][state] += block[metric][state]
+            continue
+        if not block["tickets"]:
+            continue  # its tickets moved away since (rows not folded yet)
+        if dim == "priority":
+            out["by_priority"][value] = block
+        elif dim == "plan":
+            out["by_plan"][names[(dim, value)][0] if value else NONE_KEY] = block
+        elif dim in ("category", "agent"):
+            key, label = names[(dim, value)] if value else (NONE_KEY, "")
+            out[f"by_{dim}"][key] = {**block, "name": label}
+    for block in (out, *out["by_tier"].values(), *groups.values(), *days.values()):
+        for metric in METRICS:
+            block[metric]["compliance"] = _compliance(block[metric])
+    out["by_priority"] = dict(
+        sorted(out["by_priority"].items(), key=lambda item: PRIORITY_RANK.get(item[0], 99))
+    )
+    for key in ("by_plan", "by_category", "by_agent", "by_tier"):
+        out[key] = dict(sorted(out[key].items()))
+    out["series"] = _series({day: b for day, b in days.items() if b["tickets"] or _any(b)}, window)
+    out["times"] = {
+        metric: {
+            "count": sum(count for _bucket, count in minutes[metric]),
+            **{
+                f"{name}_minutes": _rounded(
+                    report_rollup.percentile(sorted(minutes[metric]), fraction)
+                )
+                for name, fraction in PERCENTILES
+            },
+        }
+        for metric in METRICS
+    }
+    out["backlog"] = _backlog_from_rollup(window, now)
+    return out
+
+
+def _any(block: dict) -> bool:
+    return any(block[metric][state] for metric in METRICS for state in STATES)
+
+
+def _backlog_from_rollup(window: Window, now: datetime) -> dict:
+    found = report_rollup.backlog_counts(window.tenant_id, window.zone, now)
+    by_status = {}
+    for status in OPEN_STATUSES:
+        entry = found.get(
+            str(status), {"total": 0, "above": dict.fromkeys(report_rollup.AGE_DAYS, 0)}
+        )
+        younger = entry["above"]  # k -> open tickets created after now - k days
+        total = entry["total"]
+        ages = {}
+        for key, low, high in AGE_BUCKETS:
+            upper = younger[high] if high is not None else total
+            ages[key] = upper - younger[low]
+        by_status[str(status)] = {"total": total, "ages": ages}
+    return {
+        "as_of": now,
+        "age_buckets": [key for key, _low, _high in AGE_BUCKETS],
+        "total": sum(entry["total"] for entry in by_status.values()),
+        "by_status": by_status,
+    }
 
 
 # -- 1. the grouped counts -------------------------------------------------------------------
