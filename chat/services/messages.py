@@ -1,20 +1,26 @@
 """Messages and read marks. A message is stored (with its `seq`) before anyone is sent it.
 
-The hot path of live chat (measured with bench/chat.py): two statements in one transaction
-instead of the ORM's lock-read, look-up, insert and update (which cost ~6 ms of CPU a message,
-most of it compiling queries). `_TAKE_SEQ` takes the next `seq` and the chat's row lock at once
-(an UPDATE ... RETURNING: concurrent senders queue on the row as with select_for_update) and
-reads what the policy needs as the lock found it; `_INSERT` stores the message under that lock,
-or nothing for a resent `client_id` (ON CONFLICT DO NOTHING, which sees a concurrent sender's
-committed row). Whatever says no rolls the transaction back, which gives the number back.
+The hot path of live chat (measured with bench/chat.py, README "Production channel layer and
+the chat benchmark"). The ORM's lock-read, look-up, insert and update cost ~6 ms of CPU a
+message, most of it compiling queries; now:
+
+- `_AT_ONCE` (PostgreSQL), the common case: one statement, its own transaction. Its UPDATE
+  takes the next `seq` and the chat's row lock at once (concurrent senders queue on the row as
+  with select_for_update) only where the policy surely allows the message, and the INSERT in
+  the same statement stores it under that lock; a resent `client_id` makes the unique index
+  refuse the INSERT, which undoes the whole statement.
+- `_store` for everything else (and SQLite): `_TAKE_SEQ` (UPDATE ... RETURNING what the
+  policy needs, as the lock found it) and `_INSERT` (ON CONFLICT DO NOTHING: a resend) in one
+  transaction; whatever says no rolls it back, which gives the number back.
 """
 
 from __future__ import annotations
 
 import copy
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +42,23 @@ _TAKE_SEQ = (
     "WHERE id = %s AND tenant_id = %s "
     "RETURNING last_seq, status, agent_id, first_responded_at, "
     f"(SELECT secret_patterns_stamp FROM {_TENANTS} WHERE id = %s)"
+)
+# The common case of `_TAKE_SEQ` + `_INSERT` in one statement (PostgreSQL: an UPDATE in a WITH).
+# Its WHERE holds what `policy.post_allowed_when` says surely passes check_post, that this is no
+# agent's first message (`_first_response`), and that the tenant's patterns are the ones the
+# body was masked with; when any fails nothing is written and `_store` takes over.
+_AT_ONCE = (
+    f"WITH chat AS (UPDATE {_CHATS} SET last_seq = last_seq + 1, "  # noqa: S608 - model identifiers only, values bound  # nosec B608
+    "last_message_at = %(created_at)s, last_message_role = %(role)s "
+    "WHERE id = %(chat_id)s AND tenant_id = %(tenant_id)s AND status = ANY(%(statuses)s) "
+    "AND (%(agent)s::bigint IS NULL OR (agent_id = %(agent)s AND first_responded_at IS NOT NULL)) "
+    f"AND EXISTS (SELECT 1 FROM {_TENANTS} WHERE id = %(tenant_id)s "
+    "AND secret_patterns_stamp = %(stamp)s) "
+    "RETURNING id, tenant_id, last_seq) "
+    f"INSERT INTO {_MESSAGES} (tenant_id, chat_id, seq, sender, client_id, role, author_id, "
+    "author_name, body, created_at) SELECT tenant_id, id, last_seq, %(sender)s, %(client_id)s, "
+    "%(role)s, %(author_id)s, %(author_name)s, %(body)s, %(created_at)s FROM chat "
+    "RETURNING id, seq"
 )
 _INSERT = (
     f"INSERT INTO {_MESSAGES} (tenant_id, chat_id, seq, sender, client_id, role, author_id, "  # noqa: S608 - model identifiers only, values bound  # nosec B608
@@ -80,6 +103,9 @@ def message_post(
     client_id = check_client_id(client_id)
     body = check_body(body)
     author = author_of(actor, chat)
+    posted = _post_at_once(actor, chat, author, body, client_id)
+    if posted is not None:
+        return posted
     try:
         with transaction.atomic():
             return _store(actor, chat, author, body, client_id)
@@ -88,6 +114,56 @@ def message_post(
             chat_id=chat.pk, sender=author.sender, client_id=client_id
         ).first()
         return Posted(stored, False, chat)
+
+
+def _post_at_once(
+    actor: Actor, chat: ChatSession, author: Author, body: str, client_id: str | None
+) -> Posted | None:
+    """The common case in one statement (`_AT_ONCE`, PostgreSQL), or None for `_store` to
+    decide: a chat the policy may refuse, an agent's first message, masking patterns changed
+    since `chat.tenant` was read, a resent client_id (its unique index refuses the INSERT and
+    the statement undoes the UPDATE), a chat gone. Outside a transaction the statement is its
+    own (no BEGIN and COMMIT round trips: what a busy database made the path's cost)."""
+    allowed = policy.post_allowed_when(actor)
+    if connection.vendor != "postgresql" or allowed is None:
+        return None
+    statuses, agent_id = allowed
+    now = timezone.now()
+    message = _message(chat, actor.tenant_id, author, body, client_id, chat.tenant, now)
+    params = {
+        **{name: getattr(message, name) for name in _INSERT_FIELDS},
+        "tenant_id": actor.tenant_id,  # the door's tenant: another's chat is not found
+        "statuses": list(statuses),
+        "agent": agent_id,
+        "stamp": chat.tenant.secret_patterns_stamp,
+    }
+    # Inside a caller's transaction, a savepoint: the unique index's refusal must not break it.
+    alone = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    try:
+        with alone, connection.cursor() as cursor:
+            cursor.execute(_AT_ONCE, params)
+            row = cursor.fetchone()
+    except IntegrityError:
+        return None  # the client_id is stored: `_store` answers with it
+    if row is None:
+        return None
+    message.pk, message.seq = row
+    return Posted(message, True, chat)
+
+
+def _message(chat, tenant_id, author, body, client_id, tenant, now) -> ChatMessage:
+    return ChatMessage(
+        tenant_id=tenant_id,
+        chat_id=chat.pk,
+        seq=None,
+        sender=author.sender,
+        client_id=client_id,
+        role=author.role,
+        author_id=author.user_id if author.role == "agent" else None,
+        author_name=author.name[:150],
+        body=mask_secrets(body, tenant=tenant).text,
+        created_at=now,
+    )
 
 
 def _store(
@@ -108,18 +184,8 @@ def _store(
         if tenant.secret_patterns_stamp != stamp:
             tenant = copy.copy(tenant)
             tenant.secret_patterns_stamp = stamp
-        message = ChatMessage(
-            tenant_id=tenant_id,
-            chat_id=chat.pk,
-            seq=seq,
-            sender=author.sender,
-            client_id=client_id,
-            role=author.role,
-            author_id=author.user_id if author.role == "agent" else None,
-            author_name=author.name[:150],
-            body=mask_secrets(body, tenant=tenant).text,
-            created_at=now,
-        )
+        message = _message(chat, tenant_id, author, body, client_id, tenant, now)
+        message.seq = seq
         values = [getattr(message, name) for name in _INSERT_FIELDS[:-1]] + [at]
         cursor.execute(_INSERT, values)
         inserted = cursor.fetchone()
