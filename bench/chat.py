@@ -476,6 +476,7 @@ def run(args, env: dict[str, str], processes: int, agents: list[dict]) -> None:
             f"memory: server RSS {sum(rss_before) / 1024:.0f} -> {sum(rss_after) / 1024:.0f} MiB,"
             f" {per_socket:.1f} KiB per socket"
         )
+        server_cpu: list[float] = []  # seconds of CPU of all server processes, per phase
         for index, rate in enumerate(args.rates):
             cpu_before = [cpu_seconds(s.pid) for s in servers + generators]
             phase_started = time.perf_counter()
@@ -486,6 +487,7 @@ def run(args, env: dict[str, str], processes: int, agents: list[dict]) -> None:
             cpu_after = [cpu_seconds(s.pid) for s in servers + generators]
             span = time.perf_counter() - phase_started
             cpu = [(a - b) / span * 100 for a, b in zip(cpu_after, cpu_before, strict=True)]
+            server_cpu.append(sum(cpu_after[: len(servers)]) - sum(cpu_before[: len(servers)]))
             sent = sum(r["sent"] for r in results)
             acked = sum(r["acked"] for r in results)
             ack = [x for r in results for x in r["ack"]]
@@ -512,6 +514,17 @@ def run(args, env: dict[str, str], processes: int, agents: list[dict]) -> None:
             records.update(pipe.recv())
         stored = django_step(env, "verify", {"chats": list(records)})
         counts = check(records, stored)
+        # What a machine's load disturbs least: the servers' CPU per message they stored (each
+        # stored once and delivered to two sockets), phase by phase (client_ids start p<phase>-).
+        for index, rate in enumerate(args.rates):
+            tag = f"p{index}-"
+            rows = sum(
+                1 for chat in stored.values() for row in chat if (row[1] or "").startswith(tag)
+            )
+            print(
+                f"  {rate:>5} msg/s asked: servers' CPU {server_cpu[index]:.1f} s for {rows} "
+                f"stored messages: {server_cpu[index] / max(rows, 1) * 1000:.2f} ms per message"
+            )
         print(
             f"database: {counts['stored_total']} messages stored; lost {counts['lost']} "
             f"(never acked {counts['unacked']}, acked but not stored {counts['acked_missing']}, "

@@ -21,12 +21,14 @@ import json
 import logging
 import time
 from collections import deque
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.actors import Contact, Member
 from accounts.doors import STAFF_ROLES
+from accounts.models import Tenant
 from accounts.selectors import tenant_by_slug
 from accounts.sockets import (
     CLOSE_FORBIDDEN,
@@ -61,19 +63,25 @@ class ChatSocket(TenantSocket):
     allowed_roles = STAFF_ROLES
 
     chat_pk: int | None = None
+    # The chat as the doors read it: what a message needs of it never changes (its tenant, the
+    # visitor's name); status and agent are read again with each message's row lock.
+    chat: ChatSession | None = None
     role = ""  # "customer" (the visitor) or "agent"
     actor = None
 
     async def websocket_connect(self, message) -> None:
         kwargs = self.scope["url_route"]["kwargs"]
         origin = header(self.scope, b"origin")
-        tenant, origins = await in_db_thread(_tenant_and_origins)(kwargs["tenant"])
+        token = query_param(self.scope, "token")
+        # One trip to the database for the tenant, its widget origins and the token's chat.
+        doors = await in_db_thread(_read_doors)(kwargs["tenant"], token, kwargs["chat_id"])
         if origin is not None and not (
-            own_origin(origin, header(self.scope, b"host")) or normalize_origin(origin) in origins
+            own_origin(origin, header(self.scope, b"host"))
+            or normalize_origin(origin) in doors.origins
         ):
             await self.close()  # before accept: the handshake is answered with HTTP 403
             return
-        code = await self.authorize_chat(origin, tenant, kwargs["chat_id"])
+        code = await self.authorize_chat(origin, doors, token, kwargs["chat_id"])
         if code is not None:
             await self.accept()
             await self.close(code=code)
@@ -83,22 +91,18 @@ class ChatSocket(TenantSocket):
             await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.start()
 
-    async def authorize_chat(self, origin: str | None, tenant, chat_id: str) -> int | None:
-        token = query_param(self.scope, "token")
+    async def authorize_chat(
+        self, origin: str | None, doors: _Doors, token: str | None, chat_id: str
+    ) -> int | None:
         if token is not None:
-            if tenant is None:
-                return CLOSE_UNAUTHENTICATED
-            self.tenant = tenant
-            chat = await self.db(selectors.chat_by_token, token)
-            if chat is None:
-                return CLOSE_UNAUTHENTICATED
-            if chat.public_id != chat_id:
-                exists = await self.db(
-                    lambda: ChatSession.objects.filter(public_id=chat_id).exists()
-                )
-                return CLOSE_FORBIDDEN if exists else CLOSE_NOT_FOUND
-            self.chat_pk, self.role = chat.pk, "customer"
-            self.actor = Contact(tenant=tenant, name=chat.visitor_name, email=chat.visitor_email)
+            if doors.refused is not None:
+                return doors.refused
+            chat = doors.chat
+            self.tenant = doors.tenant
+            self.chat, self.chat_pk, self.role = chat, chat.pk, "customer"
+            self.actor = Contact(
+                tenant=self.tenant, name=chat.visitor_name, email=chat.visitor_email
+            )
             return None
         session = query_param(self.scope, "ticket") is None
         if session and origin is not None and not own_origin(origin, header(self.scope, b"host")):
@@ -110,7 +114,9 @@ class ChatSocket(TenantSocket):
         if chat is None:
             self.membership = None  # not joined to the user group: nothing to leave
             return CLOSE_NOT_FOUND
-        self.chat_pk, self.role, self.actor = chat.pk, "agent", Member(self.membership)
+        chat.tenant = self.tenant
+        self.chat, self.chat_pk, self.role = chat, chat.pk, "agent"
+        self.actor = Member(self.membership)
         return None
 
     # -- after the doors ----------------------------------------------------------------------
@@ -149,7 +155,11 @@ class ChatSocket(TenantSocket):
         return frames, status_frame(chat)
 
     def fresh_chat(self) -> ChatSession:
-        return selectors.chats().select_related("tenant", "plan__calendar").get(pk=self.chat_pk)
+        # The tenant as the doors read it; the plan and its calendar only for a waiting chat's
+        # offer (leave_message_offer), where they load lazily.
+        chat = selectors.chats().get(pk=self.chat_pk)
+        chat.tenant = self.tenant
+        return chat
 
     async def watch(self) -> None:
         """While the chat waits: the visitor's position and the leave-a-message offer as they
@@ -250,8 +260,9 @@ class ChatSocket(TenantSocket):
             await self.send_json(frame)  # a resend: its acknowledgement, to the sender only
 
     def post(self, body, client_id):
-        chat = ChatSession.objects.select_related("tenant").get(pk=self.chat_pk)
-        return services.message_post(actor=self.actor, chat=chat, body=body, client_id=client_id)
+        return services.message_post(
+            actor=self.actor, chat=self.chat, body=body, client_id=client_id
+        )
 
     async def on_typing(self) -> None:
         now = time.monotonic()
@@ -306,9 +317,31 @@ class ChatSocket(TenantSocket):
             await self.close(code=CLOSE_NORMAL)
 
 
-def _tenant_and_origins(slug: str):
+@dataclass
+class _Doors:
+    """What the doors read of the database, in one call (`_read_doors`)."""
+
+    tenant: Tenant | None
+    origins: set[str] = field(default_factory=set)
+    chat: ChatSession | None = None  # the chat the visitor's token opens
+    refused: int | None = None  # the token's close code when it opens no chat of this path
+
+
+def _read_doors(slug: str, token: str | None, chat_id: str) -> _Doors:
     tenant = tenant_by_slug(slug)
     if tenant is None:
-        return None, set()
+        return _Doors(None, refused=CLOSE_UNAUTHENTICATED)
     with tenant_scope(tenant):
-        return tenant, chat_settings(tenant).origins()
+        doors = _Doors(tenant, chat_settings(tenant).origins())
+        if token is None:
+            return doors
+        chat = selectors.chat_by_token(token)
+        if chat is None:
+            doors.refused = CLOSE_UNAUTHENTICATED
+        elif chat.public_id != chat_id:
+            exists = ChatSession.objects.filter(public_id=chat_id).exists()
+            doors.refused = CLOSE_FORBIDDEN if exists else CLOSE_NOT_FOUND
+        else:
+            chat.tenant = tenant
+            doors.chat = chat
+        return doors

@@ -63,6 +63,17 @@ def check_post(actor: Actor, chat: ChatSession) -> None:
         raise NotAllowed(_("Another agent has this chat."))
 
 
+def post_allowed_when(actor: Actor) -> tuple[tuple[str, ...], int | None] | None:
+    """The chats of the actor's tenant `check_post` surely lets `actor` write in, for a store
+    that checks them in its one statement (chat/services/messages.py): (statuses, the agent it
+    must be or None). Never wider than check_post; None: ask check_post."""
+    if is_visitor(actor):
+        return (ChatStatus.WAITING, ChatStatus.ACTIVE), None
+    if works_chats(actor):
+        return (ChatStatus.ACTIVE,), actor.user_id
+    return None
+
+
 def check_close(
     actor: Actor, chat: ChatSession, *, summary: str = "", summary_required: bool = False
 ) -> None:

@@ -269,3 +269,30 @@ async def test_the_queue_socket_gets_chat_frames_after_commit(desks, layer, atta
     assert await outsider.receive_nothing(timeout=0.3)
     await queue.disconnect()
     await outsider.disconnect()
+
+
+async def test_a_socket_checks_the_chat_with_each_message_not_only_at_connect(desks, layer):
+    """The socket keeps the chat its doors read; a transfer or close since counts at once."""
+    acme, _ = desks
+    chat, token = await database_sync_to_async(accepted_chat)(acme)
+    guest, _ = await connect(chat_path(chat, token))
+    agent, _ = await connect(chat_path(chat, ticket=await ws_ticket(acme.agent)))
+    await frames_until(guest, status)
+    await frames_until(agent, status)
+
+    @database_sync_to_async
+    def transfer():
+        with tenant_scope(acme.tenant):
+            services.chat_transfer(
+                actor=member(acme, acme.agent), chat=chat, agent_email=acme.tier2.email
+            )
+
+    await transfer()
+    await agent.send_json_to({"type": "message", "body": "still mine?", "client_id": "a-9"})
+    error = await frames_until(agent, lambda f: f["type"] == "error")
+    assert error[-1]["client_id"] == "a-9" and error[-1]["code"] == "notallowed"
+    await guest.send_json_to({"type": "message", "body": "hello?", "client_id": "v-1"})
+    ack = await frames_until(guest, lambda f: f["type"] == "message")
+    assert ack[-1]["seq"] == 2 and await stored(chat) == [(1, "Hello?"), (2, "hello?")]
+    await guest.disconnect()
+    await agent.disconnect()
