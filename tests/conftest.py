@@ -11,6 +11,9 @@ from accounts.models import Organization, Role, Tenant, User
 from tests.factories import MembershipFactory, OrganizationFactory, TenantFactory, UserFactory
 from tests.hardening.faults import tools_missing
 
+# The browser tests' shared fixtures (`browser`, `person`): tests/e2e/harness.py.
+pytest_plugins = ["tests.e2e.harness"]
+
 USES_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 USES_REDIS = bool(os.environ.get("REDIS_URL"))
 CHROMIUM = shutil.which("chromium")

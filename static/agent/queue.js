@@ -89,7 +89,7 @@ function renderRow(row) {
   const box = document.createElement("input");
   box.type = "checkbox"; box.name = "tickets"; box.value = row.number;
   box.setAttribute("form", "bulk");
-  box.setAttribute("aria-label", row.reference);
+  box.setAttribute("aria-label", `${text.tick} ${row.reference}`); // as the server's rows
   const link = document.createElement("a");
   link.className = "ref";
   link.href = data.ticketUrl.replace(/\/0\/$/, `/${row.number}/`);

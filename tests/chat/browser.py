@@ -11,34 +11,19 @@ from today on, so its chat is closed now and says when it opens next.
 import contextlib
 import hashlib
 import hmac
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM
-from tests.subprocess_env import clean_env, free_port
+from tests.e2e.harness import DEMO, running_app, stop, wait_up
+from tests.e2e.harness import log_in as _log_in
+from tests.subprocess_env import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "helpdesk-demo"
 SIGNED_EMAIL = "customer@acme.example"  # a demo customer with tickets
 SHOP_HOST, FOREIGN_HOST = "127.0.0.2", "127.0.0.3"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
 SETUP = """
 import datetime, zoneinfo
 from django.utils import timezone
@@ -84,33 +69,6 @@ SHOP_PAGE = """<!doctype html>
 """
 
 
-def _status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
-
-
-def _wait_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while _status(url) != 200:
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.3)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 class Desk:
     """The running help desk and the two websites."""
 
@@ -140,84 +98,43 @@ def desk(tmp_path_factory):
     # Other loopback addresses, not ports of 127.0.0.1: the help desk counts any origin whose
     # host is one of its ALLOWED_HOSTS as its own, whatever the port (accounts.sockets.own_origin).
     shop, foreign = f"http://{SHOP_HOST}:{shop_port}", f"http://{FOREIGN_HOST}:{foreign_port}"
-    env = clean_env(
-        DJANGO_SETTINGS_MODULE="helpdesk.settings",
-        DEBUG="1",
-        SECRET_KEY="e2e-only-secret-key-" + "x" * 40,
-        DATABASE_URL=f"sqlite:///{tmp}/db.sqlite3",
-        HELPDESK_RUN_DIR=str(tmp / "run"),
-        EMAIL_URL="consolemail://",
-        SITE_URL=url,
-        CSRF_TRUSTED_ORIGINS=url,
-    )
-    setup = SETUP.format(origins=[shop])
-    for command in (["migrate", "--noinput"], ["seed_demo"], ["shell", "-c", setup]):
-        done = subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
+    setup = [*DEMO, ["manage.py", "shell", "-c", SETUP.format(origins=[shop])]]
+    with running_app(tmp, setup=setup, port=port, SITE_URL=url, CSRF_TRUSTED_ORIGINS=url):
+        site = tmp / "site"
+        site.mkdir()
+        for tenant in ("acme", "globex"):
+            page = SHOP_PAGE.format(server=url, tenant=tenant, extra="")
+            (site / f"{tenant}.html").write_text(page)
+        # The shop's own login knows this customer and signs their email (identity
+        # verification).
+        with contextlib.closing(sqlite3.connect(tmp / "db.sqlite3")) as connection:
+            (secret,) = connection.execute(
+                "SELECT s.identity_secret FROM chat_chatsettings s JOIN accounts_tenant t"
+                " ON t.id = s.tenant_id WHERE t.slug = 'acme'"
+            ).fetchone()
+        signature = hmac.new(secret.encode(), SIGNED_EMAIL.encode(), hashlib.sha256).hexdigest()
+        extra = f' data-user-email="{SIGNED_EMAIL}" data-user-hash="{signature}"'
+        signed = SHOP_PAGE.format(server=url, tenant="acme", extra=extra)
+        (site / "acme-signed.html").write_text(signed)
 
-    site = tmp / "site"
-    site.mkdir()
-    for tenant in ("acme", "globex"):
-        page = SHOP_PAGE.format(server=url, tenant=tenant, extra="")
-        (site / f"{tenant}.html").write_text(page)
-    # The shop's own login knows this customer and signs their email (identity verification).
-    with contextlib.closing(sqlite3.connect(tmp / "db.sqlite3")) as connection:
-        (secret,) = connection.execute(
-            "SELECT s.identity_secret FROM chat_chatsettings s JOIN accounts_tenant t"
-            " ON t.id = s.tenant_id WHERE t.slug = 'acme'"
-        ).fetchone()
-    signature = hmac.new(secret.encode(), SIGNED_EMAIL.encode(), hashlib.sha256).hexdigest()
-    extra = f' data-user-email="{SIGNED_EMAIL}" data-user-hash="{signature}"'
-    (site / "acme-signed.html").write_text(SHOP_PAGE.format(server=url, tenant="acme", extra=extra))
-
-    processes = []
-    try:
-        log = tmp / "uvicorn.log"
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application"]
-                + ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "on"],
-                cwd=ROOT,
-                env=env,
-                stdout=log.open("wb"),
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        )
-        _wait_up(f"{url}/healthz", processes[-1], log)
-        for host, site_port in ((SHOP_HOST, shop_port), (FOREIGN_HOST, foreign_port)):
-            site_log = tmp / f"site-{site_port}.log"
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "http.server", str(site_port)]
-                    + ["--bind", host, "--directory", str(site)],
-                    stdout=site_log.open("wb"),
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
+        sites = []
+        try:
+            for host, site_port in ((SHOP_HOST, shop_port), (FOREIGN_HOST, foreign_port)):
+                site_log = tmp / f"site-{site_port}.log"
+                sites.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "http.server", str(site_port)]
+                        + ["--bind", host, "--directory", str(site)],
+                        stdout=site_log.open("wb"),
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
                 )
-            )
-            _wait_up(f"http://{host}:{site_port}/acme.html", processes[-1], site_log)
-        yield Desk(url, tmp / "db.sqlite3", shop, foreign)
-    finally:
-        for process in processes:
-            _stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+                wait_up(f"http://{host}:{site_port}/acme.html", sites[-1], site_log)
+            yield Desk(url, tmp / "db.sqlite3", shop, foreign)
+        finally:
+            for process in sites:
+                stop(process)
 
 
 def new_page(browser, *, width: int = 1280, height: int = 800):
@@ -228,11 +145,7 @@ def new_page(browser, *, width: int = 1280, height: int = 800):
 
 
 def log_in(page, desk: Desk, email: str) -> None:
-    page.goto(f"{desk.url}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    _log_in(page, desk.url, email)
 
 
 def open_console(page, desk: Desk, email: str, tenant: str = "acme"):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chat.browser import browser, desk, new_page, open_console, start_chat, widget  # noqa: F401
+from tests.chat.browser import desk, new_page, open_console, start_chat, widget  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 

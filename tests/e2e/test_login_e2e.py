@@ -1,32 +1,14 @@
 """Logging in with a real browser (Debian's Chromium through Playwright) against the real app:
 uvicorn serving helpdesk.asgi on a database seeded with the demo data (CONTRACT section 3)."""
 
-import signal
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM
-from tests.subprocess_env import clean_env, free_port
+from tests.e2e.harness import log_in, running_app
 
-ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "helpdesk-demo"
 SCREENSHOT = Path(tempfile.gettempdir()) / "e2e-login.png"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -45,77 +27,11 @@ DEMO_PEOPLE = [
 ]
 
 
-def _status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """The app as `make run` serves it (DEBUG, embedded defaults), on its own SQLite file, so
-    that it does not depend on pytest-django's test database."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    env = clean_env(
-        DJANGO_SETTINGS_MODULE="helpdesk.settings",
-        DEBUG="1",
-        SECRET_KEY="e2e-only-secret-key-" + "x" * 40,
-        DATABASE_URL=f"sqlite:///{tmp}/db.sqlite3",
-        HELPDESK_RUN_DIR=str(tmp / "run"),
-        # No worker here: emails are printed, and nothing in these tests waits for the queue.
-        EMAIL_URL="consolemail://",
-    )
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
-        done = subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-    port = free_port()
-    log = (tmp / "uvicorn.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application"]
-        + ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "on"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while _status(f"{url}/healthz") != 200:
-            assert process.poll() is None, (tmp / "uvicorn.log").read_text()
-            assert time.monotonic() < deadline, (tmp / "uvicorn.log").read_text()
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    """The app as `make run` serves it, on the demo data (tests/e2e/harness.py)."""
+    with running_app(tmp_path_factory.mktemp("e2e")) as app:
+        yield app.url
 
 
 @pytest.fixture
@@ -125,14 +41,6 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
-
-
-def log_in(page, server: str, email: str) -> None:
-    page.goto(f"{server}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
 
 
 def pass_second_factor(page) -> None:

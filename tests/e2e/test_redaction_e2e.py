@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_login_e2e import browser, log_in, page, server  # noqa: F401  fixtures
+from tests.e2e.test_login_e2e import log_in, page, server  # noqa: F401  fixtures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 

@@ -4,20 +4,13 @@ a table's CSV download holds the reports API's figures (issue 10 item 6)."""
 
 import csv
 import io
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CHROMIUM
-from tests.e2e.test_login_e2e import CHROMIUM_ARGS, _status, log_in
-from tests.subprocess_env import clean_env, free_port
+from tests.e2e.harness import log_in, running_app
 
-ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = Path(tempfile.gettempdir()) / "e2e-reports.png"
 CHARTS = ["chart-series", "chart-priority", "chart-tiers", "chart-backlog"]
 
@@ -26,62 +19,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("e2e-reports")
-    env = clean_env(
-        DJANGO_SETTINGS_MODULE="helpdesk.settings",
-        DEBUG="1",
-        SECRET_KEY="e2e-only-secret-key-" + "x" * 40,
-        DATABASE_URL=f"sqlite:///{tmp}/db.sqlite3",
-        HELPDESK_RUN_DIR=str(tmp / "run"),
-        EMAIL_URL="consolemail://",
-    )
     # migrate, seed_demo, then 150 tickets with clocks per tenant over the last 90 days
-    done = subprocess.run(
-        [sys.executable, "bench/reports.py", "--fill-only", "--per-tenant", "150"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    port = free_port()
-    log = (tmp / "uvicorn.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application"]
-        + ["--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while _status(f"{url}/healthz") != 200:
-            assert process.poll() is None, (tmp / "uvicorn.log").read_text()
-            assert time.monotonic() < deadline, (tmp / "uvicorn.log").read_text()
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    fill = ["bench/reports.py", "--fill-only", "--per-tenant", "150"]
+    with running_app(tmp_path_factory.mktemp("e2e-reports"), setup=[fill]) as app:
+        yield app.url
 
 
 def _page(browser):

@@ -4,18 +4,13 @@ told before sending when the other replied; the page at 1280x800 and 1024x768; o
 nothing. Screenshots: /tmp/ws-ticket-e2e-*.png."""
 
 import re
-import signal
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_login_e2e import CHROMIUM_ARGS, ROOT, _status, log_in
-from tests.subprocess_env import clean_env, free_port
+from tests.e2e.harness import running_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -24,90 +19,11 @@ SHOTS = Path(tempfile.gettempdir())
 TICKET = "/t/acme/agent/tickets/1/"
 
 
-def _port() -> int:
-    return free_port()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app as `make run` serves it (DEBUG, embedded defaults) on its own demo database."""
-    tmp = tmp_path_factory.mktemp("e2e-workspace")
-    env = clean_env(
-        DJANGO_SETTINGS_MODULE="helpdesk.settings",
-        DEBUG="1",
-        SECRET_KEY="e2e-only-secret-key-" + "x" * 40,
-        DATABASE_URL=f"sqlite:///{tmp}/db.sqlite3",
-        HELPDESK_RUN_DIR=str(tmp / "run"),
-        EMAIL_URL="consolemail://",
-    )
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
-        done = subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=300)  # fmt: skip
-        assert done.returncode == 0, done.stdout + done.stderr
-    port = _port()
-    log = (tmp / "uvicorn.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "helpdesk.asgi:application"]
-        + ["--host", "127.0.0.1", "--port", str(port), "--lifespan", "on"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while _status(f"{url}/healthz") != 200:
-            assert process.poll() is None, (tmp / "uvicorn.log").read_text()
-            assert time.monotonic() < deadline, (tmp / "uvicorn.log").read_text()
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    from tests.conftest import CHROMIUM
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def person(browser, server):
-    """A logged-in browser page per person, each in its own context (own cookies). Console
-    errors fail the test, except the failed loads a test asks for (`page.expected`)."""
-    contexts, errors = [], []
-
-    def make(email: str, width: int = 1280, height: int = 800):
-        context = browser.new_context(viewport={"width": width, "height": height})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        expected: list[str] = []
-        page.expected = expected
-
-        def console(message) -> None:
-            if message.type == "error" and not any(e in message.text for e in expected):
-                errors.append(message.text)
-
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", console)
-        log_in(page, server, email)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, errors
+    with running_app(tmp_path_factory.mktemp("e2e-workspace")) as app:
+        yield app.url
 
 
 def test_an_agent_replies_with_a_canned_response_that_sets_the_status(person, server):

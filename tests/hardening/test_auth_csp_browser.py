@@ -5,7 +5,6 @@ and run their scripts without one CSP violation."""
 import pytest
 
 from tests.e2e.test_login_e2e import (  # noqa: F401 (fixtures)
-    browser,
     log_in,
     page,
     pass_second_factor,

@@ -128,6 +128,7 @@ class QueueView(AgentPageMixin, TemplateView):
                 "offline": _("Offline: reconnecting…"),
                 "new_row": _("New or changed"),
                 "no_row_selected": _("Select a row with j or k first."),
+                "tick": _("Tick"),
             },
         }
 
