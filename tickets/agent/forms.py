@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import MemoSelect
 from sla.priorities import Priority
 from tickets.forms import MultipleFileField
 from tickets.models import Category, Status
@@ -25,12 +26,16 @@ class WorkspaceReplyForm(forms.Form):
     )
     files = MultipleFileField(label=_("Attachments"))
     status = forms.ChoiceField(
+        widget=MemoSelect,
         choices=[("", _("Default")), *Status.choices],
         required=False,
         label=_("and set status"),
     )
     priority = forms.ChoiceField(
-        choices=[("", _("Keep priority")), *Priority.choices], required=False, label=_("Priority")
+        widget=MemoSelect,
+        choices=[("", _("Keep priority")), *Priority.choices],
+        required=False,
+        label=_("Priority"),
     )
     canned = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
@@ -43,15 +48,16 @@ class WorkspaceReplyForm(forms.Form):
 
 
 class ControlsForm(forms.Form):
-    status = forms.ChoiceField(choices=Status.choices, label=_("Status"))
-    priority = forms.ChoiceField(choices=Priority.choices, label=_("Priority"))
+    # The selects' HTML is kept per process (core.widgets); the category's choices are a query.
+    status = forms.ChoiceField(widget=MemoSelect, choices=Status.choices, label=_("Status"))
+    priority = forms.ChoiceField(widget=MemoSelect, choices=Priority.choices, label=_("Priority"))
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(), required=False, empty_label=_("No category"),
         label=_("Category"),
     )  # fmt: skip
-    assignee = forms.ChoiceField(required=False, label=_("Assignee"))
+    assignee = forms.ChoiceField(widget=MemoSelect, required=False, label=_("Assignee"))
     tier = forms.TypedChoiceField(
-        choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int, label=_("Tier")
+        widget=MemoSelect, choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int, label=_("Tier")
     )
 
     field_order = ["status", "assignee", "priority", "category", "tier"]
