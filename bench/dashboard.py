@@ -119,7 +119,7 @@ def fill_sql(per_tenant: int) -> str:
     SELECT t.tenant_id, t.id, CASE WHEN m = 2 THEN %(agent)s ELSE %(customer)s END,
       CASE WHEN m = 2 THEN 'agent' ELSE 'customer' END,
       CASE m WHEN 1 THEN 'Still broken: the ' || ({words})[1 + (t.number * 3) % {n}]
-               || ' shows serial' || ((t.number * 7919) % 5000)
+               || ' shows serial' || ((t.number::bigint * 7919) % 5000)
              WHEN 2 THEN 'Could you send a screenshot of the ' || ({words})[1 + t.number % {n}]
              ELSE 'Here it is, ' || ({words})[1 + (t.number * 11) % {n}] || ' attached' END,
       false, t.created_at + m * interval '10 minutes'

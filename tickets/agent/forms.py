@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import MemoSelect
 from sla.priorities import Priority
 from sla.scheme import CANONICAL
 from sla.selectors import PriorityScheme
@@ -27,11 +28,12 @@ class WorkspaceReplyForm(forms.Form):
     )
     files = MultipleFileField(label=_("Attachments"))
     status = forms.ChoiceField(
+        widget=MemoSelect,
         choices=[("", _("Default")), *Status.choices],
         required=False,
         label=_("and set status"),
     )
-    priority = forms.ChoiceField(choices=(), required=False, label=_("Priority"))
+    priority = forms.ChoiceField(widget=MemoSelect, choices=(), required=False, label=_("Priority"))
     canned = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     summary = forms.CharField(
@@ -50,15 +52,15 @@ class WorkspaceReplyForm(forms.Form):
 
 
 class ControlsForm(forms.Form):
-    status = forms.ChoiceField(choices=Status.choices, label=_("Status"))
-    priority = forms.ChoiceField(choices=(), label=_("Priority"))
+    status = forms.ChoiceField(widget=MemoSelect, choices=Status.choices, label=_("Status"))
+    priority = forms.ChoiceField(widget=MemoSelect, choices=(), label=_("Priority"))
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(), required=False, empty_label=_("No category"),
         label=_("Category"),
     )  # fmt: skip
-    assignee = forms.ChoiceField(required=False, label=_("Assignee"))
+    assignee = forms.ChoiceField(widget=MemoSelect, required=False, label=_("Assignee"))
     tier = forms.TypedChoiceField(
-        choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int, label=_("Tier")
+        widget=MemoSelect, choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int, label=_("Tier")
     )
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),

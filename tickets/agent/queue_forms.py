@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import MemoSelect
 from tickets import queue
 from tickets.models import Channel, Status
 
@@ -11,24 +12,27 @@ MAX_BULK = 100
 
 
 class FilterForm(forms.Form):
+    # The selects' HTML is kept per process (core.widgets): the same on every page load.
     q = forms.CharField(required=False, max_length=200, label=_("Search"))
     status = forms.ChoiceField(
+        widget=MemoSelect,
         required=False,
         label=_("Status"),
         choices=[("", _("Open")), *Status.choices, ("any", _("Any, closed too"))],
     )
-    priority = forms.ChoiceField(required=False, label=_("Priority"))
-    category = forms.ChoiceField(required=False, label=_("Category"))
-    assignee = forms.ChoiceField(required=False, label=_("Assignee"))
+    priority = forms.ChoiceField(widget=MemoSelect, required=False, label=_("Priority"))
+    category = forms.ChoiceField(widget=MemoSelect, required=False, label=_("Category"))
+    assignee = forms.ChoiceField(widget=MemoSelect, required=False, label=_("Assignee"))
     tier = forms.TypedChoiceField(
+        widget=MemoSelect,
         required=False,
         label=_("Tier"),
         coerce=int,
         empty_value=None,
         choices=[*ANY, ("1", "1"), ("2", "2"), ("3", "3")],
     )
-    plan = forms.ChoiceField(required=False, label=_("Plan"))
-    channel = forms.ChoiceField(required=False, label=_("Channel"))
+    plan = forms.ChoiceField(widget=MemoSelect, required=False, label=_("Plan"))
+    channel = forms.ChoiceField(widget=MemoSelect, required=False, label=_("Channel"))
     breached = forms.BooleanField(required=False, label=_("Breached"))
     at_risk = forms.BooleanField(required=False, label=_("At risk"))
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)

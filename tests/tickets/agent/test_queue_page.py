@@ -257,3 +257,21 @@ def test_the_dashboard_costs_a_constant_number_of_queries(desks, rows, django_as
         assert client.get(URL).status_code == 200
     with django_assert_num_queries(DASHBOARD_QUERIES + 1):
         assert client.get(URL + "?priority=normal&channel=portal").status_code == 200
+
+
+def test_a_filter_over_a_large_queue_totals_an_estimate_and_a_view_its_count(
+    agent_client, desks, monkeypatch, django_assert_num_queries
+):
+    acme, globex = desks
+    for n in range(3):
+        open_ticket(acme, subject=f"High {n}", priority="high")
+    open_ticket(globex, subject="Globex high", priority="high")  # another tenant's: not counted
+    monkeypatch.setattr(queue, "COUNT_CAP", 0)  # every queue is "larger than the cap" now
+    agent_client.get(URL)
+    with django_assert_num_queries(DASHBOARD_QUERIES + 1):  # the estimate replaces the count
+        page = agent_client.get(URL + "?priority=high").content.decode()
+    total = re.search(r'data-testid="total">about (\d+)<', page)
+    assert total and int(total.group(1)) >= 3  # never below the rows the page shows
+    assert len(refs(agent_client.get(URL + "?priority=high"))) == 3
+    view = agent_client.get(URL + "?status=").content.decode()  # All open: the counters
+    assert 'data-testid="total">3<' in view
