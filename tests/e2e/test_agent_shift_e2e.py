@@ -323,6 +323,7 @@ def test_an_agent_works_a_shift_in_the_browser(person, server, app):
     expect(banner).to_contain_text(
         "Toni Tier-Two replied while you were typing — review before sending."
     )
+    expect(banner).to_be_in_viewport()  # Alex is at the reply box, far below the banner's place
     alex.page.screenshot(path=str(SHOTS / "shift-2-collision.png"))
     with alex.page.expect_navigation():
         alex.page.get_by_role("button", name="Show the new messages (your text is kept)").click()
