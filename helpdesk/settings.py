@@ -476,6 +476,11 @@ SPECTACULAR_SETTINGS = {
         "ChatAuthorRoleEnum": "chat.serializers.AUTHOR_ROLES",
         "StatusEnum": "tickets.models.Status.choices",
         "RoleEnum": "tickets.models.AuthorRole.choices",
+        # A plan's targets and channel targets name the ticket priorities and the channels
+        # that may have a target of their own (CONTRACT section 8).
+        "PriorityEnum": "sla.priorities.Priority.choices",
+        "TargetChannelEnum": "sla.models.TargetChannel.choices",
+        "ChannelEnum": "tickets.models.Channel.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
