@@ -24,8 +24,8 @@ from sla.selectors import PriorityScheme, priority_scheme
 from tickets import queue, services
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.queue_forms import BulkForm, FilterForm
-from tickets.models import Channel, Status, Ticket
-from tickets.selectors import Roster, categories
+from tickets.models import Category, Channel, Status, Ticket
+from tickets.selectors import Roster
 from tickets.serializers import queue_row
 
 VIEW_LABELS = {
@@ -38,8 +38,9 @@ VIEW_LABELS = {
 }
 
 
-def _plans() -> QuerySet:
-    return SupportPlan.objects.order_by("name").values_list("name", flat=True)
+# The page's joins; category and plan come from the filters' reads (QueueView._rows).
+# The request type (pol-scheme) is a small table: its join keeps the rows' `type` free.
+PAGE_RELATED = ("requester", "organization", "assignee", "follow_up_of", "request_type")
 
 
 def page_rows(tickets: list[Ticket], zone: str, scheme: PriorityScheme) -> list[dict]:
@@ -102,18 +103,32 @@ class QueueView(AgentPageMixin, TemplateView):
     extra_context = {"agent_section": "queue"}
 
     def choices(self) -> dict:
-        """What the filters offer: one query each for categories, staff and plans."""
+        """What the filters offer: one query each for categories, staff and plans. The tenant's
+        every category and plan, kept for the rows (`_rows`); the filters offer active ones."""
         staff = sorted(Roster().staff, key=lambda member: member.email)
+        self.categories = {c.pk: c for c in Category.objects.order_by("name")}
+        self.plans = {p.pk: p for p in SupportPlan.objects.order_by("name")}
         return {
-            "categories": [(c.slug, c.name) for c in categories()],
+            "categories": [(c.slug, c.name) for c in self.categories.values() if c.is_active],
             "agents": [member.email for member in staff],
-            "plans": list(_plans()),
+            "plans": [plan.name for plan in self.plans.values()],
             # The tenant's priorities in use, under its labels (cached: no query).
             "priorities": self.scheme().choices(staff=True),
         }
 
     def scheme(self) -> PriorityScheme:
         return priority_scheme(self.tenant)
+
+    def _rows(self, tickets: QuerySet[Ticket], start: int) -> list[Ticket]:
+        """The page's tickets (one past it: is there a next page?), their category and plan
+        taken from those read for the filters. Two joins fewer: PostgreSQL planned the page's
+        seven-table join in 17-35 ms (more than it took to run), five tables in 1-7 ms."""
+        page = tickets.select_related(None).select_related(*PAGE_RELATED)
+        rows = list(page[start : start + queue.PAGE_SIZE + 1])
+        for ticket in rows:
+            Ticket.category.field.set_cached_value(ticket, self.categories.get(ticket.category_id))
+            Ticket.plan.field.set_cached_value(ticket, self.plans.get(ticket.plan_id))
+        return rows
 
     def get_context_data(self, bulk_results=None, **kwargs):
         choices = self.choices()
@@ -122,7 +137,7 @@ class QueueView(AgentPageMixin, TemplateView):
         page = form.page_number() if form.is_bound and form.is_valid() else 1
         tickets = queue.dashboard_tickets(self.membership, filters)
         start = (page - 1) * queue.PAGE_SIZE
-        rows = list(tickets[start : start + queue.PAGE_SIZE + 1])
+        rows = self._rows(tickets, start)
         has_next = len(rows) > queue.PAGE_SIZE
         rows = rows[: queue.PAGE_SIZE]
         counts = queue.view_counts(self.membership)
