@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_workspace_e2e import browser, server  # noqa: F401  (module fixtures)
+from tests.e2e.harness import log_in, running_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -21,11 +21,17 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"pol-surfaces-{name}.png"), full_page=True)
 
 
-@pytest.fixture
-def pages(browser, server):  # noqa: F811
-    """Browser pages at 1280x800, each in its own context; console errors fail the test."""
-    from tests.e2e.test_login_e2e import log_in
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app as `make run` serves it (DEBUG, embedded defaults) on its own demo database."""
+    with running_app(tmp_path_factory.mktemp("e2e-contact-phone")) as app:
+        yield app.url
 
+
+@pytest.fixture
+def pages(browser, server):
+    """Browser pages at 1280x800, each in its own context (a visitor's too, unlike `person`);
+    console errors fail the test."""
     contexts, errors = [], []
 
     def make(email: str | None = None):
@@ -45,7 +51,7 @@ def pages(browser, server):  # noqa: F811
     assert not errors, errors
 
 
-def test_a_visitor_writes_in_and_the_agent_records_calls(pages, server):  # noqa: F811
+def test_a_visitor_writes_in_and_the_agent_records_calls(pages, server):
     visitor = pages()
     visitor.goto(server + "/t/acme/contact/")
     expect(visitor.get_by_test_id("contact-form")).to_be_visible()
