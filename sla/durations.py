@@ -70,10 +70,13 @@ def parse_minutes(text: str) -> int | None:
 
 
 class DurationInput(forms.TextInput):
-    """Shows stored minutes as "1h 30m"; what the admin typed stays as typed on an error."""
+    """Shows stored minutes as "1h 30m"; what the admin typed stays as typed on an error.
+
+    An empty box shows a dash, not an example: in the targets grid an example duration in grey
+    read as a target that was set, where empty means "no target"."""
 
     def __init__(self, attrs=None):
-        super().__init__({"size": 7, "placeholder": "1h 30m", **(attrs or {})})
+        super().__init__({"size": 7, "placeholder": "—", **(attrs or {})})
 
     def format_value(self, value):
         if isinstance(value, int):

@@ -60,7 +60,8 @@ def test_the_grid_shows_durations_in_hours_and_minutes(admin_client, policy):
     assert 'value="4h"' in content  # critical resolution, high's outside-hours target
     assert 'value="9h"' in content  # low's and email's 540 minutes
     assert 'value="1h"' in content  # critical update
-    assert 'placeholder="1h 30m"' in content
+    assert 'placeholder="—"' in content  # empty: no target (an example read as a set one)
+    assert "e.g. 1h 30m" in content.lower()  # the format is told once, in the grid's title
     assert "First response outside hours (24/7)" in content
     assert 'name="channel_targets-0-channel"' in content
 
