@@ -289,57 +289,38 @@ _CHANNEL_FIELDS = ["first_response_minutes", "around_the_clock", "priorities"]
 
 def _replace_targets(plan: SupportPlan, targets: list[TargetSpec]) -> dict[str, dict]:
     """Upsert by priority; returns what changed per priority."""
-    have = {t.priority: t for t in Target.objects.filter(plan=plan)}
-    changed: dict[str, dict] = {}
-    created: list[Target] = []
-    updated: list[Target] = []
-    for spec in targets:
-        values = spec.values()
-        row = have.pop(spec.priority, None)
-        if row is None:
-            created.append(
-                Target(tenant_id=plan.tenant_id, plan=plan, priority=spec.priority, **values)
-            )
-            changed[spec.priority] = values
-            continue
-        diff = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
-        if diff:
-            for key, value in values.items():
-                setattr(row, key, value)
-            updated.append(row)
-            changed[spec.priority] = diff
-    Target.objects.bulk_create(created)
-    Target.objects.bulk_update(updated, _TARGET_FIELDS)
-    Target.objects.filter(pk__in=[row.pk for row in have.values()]).delete()
-    changed.update({priority: {"removed": True} for priority in have})
-    return changed
+    return _replace_rows(plan, Target, "priority", targets, _TARGET_FIELDS)
 
 
 def _replace_channels(plan: SupportPlan, specs: list[ChannelTargetSpec]) -> dict[str, dict]:
     """Upsert channel targets by channel; returns what changed per channel."""
-    have = {t.channel: t for t in ChannelTarget.objects.filter(plan=plan)}
+    return _replace_rows(plan, ChannelTarget, "channel", specs, _CHANNEL_FIELDS)
+
+
+def _replace_rows(plan: SupportPlan, model, key: str, specs: list, fields: list[str]) -> dict:
+    """Make the plan's rows of `model` exactly `specs`, matched on `key`: new ones inserted and
+    changed ones updated in bulk (one query each), the others deleted. Returns what changed
+    per key: the new values, [old, new] per changed field, or {"removed": True}."""
+    have = {getattr(row, key): row for row in model.objects.filter(plan=plan)}
     changed: dict[str, dict] = {}
-    created: list[ChannelTarget] = []
-    updated: list[ChannelTarget] = []
+    created, updated = [], []
     for spec in specs:
-        values = spec.values()
-        row = have.pop(spec.channel, None)
+        name, values = getattr(spec, key), spec.values()
+        row = have.pop(name, None)
         if row is None:
-            created.append(
-                ChannelTarget(tenant_id=plan.tenant_id, plan=plan, channel=spec.channel, **values)
-            )
-            changed[spec.channel] = values
+            created.append(model(tenant_id=plan.tenant_id, plan=plan, **{key: name}, **values))
+            changed[name] = values
             continue
         diff = {k: [getattr(row, k), v] for k, v in values.items() if getattr(row, k) != v}
         if diff:
-            for key, value in values.items():
-                setattr(row, key, value)
+            for field, value in values.items():
+                setattr(row, field, value)
             updated.append(row)
-            changed[spec.channel] = diff
-    ChannelTarget.objects.bulk_create(created)
-    ChannelTarget.objects.bulk_update(updated, _CHANNEL_FIELDS)
-    ChannelTarget.objects.filter(pk__in=[row.pk for row in have.values()]).delete()
-    changed.update({channel: {"removed": True} for channel in have})
+            changed[name] = diff
+    model.objects.bulk_create(created)
+    model.objects.bulk_update(updated, fields)
+    model.objects.filter(pk__in=[row.pk for row in have.values()]).delete()
+    changed.update({name: {"removed": True} for name in have})
     return changed
 
 
