@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from accounts.doors import PublicTenantPageMixin
-from core.api.throttling import RATE_MESSAGE, page_rate_wait
+from core.api.throttling import form_page_throttled, page_rate_wait
 from core.errors import ServiceError
 from tickets import redaction
 from tickets.forms import ContactForm
@@ -44,10 +44,7 @@ class ContactPageView(PublicTenantPageMixin, FormView):
         form = self.get_form()
         wait = contact_rate_wait(request, self.tenant)
         if wait is not None:
-            form.add_error(None, RATE_MESSAGE)
-            response = self.render_to_response(self.get_context_data(form=form), status=429)
-            response["Retry-After"] = str(wait)
-            return response
+            return form_page_throttled(form, self.form_invalid, wait)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         data = form.cleaned_data

@@ -7,7 +7,7 @@ from django.views.generic import FormView, TemplateView, View
 
 from accounts.actors import Member
 from accounts.doors import TenantPageMixin
-from core.api.throttling import RATE_MESSAGE, member_rate_wait
+from core.api.throttling import form_page_throttled, member_rate_wait
 from core.errors import ServiceError
 from core.uploads import check_upload_size
 from sla.selectors import priority_scheme
@@ -29,10 +29,7 @@ class UploadFormMixin:
         form = self.get_form()
         wait = member_rate_wait(request, self.throttle_scope) if self.throttle_scope else None
         if wait is not None:
-            form.add_error(None, RATE_MESSAGE)
-            response = self.render_to_response(self.get_context_data(form=form), status=429)
-            response["Retry-After"] = str(wait)
-            return response
+            return form_page_throttled(form, self.form_invalid, wait)
         try:
             check_upload_size(request)
             if form.is_valid():

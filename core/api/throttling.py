@@ -16,6 +16,16 @@ log = logging.getLogger(__name__)
 RATE_MESSAGE = gettext_lazy("Too many requests. Try again in a few minutes.")
 
 
+def form_page_throttled(form, render, wait: int):
+    """A page's form refused by its rate limit: the page again (`render(form)`, a response)
+    with the reason as a form error, 429 and `Retry-After`; what was typed stays in the form."""
+    form.add_error(None, RATE_MESSAGE)
+    response = render(form)
+    response.status_code = 429
+    response["Retry-After"] = str(wait)
+    return response
+
+
 class FailOpenMixin:
     def allow_request(self, request, view) -> bool:
         try:

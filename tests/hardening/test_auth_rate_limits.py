@@ -136,3 +136,28 @@ def test_emails_to_a_tenants_agents_are_capped_per_minute_and_delayed_not_droppe
     assert len(agent_mail(acme)) == 5
     subjects = {m.subject for m in agent_mail(acme)}
     assert all(any(t.reference in s for s in subjects) for t in tickets)  # every one arrived
+
+
+def test_the_agent_pages_share_the_bucket_and_keep_what_was_typed(client, desks, small_rates):
+    acme, _ = desks
+    ticket = open_ticket(acme)
+    agent = api_client(acme.agent)
+    url = f"{T}/tickets/{ticket.number}/messages/"
+    for i in range(4):
+        assert agent.post(url, {"body": f"api {i}"}, format="json").status_code == 201
+    login(client, acme.agent)
+    reply = client.post(
+        f"/t/acme/agent/tickets/{ticket.number}/",
+        {"action": "reply", "mode": "reply", "body": "typed in the workspace"},
+    )
+    assert reply.status_code == 429 and int(reply["Retry-After"]) > 0
+    assert b"Too many requests" in reply.content
+    assert b"typed in the workspace" in reply.content  # the draft is not lost
+    for i in range(3):
+        assert new_ticket(agent, i).status_code == 201
+    call = client.post(
+        "/t/acme/agent/calls/new/",
+        {"kind": "new", "caller_email": "caller@example.net", "subject": "Called", "notes": "hi"},
+    )
+    assert call.status_code == 429 and b"Too many requests" in call.content
+    assert b"caller@example.net" in call.content

@@ -13,7 +13,7 @@ from django.views.generic import FormView
 
 from accounts.actors import Member
 from accounts.models import Membership, Role
-from core.api.throttling import RATE_MESSAGE, member_rate_wait
+from core.api.throttling import form_page_throttled, member_rate_wait
 from core.errors import ServiceError
 from tickets import redaction, selectors
 from tickets.agent.doors import AgentPageMixin
@@ -47,10 +47,7 @@ class RecordCallView(AgentPageMixin, FormView):
         form = self.get_form()
         wait = member_rate_wait(request, "ticket_create")
         if wait is not None:
-            form.add_error(None, RATE_MESSAGE)
-            response = self.render_to_response(self.get_context_data(form=form), status=429)
-            response["Retry-After"] = str(wait)
-            return response
+            return form_page_throttled(form, self.form_invalid, wait)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         try:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from accounts.actors import Member
-from core.api.throttling import RATE_MESSAGE, member_rate_wait
+from core.api.throttling import form_page_throttled, member_rate_wait
 from core.errors import ServiceError
 from core.uploads import check_upload_size
 from sla.selectors import priority_scheme
@@ -58,10 +58,8 @@ class WorkspaceView(AgentPageMixin, TemplateView):
         )
         wait = member_rate_wait(self.request, "ticket_reply")
         if wait is not None:
-            form.add_error(None, RATE_MESSAGE)
-            response = self.render_to_response(self.context(ticket, reply_form=form), status=429)
-            response["Retry-After"] = str(wait)
-            return response
+            page = lambda form: self.render_to_response(self.context(ticket, reply_form=form))  # noqa: E731
+            return form_page_throttled(form, page, wait)
         try:
             check_upload_size(self.request)
             if not form.is_valid():
