@@ -481,6 +481,7 @@ SPECTACULAR_SETTINGS = {
         "PriorityEnum": "sla.priorities.Priority.choices",
         "TargetChannelEnum": "sla.models.TargetChannel.choices",
         "ChannelEnum": "tickets.models.Channel.choices",
+        "CreateChannelEnum": "tickets.serializers.CREATE_CHANNELS",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

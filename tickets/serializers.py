@@ -9,6 +9,10 @@ from sla.selectors import PriorityScheme, priority_scheme
 from tickets.models import Attachment, Category, Event, Message, RequestType, Status, Ticket
 from tickets.selectors import ORDERINGS, opening_attachments, request_types, scheme_of
 
+# The channels a create may name (an agent recording a call: phone); the schema's
+# CreateChannelEnum (helpdesk/settings.py, ENUM_NAME_OVERRIDES).
+CREATE_CHANNELS = [("api", "api"), ("phone", "phone")]
+
 
 def choice(choices, name: str) -> serializers.ChoiceField:
     valid = ", ".join(c for c, _ in choices)
@@ -204,7 +208,7 @@ class TicketCreateIn(serializers.Serializer):
     )
     requester = serializers.EmailField(required=False)
     channel = serializers.ChoiceField(
-        choices=[("api", "api"), ("phone", "phone")],
+        choices=CREATE_CHANNELS,
         required=False,
         help_text=gettext_lazy(
             "phone: an agent opens it for a customer who called (403 for customers); default api."
