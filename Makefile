@@ -48,7 +48,8 @@ run: install dotenv
 	@echo "  Logins (password helpdesk-demo): admin@acme.example, agent@acme.example,"
 	@echo "  tier2@acme.example, tier3@acme.example, customer@acme.example, premium@acme.example,"
 	@echo "  admin@globex.example, agent@globex.example, tier2@globex.example,"
-	@echo "  customer@globex.example, root@platform.example"
+	@echo "  customer@globex.example, root@platform.example; and {admin,agent,tier2,customer,premium}"
+	@echo "  @<preset>.example for the five support-policy preset tenants (README: Demo logins)"
 	@echo ""
 	DEBUG=1 SECRET_KEY=$$(cat $(RUN_DIR)/dev_secret_key) SITE_URL=$(SITE_URL) PORT=$(PORT) \
 		exec $(VENV)/bin/honcho -f Procfile.dev start
