@@ -89,17 +89,19 @@ _OVERDUE = """
     AND c.stopped_at IS NULL AND c.paused_at IS NULL AND c.breached_at IS NULL
     AND c.due_at <= %(now)s
 """
-_SUMS = (
-    "sum(n) AS n, sum(met) AS met, sum(breached) AS breached, sum(pending) AS pending,"
-    " sum(breaches) AS breaches, sum(escalations) AS escalations"
-)
 # Per (dim, value, metric) over the window, and per (metric, day) of dim tier for the series
 # (every ticket has one tier); then the names of the plans, categories and agents found.
 _GROUPED = """
 , grouped AS (
-  SELECT dim, value, metric, NULL::date AS day, SUMS FROM parts GROUP BY dim, value, metric
+  SELECT dim, value, metric, NULL::date AS day,
+         sum(n) AS n, sum(met) AS met, sum(breached) AS breached, sum(pending) AS pending,
+         sum(breaches) AS breaches, sum(escalations) AS escalations
+  FROM parts GROUP BY dim, value, metric
   UNION ALL
-  SELECT dim, NULL, metric, day, SUMS FROM parts WHERE dim = 'tier' GROUP BY dim, metric, day
+  SELECT dim, NULL, metric, day,
+         sum(n) AS n, sum(met) AS met, sum(breached) AS breached, sum(pending) AS pending,
+         sum(breaches) AS breaches, sum(escalations) AS escalations
+  FROM parts WHERE dim = 'tier' GROUP BY dim, metric, day
 )
 SELECT g.dim, g.value, g.metric, g.day, g.n, g.met, g.breached, g.pending, g.breaches,
        g.escalations, coalesce(p.name, c.slug, u.email), coalesce(p.name, c.name, u.name)
@@ -110,7 +112,7 @@ LEFT JOIN tickets_category c ON c.tenant_id = %(tenant)s
   AND c.id = CASE WHEN g.dim = 'category' AND g.value <> '' THEN g.value::bigint END
 LEFT JOIN accounts_user u
   ON u.id = CASE WHEN g.dim = 'agent' AND g.value <> '' THEN g.value::bigint END
-""".replace("SUMS", _SUMS)
+"""
 
 
 def _counts_sql(*, edges: bool) -> str:
