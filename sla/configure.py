@@ -43,6 +43,7 @@ __all__ = [
     "plan_assign",
     "plan_save",
     "target_problems_for",
+    "target_specs",
 ]
 
 _PLAN_FIELDS = [
@@ -70,7 +71,7 @@ def calendar_problems(calendar: Calendar, intervals: list[IntervalSpec]) -> list
         "targets", "channel_targets"
     )
     for plan in plans.order_by("name"):
-        specs = _specs(plan.targets.all())
+        specs = target_specs(plan.targets.all())
         found = rules.target_problems(specs, weekly_minutes=weekly, complete=False)
         found += rules.channel_target_problems(
             channel_specs(plan.channel_targets.all()), weekly_minutes=weekly
@@ -371,7 +372,8 @@ def interval_specs(calendar: Calendar) -> list[IntervalSpec]:
     ]
 
 
-def _specs(targets: Iterable[Target]) -> list[TargetSpec]:
+def target_specs(targets: Iterable[Target]) -> list[TargetSpec]:
+    """Target rows as specs, every per-metric flag explicit (to pass back unchanged)."""
     return [
         TargetSpec(priority=t.priority, **{name: getattr(t, name) for name in _TARGET_FIELDS})
         for t in targets

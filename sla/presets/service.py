@@ -30,9 +30,9 @@ from accounts.actors import System
 from accounts.models import AuditType, Tenant
 from accounts.services import audit_record
 from sla import configure
-from sla.models import Calendar, Clock, SupportPlan, Target
+from sla.models import Calendar, Clock, SupportPlan
 from sla.presets import Preset, PresetTarget
-from sla.rules import ChannelTargetSpec, TargetSpec
+from sla.rules import CLOCK_METRICS, ChannelTargetSpec, TargetSpec
 from sla.scheme import LevelSpec, priority_scheme_save
 
 __all__ = ["Applied", "apply_preset", "register_part", "system_actor", "tenant_for_preset"]
@@ -221,28 +221,10 @@ def _preset_spec(target: PresetTarget) -> TargetSpec:
     )
 
 
-def _row_spec(row: Target) -> TargetSpec:
-    return TargetSpec(
-        priority=row.priority,
-        first_response_minutes=row.first_response_minutes,
-        first_response_around_the_clock=row.first_response_around_the_clock,
-        outside_hours_first_response_minutes=row.outside_hours_first_response_minutes,
-        next_response_minutes=row.next_response_minutes,
-        next_response_around_the_clock=row.next_response_around_the_clock,
-        update_minutes=row.update_minutes,
-        update_around_the_clock=row.update_around_the_clock,
-        resolution_minutes=row.resolution_minutes,
-        resolution_around_the_clock=row.resolution_around_the_clock,
-    )
-
-
-_METRICS = ("first_response", "next_response", "update", "resolution")
-
-
 def _target_key(spec: TargetSpec) -> tuple:
     """What a target promises: a clock choice on a metric without minutes promises nothing."""
     key: list = [spec.priority, spec.outside_hours_first_response_minutes]
-    for metric in _METRICS:
+    for metric in CLOCK_METRICS:
         minutes = getattr(spec, f"{metric}_minutes")
         flag = getattr(spec, f"{metric}_around_the_clock")
         flag = spec.around_the_clock if flag is None else flag
@@ -286,16 +268,13 @@ def _plans(actor, tenant, preset, calendar, applied) -> list[SupportPlan]:
         channel_targets = list(channels)
         if plan is not None:
             named = {t.priority for t in targets}
-            targets += [_row_spec(r) for r in plan.targets.all() if r.priority not in named]
+            targets += [
+                s for s in configure.target_specs(plan.targets.all()) if s.priority not in named
+            ]
             named = {c.channel for c in channels}
             channel_targets += [
-                ChannelTargetSpec(
-                    channel=c.channel,
-                    first_response_minutes=c.first_response_minutes,
-                    priorities=tuple(c.priorities),
-                    around_the_clock=c.around_the_clock,
-                )
-                for c in plan.channel_targets.all()
+                c
+                for c in configure.channel_specs(plan.channel_targets.all())
                 if c.channel not in named
             ]
             if _same_plan(plan, spec, calendar, targets, channel_targets):
@@ -332,18 +311,8 @@ def _same_plan(plan, spec, calendar, targets, channel_targets) -> bool:
 
 
 def _deadlines_move(plan, calendar, targets, channel_targets) -> bool:
-    have = {_target_key(_row_spec(row)) for row in plan.targets.all()}
-    have_channels = {
-        _channel_key(
-            ChannelTargetSpec(
-                channel=c.channel,
-                first_response_minutes=c.first_response_minutes,
-                priorities=tuple(c.priorities),
-                around_the_clock=c.around_the_clock,
-            )
-        )
-        for c in plan.channel_targets.all()
-    }
+    have = {_target_key(s) for s in configure.target_specs(plan.targets.all())}
+    have_channels = {_channel_key(c) for c in configure.channel_specs(plan.channel_targets.all())}
     return (
         plan.calendar_id != calendar.pk
         or have != {_target_key(t) for t in targets}
