@@ -263,7 +263,12 @@ def _plans(actor, tenant, preset, calendar, applied) -> list[SupportPlan]:
     ]
     moved, created, changed = [], [], []
     for spec in preset.plans:
-        plan = SupportPlan.objects.filter(name__iexact=spec.name).first()
+        # Its targets are read once here, for the specs it keeps and for the comparisons.
+        plan = (
+            SupportPlan.objects.filter(name__iexact=spec.name)
+            .prefetch_related("targets", "channel_targets")
+            .first()
+        )
         targets = [_preset_spec(t) for t in spec.targets]
         channel_targets = list(channels)
         if plan is not None:
@@ -277,9 +282,10 @@ def _plans(actor, tenant, preset, calendar, applied) -> list[SupportPlan]:
                 for c in configure.channel_specs(plan.channel_targets.all())
                 if c.channel not in named
             ]
-            if _same_plan(plan, spec, calendar, targets, channel_targets):
+            moves = _deadlines_move(plan, calendar, targets, channel_targets)
+            if not moves and _same_settings(plan, spec):
                 continue
-            if _deadlines_move(plan, calendar, targets, channel_targets):
+            if moves:
                 moved.append(plan)
         configure.plan_save(
             actor=actor,
@@ -300,13 +306,12 @@ def _plans(actor, tenant, preset, calendar, applied) -> list[SupportPlan]:
     return moved
 
 
-def _same_plan(plan, spec, calendar, targets, channel_targets) -> bool:
+def _same_settings(plan, spec) -> bool:
+    """The plan's own fields are the preset's (its calendar and targets: `_deadlines_move`)."""
     return (
-        plan.calendar_id == calendar.pk
-        and plan.is_default == spec.default
+        plan.is_default == spec.default
         and plan.includes_chat == spec.chat
         and plan.chat_first_response_minutes == spec.chat_first_response
-        and not _deadlines_move(plan, calendar, targets, channel_targets)
     )
 
 
