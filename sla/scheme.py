@@ -20,11 +20,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import policy
-from accounts.actors import System
-from accounts.models import AuditType, Membership, Tenant
+from accounts.models import AuditType, Tenant
 from accounts.services import audit_record
 from accounts.tenancy import tenant_scope
-from core.errors import NotAllowed
 from sla.priorities import PRIORITY_RANK, Priority
 
 __all__ = [
@@ -206,16 +204,6 @@ def scheme_problems(levels: list[LevelSpec], default: str) -> dict[str, list[str
     return problems
 
 
-def _check_actor(actor, tenant: Tenant) -> Membership | None:
-    """A tenant admin, or the system (a command such as `apply_policy`): what the audit names."""
-    if isinstance(actor, System):
-        if actor.tenant_id != tenant.pk:
-            raise NotAllowed(_("The system acts for another help desk here."))
-        return None
-    policy.require_tenant_admin(actor, tenant)
-    return getattr(actor, "membership", actor)
-
-
 @transaction.atomic
 def priority_scheme_save(*, actor, tenant: Tenant, levels: list[LevelSpec], default: str) -> bool:
     """Make `levels` the tenant's priorities in use, with their labels and who may choose them,
@@ -225,7 +213,8 @@ def priority_scheme_save(*, actor, tenant: Tenant, levels: list[LevelSpec], defa
     """
     from sla.models import PriorityLevel
 
-    audit_actor = _check_actor(actor, tenant)
+    # A tenant admin, or the system for an operator's command (`apply_policy`).
+    policy.require_setup_writer(actor, tenant)
     levels = [LevelSpec(s.priority, s.label.strip(), bool(s.customer_may_choose)) for s in levels]
     problems = scheme_problems(levels, default)
     if problems:
@@ -263,7 +252,7 @@ def priority_scheme_save(*, actor, tenant: Tenant, levels: list[LevelSpec], defa
     _stamp(locked)
     tenant.priority_scheme_stamp = locked.priority_scheme_stamp
     audit_record(
-        actor=audit_actor,
+        actor=actor,
         type=AuditType.PRIORITY_SCHEME_CHANGED,
         obj=locked,
         data={"levels": changed, "default": default},
