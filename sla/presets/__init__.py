@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
+from sla.models import TargetChannel
 from sla.priorities import Priority
 from sla.rules import IntervalSpec
+from sla.scheme import LevelSpec
 
 HERE = Path(__file__).resolve().parent
 # The order of CONTRACT section 8 (also seed_demo's and the admin's list).
@@ -28,7 +30,7 @@ PRESET_IDS = (
 )
 DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 CLOCKS = {"bh": False, "24/7": True}
-CHANNELS = ("email", "chat", "phone", "web")
+CHANNELS = tuple(TargetChannel.values)
 
 
 class PresetError(ValueError):
@@ -77,13 +79,6 @@ class PresetCalendar:
 
 
 @dataclass(frozen=True)
-class PresetLevel:
-    priority: str
-    label: str
-    customer_may_choose: bool = True
-
-
-@dataclass(frozen=True)
 class PresetRequestType:
     name: str
     slug: str
@@ -106,7 +101,7 @@ class Preset:
     tenant_name: str
     reference_prefix: str
     calendar: PresetCalendar
-    levels: tuple[PresetLevel, ...]
+    levels: tuple[LevelSpec, ...]
     default_priority: str
     plans: tuple[PresetPlan, ...]
     channel_targets: tuple[PresetChannelTarget, ...]  # on every plan
@@ -238,7 +233,7 @@ def _preset(data: dict) -> Preset:
     _only(data, top, "preset")
     scheme = _only(data["priorities"], {"default", "levels"}, "priorities")
     levels = tuple(
-        PresetLevel(
+        LevelSpec(
             priority=_priority(level["priority"], "priorities"),
             label=level["label"],
             customer_may_choose=level.get("customer_may_choose", True),

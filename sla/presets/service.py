@@ -33,7 +33,7 @@ from sla import configure
 from sla.models import Calendar, Clock, SupportPlan
 from sla.presets import Preset, PresetTarget
 from sla.rules import CLOCK_METRICS, ChannelTargetSpec, TargetSpec
-from sla.scheme import LevelSpec, priority_scheme_save
+from sla.scheme import priority_scheme_save
 
 __all__ = ["Applied", "apply_preset", "register_part", "system_actor", "tenant_for_preset"]
 
@@ -115,7 +115,7 @@ def apply_preset(
     if priority_scheme_save(
         actor=actor,
         tenant=tenant,
-        levels=[LevelSpec(v.priority, v.label, v.customer_may_choose) for v in preset.levels],
+        levels=list(preset.levels),
         default=preset.default_priority,
     ):
         applied.changes.append("priority scheme set")
