@@ -199,10 +199,8 @@ def start_clock(
     )
     if found is None:
         return None
-    clock = _new_clock(tenant, subject_type, metric, plan, priority, start, found)
+    clock = _new_clock(tenant, subject_type, metric, plan, priority, start, found, channel)
     clock.subject_id = subject_id
-    if metric == Metric.FIRST_RESPONSE:
-        clock.channel = channel
     clock.save()
     return clock
 
@@ -240,10 +238,9 @@ def opening_clocks(
             start=start,
         )
         if found is not None:
-            clock = _new_clock(tenant, subject_type, metric, plan, priority, start, found)
-            if metric == Metric.FIRST_RESPONSE:
-                clock.channel = channel
-            opened.append(clock)
+            opened.append(
+                _new_clock(tenant, subject_type, metric, plan, priority, start, found, channel)
+            )
     return opened
 
 
@@ -496,8 +493,11 @@ def _locked_running(subject_type: str, subject_id: int, metric: str) -> Clock | 
     )
 
 
-def _new_clock(tenant, subject_type, metric, plan, priority, start, found) -> Clock:
-    """An unsaved clock from `start` with the target `found` = (minutes, around_the_clock)."""
+def _new_clock(
+    tenant, subject_type, metric, plan, priority, start, found, channel: str = ""
+) -> Clock:
+    """An unsaved clock from `start` with the target `found` = (minutes, around_the_clock).
+    A first response keeps the subject's `channel`: a recompute picks its channel target."""
     minutes, around_the_clock = found
     clock = Clock(
         tenant=tenant,
@@ -509,6 +509,7 @@ def _new_clock(tenant, subject_type, metric, plan, priority, start, found) -> Cl
         around_the_clock=around_the_clock,
         started_at=start,
         pauses=[],
+        channel=channel if metric == Metric.FIRST_RESPONSE else "",
     )
     _apply_formula(clock)
     return clock
