@@ -325,16 +325,21 @@ def reprioritize(*, subject_type: str, subject_id: int, priority: str) -> None:
     A clock whose new priority has no target for its metric (next response on a priority
     without one) is cancelled: stopped, marked `cancelled`, and left out of reports.
     """
-    clocks = (
+    clocks = list(
         Clock.objects.select_for_update(of=("self",))
         .select_related("plan__calendar")
         .filter(subject_type=subject_type, subject_id=subject_id, stopped_at__isnull=True)
         .exclude(metric=Metric.CHAT_FIRST_RESPONSE)
         .order_by("pk")
     )
+    # One read of the new priority's target for all the subject's clocks (up to four metrics).
+    targets = {
+        t.plan_id: t
+        for t in Target.objects.filter(plan_id__in={c.plan_id for c in clocks}, priority=priority)
+    }
     for clock in clocks:
         clock.priority = priority
-        recompute(clock)
+        recompute(clock, target=targets.get(clock.plan_id))
         clock.save(update_fields=RECOMPUTED_FIELDS)
 
 
