@@ -222,7 +222,25 @@ class TargetForm(forms.ModelForm):
         }
 
 
-class TargetFormSet(BaseInlineFormSet):
+class _PlanRowsFormSet(BaseInlineFormSet):
+    """A plan's rows (targets, channel targets), checked against the plan's calendar by the
+    service's own rules (sla.configure) before Django's uniqueness check, whose message names
+    no priority or channel."""
+
+    def problems(self, calendar: Calendar | None) -> list[str]:
+        raise NotImplementedError
+
+    def clean(self) -> None:
+        if any(form.errors for form in self.forms):
+            return super().clean()
+        plan = self.instance
+        problems = self.problems(plan.calendar if plan.calendar_id else None)
+        if problems:
+            raise ValidationError(problems)
+        super().clean()
+
+
+class TargetFormSet(_PlanRowsFormSet):
     def specs(self) -> list[TargetSpec]:
         return [
             TargetSpec(
@@ -243,17 +261,8 @@ class TargetFormSet(BaseInlineFormSet):
             if data.get("priority")
         ]
 
-    def clean(self) -> None:
-        if any(form.errors for form in self.forms):
-            return super().clean()
-        # Before Django's own uniqueness check, whose message names no priority; the same
-        # check as the service's (sla.configure).
-        plan = self.instance
-        calendar = plan.calendar if plan.calendar_id else None
-        problems = configure.target_problems_for(calendar, self.specs(), tenant=plan.tenant)
-        if problems:
-            raise ValidationError(problems)
-        super().clean()
+    def problems(self, calendar: Calendar | None) -> list[str]:
+        return configure.target_problems_for(calendar, self.specs(), tenant=self.instance.tenant)
 
 
 class TargetInline(TenantInline):
@@ -297,7 +306,7 @@ class ChannelTargetForm(forms.ModelForm):
         labels = {"around_the_clock": _("24/7")}
 
 
-class ChannelTargetFormSet(BaseInlineFormSet):
+class ChannelTargetFormSet(_PlanRowsFormSet):
     def specs(self) -> list[ChannelTargetSpec]:
         return [
             ChannelTargetSpec(
@@ -310,15 +319,8 @@ class ChannelTargetFormSet(BaseInlineFormSet):
             if data.get("channel")
         ]
 
-    def clean(self) -> None:
-        if any(form.errors for form in self.forms):
-            return super().clean()
-        plan = self.instance
-        calendar = plan.calendar if plan.calendar_id else None
-        problems = configure.channel_target_problems_for(calendar, self.specs())
-        if problems:
-            raise ValidationError(problems)
-        super().clean()
+    def problems(self, calendar: Calendar | None) -> list[str]:
+        return configure.channel_target_problems_for(calendar, self.specs())
 
 
 class ChannelTargetInline(TenantInline):
