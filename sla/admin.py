@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import OrganizationAdmin, OrganizationForm
@@ -217,7 +218,8 @@ class TargetForm(forms.ModelForm):
             "resolution_around_the_clock",
         ]
         labels = {
-            f"{metric}_around_the_clock": _("%(metric)s 24/7") % {"metric": label}
+            # format_lazy: `%` on a lazy string translates it once, at import, in no one's language.
+            f"{metric}_around_the_clock": format_lazy(_("{metric} 24/7"), metric=label)
             for metric, label in _METRIC_LABELS.items()
         }
 

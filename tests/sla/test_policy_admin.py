@@ -63,6 +63,7 @@ def test_the_grid_shows_durations_in_hours_and_minutes(admin_client, policy):
     assert 'placeholder="—"' in content  # empty: no target (an example read as a set one)
     assert "e.g. 1h 30m" in content.lower()  # the format is told once, in the grid's title
     assert "First response outside hours (24/7)" in content
+    assert "Update 24/7" in content  # each metric's own clock choice, labelled per request
     assert 'name="channel_targets-0-channel"' in content
 
 
