@@ -310,6 +310,7 @@ def _compute_batch(clocks: list[Clock], now: datetime, outcome: Outcome) -> set[
                 target=targets.get((clock.plan_id, clock.priority)),
                 now=now,
                 channel_targets=channel_targets,
+                target_loaded=True,
             )
         clock.stale = False
 

@@ -153,14 +153,16 @@ def target_minutes(
     channel: str = "",
     start: datetime | None = None,
     channel_targets: ChannelTargets | None = None,
+    target_loaded: bool = False,
 ) -> tuple[int, bool] | None:
     """(minutes, around_the_clock) of `metric` for `priority` on `plan`, or None: no SLA.
 
     `channel` and `start` (the subject's arrival channel and the clock's start) choose among
-    the first-response targets."""
+    the first-response targets. `target_loaded`: the caller read the plans' targets, so a
+    `target` of None means the priority has none (no read here, per clock, to find that out)."""
     if metric == Metric.CHAT_FIRST_RESPONSE:
         return plan.chat_first_response_minutes, False
-    if target is None:
+    if target is None and not target_loaded:
         target = Target.objects.filter(plan=plan, priority=priority).first()
     if target is None:
         return None
@@ -339,7 +341,7 @@ def reprioritize(*, subject_type: str, subject_id: int, priority: str) -> None:
     }
     for clock in clocks:
         clock.priority = priority
-        recompute(clock, target=targets.get(clock.plan_id))
+        recompute(clock, target=targets.get(clock.plan_id), target_loaded=True)
         clock.save(update_fields=RECOMPUTED_FIELDS)
 
 
@@ -349,12 +351,14 @@ def recompute(
     target: Target | None = None,
     now: datetime | None = None,
     channel_targets: ChannelTargets | None = None,
+    target_loaded: bool = False,
 ) -> bool:
     """Refresh the clock's target from its plan and reapply the formula from its own start.
 
     Clears `stale`; never touches `warned_at` / `breached_at`. Returns False when the target is
     gone, in which case the clock is cancelled (stopped at `now`). The caller saves.
-    `channel_targets`: the plans' channel targets when the caller has loaded them (a batch).
+    `channel_targets`, `target_loaded`: the caller has loaded the plans' channel targets and
+    targets (a batch; `target_minutes`).
     """
     clock.stale = False
     found = target_minutes(
@@ -365,6 +369,7 @@ def recompute(
         channel=clock.channel,
         start=clock.started_at,
         channel_targets=channel_targets,
+        target_loaded=target_loaded,
     )
     if found is None:
         clock.stopped_at = now or timezone.now()

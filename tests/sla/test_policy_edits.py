@@ -9,11 +9,14 @@ from datetime import datetime, time
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.tenancy import tenant_scope
 from sla import configure, jobs
 from sla.models import Calendar, SupportPlan
 from sla.rules import ChannelTargetSpec, IntervalSpec
+from sla.scheme import LevelSpec, priority_scheme_save
 from tests.sla.policy import CHANNEL_TARGETS, HOLIDAYS, OFFICE, TARGETS, berlin, policy_plan
 from tests.tickets.helpers import member, open_ticket
 from tickets.models import Ticket
@@ -129,3 +132,27 @@ def test_opening_saturday_makes_a_saturday_ticket_an_inside_hours_one(acme, poli
         )
     assert jobs.compute(now=berlin(2026, 6, 6, 10, 5)).marked >= 1
     assert fresh(acme, ticket).sla_first_response_due == berlin(2026, 6, 6, 11, 0)
+
+
+def test_a_removed_target_cancels_its_clocks_without_a_read_per_clock(acme, globex, policy):
+    # The scheme drops urgent, then the plan its target: the compute job cancels the urgent
+    # tickets' clocks from the targets it read for the batch, not one read per clock.
+    plan, _ = policy
+    tickets = [opened(acme, berlin(2026, 6, 8, 10, 0), priority="urgent") for _ in range(4)]
+    outsider = opened(globex, berlin(2026, 6, 8, 10, 0), priority="urgent")
+    with tenant_scope(acme.tenant):
+        priority_scheme_save(
+            actor=member(acme, acme.admin),
+            tenant=acme.tenant,
+            levels=[LevelSpec(p, p.title()) for p in ("critical", "high", "normal", "low")],
+            default="normal",
+        )
+    edit_plan(acme, plan, targets=[t for t in TARGETS if t.priority != "urgent"])
+    with CaptureQueriesContext(connection) as ran:
+        jobs.compute(now=berlin(2026, 6, 8, 10, 5))
+    target_reads = [q for q in ran.captured_queries if 'FROM "sla_target"' in q["sql"]]
+    assert len(target_reads) == 1
+    for ticket in tickets:
+        ticket = fresh(acme, ticket)
+        assert ticket.sla_first_response_due is None and ticket.sla_resolution_due is None
+    assert fresh(globex, outsider).sla_first_response_due is not None
