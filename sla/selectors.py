@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -104,6 +104,74 @@ def _summarize(rows: list[tuple], now: datetime) -> ClockSummary:
     )
 
 
+# -- targets: which minutes and clock a subject's clock gets ----------------------------------
+
+# Channel targets of plans, by (plan id, channel): what the compute job loads per batch.
+ChannelTargets = Mapping[tuple[int, str], ChannelTarget]
+
+
+def channel_target(
+    *, plan: SupportPlan, channel: str, channel_targets: ChannelTargets | None = None
+) -> ChannelTarget | None:
+    """The plan's target for tickets arriving by `channel`, if it has one. No read for a
+    channel that cannot have one (portal, API): the API's create stays one read."""
+    if channel not in TargetChannel.values:
+        return None
+    if channel_targets is not None:
+        return channel_targets.get((plan.pk, channel))
+    return ChannelTarget.objects.filter(plan=plan, channel=channel).first()
+
+
+def first_response_target(
+    *,
+    plan: SupportPlan,
+    target: Target,
+    channel: str = "",
+    start: datetime | None = None,
+    channel_targets: ChannelTargets | None = None,
+) -> tuple[int, bool]:
+    """(minutes, around_the_clock) of the first response (CONTRACT section 8): the channel's
+    target when it covers the priority, else the outside-hours one when the subject started
+    while the calendar was closed, else the priority's own."""
+    found = channel_target(plan=plan, channel=channel, channel_targets=channel_targets)
+    if found is not None and found.covers(target.priority):
+        return found.first_response_minutes, found.around_the_clock
+    outside = target.outside_hours_first_response_minutes
+    if outside is not None and start is not None and not plan.calendar.schedule().is_open(start):
+        return outside, True
+    return target.first_response_minutes, target.first_response_around_the_clock
+
+
+def target_minutes(
+    *,
+    plan: SupportPlan,
+    priority: str,
+    metric: str,
+    target: Target | None = None,
+    channel: str = "",
+    start: datetime | None = None,
+    channel_targets: ChannelTargets | None = None,
+    target_loaded: bool = False,
+) -> tuple[int, bool] | None:
+    """(minutes, around_the_clock) of `metric` for `priority` on `plan`, or None: no SLA.
+
+    `channel` and `start` (the subject's arrival channel and the clock's start) choose among
+    the first-response targets. `target_loaded`: the caller read the plans' targets, so a
+    `target` of None means the priority has none (no read here, per clock, to find that out)."""
+    if metric == Metric.CHAT_FIRST_RESPONSE:
+        return plan.chat_first_response_minutes, False
+    if target is None and not target_loaded:
+        target = Target.objects.filter(plan=plan, priority=priority).first()
+    if target is None:
+        return None
+    if metric == Metric.FIRST_RESPONSE:
+        return first_response_target(
+            plan=plan, target=target, channel=channel, start=start, channel_targets=channel_targets
+        )
+    minutes = target.minutes_for(metric)
+    return None if minutes is None else (minutes, target.around_the_clock_for(metric))
+
+
 def plans_with_targets() -> QuerySet[SupportPlan]:
     """Plans with calendar, intervals, holidays, targets and channel targets: five queries
     however many."""
@@ -171,7 +239,6 @@ class PreviewRow:
 def preview(*, plan: SupportPlan, start: datetime) -> list[PreviewRow]:
     """When each priority's clocks would be due for a ticket opened at `start` (no pauses; a
     next response or update clock started at that instant), per channel too."""
-    from sla.services import first_response_target
 
     def due(found: tuple[int, bool] | None) -> PreviewDue:
         if found is None:

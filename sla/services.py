@@ -7,7 +7,7 @@ warning or breach the escalate job recorded a moment earlier.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 from django.db import transaction
@@ -18,17 +18,17 @@ from django.utils import timezone
 from accounts.models import Organization, Tenant
 from sla import holiday_sources
 from sla.deadlines import deadlines, elapsed_minutes, paused_time, schedule_for
-from sla.models import (
-    Calendar,
-    ChannelTarget,
-    Clock,
-    Holiday,
-    Metric,
-    SupportPlan,
-    Target,
-    TargetChannel,
+from sla.models import Calendar, Clock, Holiday, Metric, SupportPlan, Target
+from sla.selectors import (
+    ChannelTargets,
+    ClockSummary,
+    channel_target,
+    running_clock,
+    summaries_for,
+    summarize,
+    summary_for,
+    target_minutes,
 )
-from sla.selectors import ClockSummary, running_clock, summaries_for, summarize, summary_for
 
 __all__ = [
     "ClockSummary",
@@ -106,72 +106,6 @@ _ASSIGNED_OR_DEFAULT = (
 def _assigned_or_default(tenant: Tenant, organization: Organization) -> RawSQL:
     params = (tenant.pk, organization.pk, tenant.pk)
     return RawSQL(_ASSIGNED_OR_DEFAULT, params)  # noqa: S611 - constant SQL, bound parameters  # nosec B611
-
-
-# Channel targets of plans, by (plan id, channel): what the compute job loads per batch.
-ChannelTargets = Mapping[tuple[int, str], ChannelTarget]
-
-
-def channel_target(
-    *, plan: SupportPlan, channel: str, channel_targets: ChannelTargets | None = None
-) -> ChannelTarget | None:
-    """The plan's target for tickets arriving by `channel`, if it has one. No read for a
-    channel that cannot have one (portal, API): the API's create stays one read."""
-    if channel not in TargetChannel.values:
-        return None
-    if channel_targets is not None:
-        return channel_targets.get((plan.pk, channel))
-    return ChannelTarget.objects.filter(plan=plan, channel=channel).first()
-
-
-def first_response_target(
-    *,
-    plan: SupportPlan,
-    target: Target,
-    channel: str = "",
-    start: datetime | None = None,
-    channel_targets: ChannelTargets | None = None,
-) -> tuple[int, bool]:
-    """(minutes, around_the_clock) of the first response (CONTRACT section 8): the channel's
-    target when it covers the priority, else the outside-hours one when the subject started
-    while the calendar was closed, else the priority's own."""
-    found = channel_target(plan=plan, channel=channel, channel_targets=channel_targets)
-    if found is not None and found.covers(target.priority):
-        return found.first_response_minutes, found.around_the_clock
-    outside = target.outside_hours_first_response_minutes
-    if outside is not None and start is not None and not plan.calendar.schedule().is_open(start):
-        return outside, True
-    return target.first_response_minutes, target.first_response_around_the_clock
-
-
-def target_minutes(
-    *,
-    plan: SupportPlan,
-    priority: str,
-    metric: str,
-    target: Target | None = None,
-    channel: str = "",
-    start: datetime | None = None,
-    channel_targets: ChannelTargets | None = None,
-    target_loaded: bool = False,
-) -> tuple[int, bool] | None:
-    """(minutes, around_the_clock) of `metric` for `priority` on `plan`, or None: no SLA.
-
-    `channel` and `start` (the subject's arrival channel and the clock's start) choose among
-    the first-response targets. `target_loaded`: the caller read the plans' targets, so a
-    `target` of None means the priority has none (no read here, per clock, to find that out)."""
-    if metric == Metric.CHAT_FIRST_RESPONSE:
-        return plan.chat_first_response_minutes, False
-    if target is None and not target_loaded:
-        target = Target.objects.filter(plan=plan, priority=priority).first()
-    if target is None:
-        return None
-    if metric == Metric.FIRST_RESPONSE:
-        return first_response_target(
-            plan=plan, target=target, channel=channel, start=start, channel_targets=channel_targets
-        )
-    minutes = target.minutes_for(metric)
-    return None if minutes is None else (minutes, target.around_the_clock_for(metric))
 
 
 @_in_transaction
