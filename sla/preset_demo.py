@@ -11,8 +11,8 @@ from django.contrib.auth.hashers import make_password
 
 from accounts.models import Membership, Organization, Role, Tenant, User
 from accounts.tenancy import tenant_scope
-from sla import presets
-from sla.models import PlanAssignment, SupportPlan
+from sla import configure, presets
+from sla.models import SupportPlan
 from sla.presets.service import apply_preset, system_actor, tenant_for_preset
 
 DEMO_PASSWORD = "helpdesk-demo"  # accounts.demo's, CONTRACT section 3
@@ -70,7 +70,9 @@ def _people(tenant: Tenant, preset: presets.Preset, password: _Password) -> None
     for name, plan in on_plan.items():
         org, created = Organization.objects.get_or_create(tenant=tenant, name=name)
         if created and plan is not None:
-            PlanAssignment.objects.create(tenant=tenant, organization=org, plan=plan)
+            configure.plan_assign(
+                actor=system_actor(tenant, "seed_demo"), organization=org, plan=plan
+            )
         orgs[name] = org
     org_admin = ORGANIZATION_ADMINS.get(preset.id)
     for local, name, role, tier, org in PEOPLE:
