@@ -106,18 +106,7 @@ def report_from_tickets(window: Window, now: datetime) -> dict:
     PostgreSQL the tests' reference for the rollup (its times exact: percentile_cont)."""
     rows = _grouped_rows(window, now)
     labels = _labels(rows)
-    out: dict = {
-        "since": window.since,
-        "until": window.until,
-        "timezone": window.zone.key,
-        "granularity": window.granularity,
-        **_empty_block(),
-        "by_priority": {},
-        "by_plan": {},
-        "by_category": {},
-        "by_agent": {},
-        "by_tier": {},
-    }
+    out = _header(window)
     days: dict[date, dict] = {}
     for row in rows:
         group = row["grp"]
@@ -138,11 +127,7 @@ def report_from_tickets(window: Window, now: datetime) -> dict:
             days[_as_date(row["day"])] = block
     if window.organization_id is None:
         _add_tier_events(out["by_tier"], window)
-    out["by_priority"] = dict(
-        sorted(out["by_priority"].items(), key=lambda item: PRIORITY_RANK.get(item[0], 99))
-    )
-    for key in ("by_plan", "by_category", "by_agent", "by_tier"):
-        out[key] = dict(sorted(out[key].items()))
+    _order_breakdowns(out)
     out["series"] = _series(days, window)
     out["times"] = _times(window)
     out["backlog"] = backlog(now, organization_id=window.organization_id)
@@ -153,6 +138,7 @@ def report_from_tickets(window: Window, now: datetime) -> dict:
 
 
 def _header(window: Window) -> dict:
+    """The report's frame, every figure zero: both ways of counting fill the same one."""
     return {
         "since": window.since,
         "until": window.until,
@@ -165,6 +151,15 @@ def _header(window: Window) -> dict:
         "by_agent": {},
         "by_tier": {},
     }
+
+
+def _order_breakdowns(out: dict) -> None:
+    """Priorities from the most urgent down, the other breakdowns by key."""
+    out["by_priority"] = dict(
+        sorted(out["by_priority"].items(), key=lambda item: PRIORITY_RANK.get(item[0], 99))
+    )
+    for key in ("by_plan", "by_category", "by_agent", "by_tier"):
+        out[key] = dict(sorted(out[key].items()))
 
 
 def _report_from_rollup(window: Window, now: datetime) -> dict:
@@ -232,11 +227,7 @@ def _report_from_rollup(window: Window, now: datetime) -> dict:
     for block in (out, *out["by_tier"].values(), *groups.values(), *days.values()):
         for metric in METRICS:
             block[metric]["compliance"] = _compliance(block[metric])
-    out["by_priority"] = dict(
-        sorted(out["by_priority"].items(), key=lambda item: PRIORITY_RANK.get(item[0], 99))
-    )
-    for key in ("by_plan", "by_category", "by_agent", "by_tier"):
-        out[key] = dict(sorted(out[key].items()))
+    _order_breakdowns(out)
     out["series"] = _series({day: b for day, b in days.items() if b["tickets"] or _any(b)}, window)
     out["times"] = {
         metric: {
