@@ -263,12 +263,7 @@ def _backlog_from_rollup(window: Window, now: datetime) -> dict:
             upper = younger[high] if high is not None else total
             ages[key] = upper - younger[low]
         by_status[str(status)] = {"total": total, "ages": ages}
-    return {
-        "as_of": now,
-        "age_buckets": [key for key, _low, _high in AGE_BUCKETS],
-        "total": sum(entry["total"] for entry in by_status.values()),
-        "by_status": by_status,
-    }
+    return _backlog_out(by_status, now)
 
 
 # -- 1. the grouped counts -------------------------------------------------------------------
@@ -572,11 +567,16 @@ def backlog(now: datetime, *, organization_id: int | None = None) -> dict:
         entry["total"] = row["total"]
         for key, _low, _high in AGE_BUCKETS:
             entry["ages"][key] = row[_age_alias(key)]
+    return _backlog_out({str(status): entry for status, entry in by_status.items()}, now)
+
+
+def _backlog_out(by_status: dict[str, dict], now: datetime) -> dict:
+    """The backlog as the report shows it, from either way of counting."""
     return {
         "as_of": now,
         "age_buckets": [key for key, _low, _high in AGE_BUCKETS],
         "total": sum(entry["total"] for entry in by_status.values()),
-        "by_status": {str(status): entry for status, entry in by_status.items()},
+        "by_status": by_status,
     }
 
 
