@@ -281,6 +281,7 @@ def backlog_counts(tenant_id: int, zone, now: datetime) -> dict[str, dict]:
 
 # -- compaction ------------------------------------------------------------------------------
 
+# Migration 0010 keeps a frozen copy for its backfill (COMPACT_SQL): change this one only.
 _COMPACT_SQL = """
 WITH gone AS (DELETE FROM tickets_reportcount WHERE tenant_id = %s RETURNING *)
 INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached, pending,
