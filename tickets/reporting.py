@@ -291,7 +291,14 @@ _CLOCKS_PER_TICKET = (
     )
     + " FROM sla_clock c WHERE c.tenant_id = %(tenant)s AND c.subject_type = %(subject)s"
     " AND c.started_at >= %(since)s AND c.metric IN ('first_response', 'resolution')"
-    " AND NOT c.cancelled GROUP BY c.subject_id"
+    " AND NOT c.cancelled"
+)
+# An organization's report: only its tickets' clocks are summed (else every clock of the tenant
+# since `since` is, and the join to the organization's few tickets drops nearly all of them).
+_CLOCKS_OF_ORGANIZATION = (
+    " AND c.subject_id IN (SELECT o.id FROM tickets_ticket o WHERE o.tenant_id = %(tenant)s"
+    " AND o.organization_id = %(organization)s"
+    " AND o.created_at >= %(since)s AND o.created_at < %(until)s)"
 )
 
 _FROM = (
@@ -329,7 +336,8 @@ def _grouped_sql(*, organization: bool = False) -> str:
     if organization:
         groups = {name: expr for name, expr in groups.items() if f"by_{name}" not in STAFF_ONLY}
     keys = ", ".join(f"{expr} AS {name}" for name, expr in groups.items())
-    head = f"WITH clk AS ({_CLOCKS_PER_TICKET}) "
+    clocks = _CLOCKS_PER_TICKET + (_CLOCKS_OF_ORGANIZATION if organization else "")
+    head = f"WITH clk AS ({clocks} GROUP BY c.subject_id) "
     where = _FROM + (_OF_ORGANIZATION if organization else "")
     if connection.vendor == "postgresql":
         which = (
