@@ -228,7 +228,7 @@ def _report_from_rollup(window: Window, now: datetime) -> dict:
         for metric in METRICS:
             block[metric]["compliance"] = _compliance(block[metric])
     _order_breakdowns(out)
-    out["series"] = _series({day: b for day, b in days.items() if b["tickets"] or _any(b)}, window)
+    out["series"] = _series(days, window)
     out["times"] = {
         metric: {
             "count": sum(count for _bucket, count in minutes[metric]),
@@ -243,10 +243,6 @@ def _report_from_rollup(window: Window, now: datetime) -> dict:
     }
     out["backlog"] = _backlog_from_rollup(window, now)
     return out
-
-
-def _any(block: dict) -> bool:
-    return any(block[metric][state] for metric in METRICS for state in STATES)
 
 
 def _backlog_from_rollup(window: Window, now: datetime) -> dict:
