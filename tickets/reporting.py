@@ -208,12 +208,10 @@ def _report_from_rollup(window: Window, now: datetime) -> dict:
         if dim == "tier":
             if block["tickets"] or events[0]:
                 out["by_tier"][value] = {**block, "breaches": events[0], "escalations": events[1]}
-            for metric in ("tickets", *METRICS):  # every ticket has one tier: the totals
-                if metric == "tickets":
-                    out["tickets"] += block["tickets"]
-                else:
-                    for state in STATES:
-                        out[metric][state] += block[metric][state]
+            out["tickets"] += block["tickets"]  # every ticket has one tier: the totals
+            for metric in METRICS:
+                for state in STATES:
+                    out[metric][state] += block[metric][state]
             continue
         if not block["tickets"]:
             continue  # its tickets moved away since (rows not folded yet)
