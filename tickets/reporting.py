@@ -12,7 +12,9 @@ grows with the data (pinned in tests/tickets/agent/test_reports_api.py and
 test_reports_page.py). Medians and 90th percentiles come from the rollup's histogram of stored
 elapsed minutes, within 2% of the exact ones.
 
-SQLite (development) has no triggers: it aggregates the tickets and clocks themselves, exactly:
+SQLite (development) has no triggers: it aggregates the tickets and clocks themselves, exactly;
+so does an organization's report on PostgreSQL (`_report`: the rollup has no organization
+breakdown, and one organization's tickets are few, read through index ticket_organization):
 
 1. the ticket breakdowns (overall, priority, plan, category, assignee, tier, local day) with
    their clocks' met / breached / pending counts: the groups as UNION ALL, then one small
