@@ -281,6 +281,7 @@ def backlog_counts(tenant_id: int, zone, now: datetime) -> dict[str, dict]:
 
 # -- compaction ------------------------------------------------------------------------------
 
+# Migration 0010 keeps a frozen copy for its backfill (COMPACT_SQL): change this one only.
 _COMPACT_SQL = """
 WITH gone AS (DELETE FROM tickets_reportcount WHERE tenant_id = %s RETURNING *)
 INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached, pending,
@@ -312,15 +313,14 @@ def _newest_id() -> int:
         return cursor.fetchone()[0]
 
 
-def tenants_with_rows_after(last_id: int) -> tuple[list[int], int]:
-    """The tenants with rollup rows written after row `last_id`, and the newest row's id."""
+def tenants_with_rows_after(last_id: int) -> list[int]:
+    """The tenants with rollup rows written after row `last_id`."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT array_agg(DISTINCT tenant_id), max(id) FROM tickets_reportcount WHERE id > %s",
+            "SELECT DISTINCT tenant_id FROM tickets_reportcount WHERE id > %s ORDER BY tenant_id",
             [last_id],
         )
-        tenants, newest = cursor.fetchone()
-    return sorted(tenants or []), newest or last_id
+        return [tenant_id for (tenant_id,) in cursor.fetchall()]
 
 
 _WATERMARK = "tickets:report-rollup:compacted-through"
@@ -337,7 +337,7 @@ def compact_recent() -> str:
         last = int(cache.get(_WATERMARK) or 0)
     except Exception:  # a cache outage costs one fold of every tenant, not the job
         last = 0
-    tenants, _newest = tenants_with_rows_after(last)
+    tenants = tenants_with_rows_after(last)
     for tenant_id in tenants:
         compact(tenant_id)
     # After the fold: its own re-inserted rows are below the mark. A row a slower transaction

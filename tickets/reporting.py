@@ -12,7 +12,9 @@ grows with the data (pinned in tests/tickets/agent/test_reports_api.py and
 test_reports_page.py). Medians and 90th percentiles come from the rollup's histogram of stored
 elapsed minutes, within 2% of the exact ones.
 
-SQLite (development) has no triggers: it aggregates the tickets and clocks themselves, exactly:
+SQLite (development) has no triggers: it aggregates the tickets and clocks themselves, exactly;
+so does an organization's report on PostgreSQL (`_report`: the rollup has no organization
+breakdown, and one organization's tickets are few, read through index ticket_organization):
 
 1. the ticket breakdowns (overall, priority, plan, category, assignee, tier, local day) with
    their clocks' met / breached / pending counts: the groups as UNION ALL, then one small
@@ -106,18 +108,7 @@ def report_from_tickets(window: Window, now: datetime) -> dict:
     PostgreSQL the tests' reference for the rollup (its times exact: percentile_cont)."""
     rows = _grouped_rows(window, now)
     labels = _labels(rows)
-    out: dict = {
-        "since": window.since,
-        "until": window.until,
-        "timezone": window.zone.key,
-        "granularity": window.granularity,
-        **_empty_block(),
-        "by_priority": {},
-        "by_plan": {},
-        "by_category": {},
-        "by_agent": {},
-        "by_tier": {},
-    }
+    out = _header(window)
     days: dict[date, dict] = {}
     for row in rows:
         group = row["grp"]
@@ -138,11 +129,7 @@ def report_from_tickets(window: Window, now: datetime) -> dict:
             days[_as_date(row["day"])] = block
     if window.organization_id is None:
         _add_tier_events(out["by_tier"], window)
-    out["by_priority"] = dict(
-        sorted(out["by_priority"].items(), key=lambda item: PRIORITY_RANK.get(item[0], 99))
-    )
-    for key in ("by_plan", "by_category", "by_agent", "by_tier"):
-        out[key] = dict(sorted(out[key].items()))
+    _order_breakdowns(out)
     out["series"] = _series(days, window)
     out["times"] = _times(window)
     out["backlog"] = backlog(now, organization_id=window.organization_id)
@@ -153,6 +140,7 @@ def report_from_tickets(window: Window, now: datetime) -> dict:
 
 
 def _header(window: Window) -> dict:
+    """The report's frame, every figure zero: both ways of counting fill the same one."""
     return {
         "since": window.since,
         "until": window.until,
@@ -165,6 +153,15 @@ def _header(window: Window) -> dict:
         "by_agent": {},
         "by_tier": {},
     }
+
+
+def _order_breakdowns(out: dict) -> None:
+    """Priorities from the most urgent down, the other breakdowns by key."""
+    out["by_priority"] = dict(
+        sorted(out["by_priority"].items(), key=lambda item: PRIORITY_RANK.get(item[0], 99))
+    )
+    for key in ("by_plan", "by_category", "by_agent", "by_tier"):
+        out[key] = dict(sorted(out[key].items()))
 
 
 def _report_from_rollup(window: Window, now: datetime) -> dict:
@@ -213,12 +210,10 @@ def _report_from_rollup(window: Window, now: datetime) -> dict:
         if dim == "tier":
             if block["tickets"] or events[0]:
                 out["by_tier"][value] = {**block, "breaches": events[0], "escalations": events[1]}
-            for metric in ("tickets", *METRICS):  # every ticket has one tier: the totals
-                if metric == "tickets":
-                    out["tickets"] += block["tickets"]
-                else:
-                    for state in STATES:
-                        out[metric][state] += block[metric][state]
+            out["tickets"] += block["tickets"]  # every ticket has one tier: the totals
+            for metric in METRICS:
+                for state in STATES:
+                    out[metric][state] += block[metric][state]
             continue
         if not block["tickets"]:
             continue  # its tickets moved away since (rows not folded yet)
@@ -232,12 +227,8 @@ def _report_from_rollup(window: Window, now: datetime) -> dict:
     for block in (out, *out["by_tier"].values(), *groups.values(), *days.values()):
         for metric in METRICS:
             block[metric]["compliance"] = _compliance(block[metric])
-    out["by_priority"] = dict(
-        sorted(out["by_priority"].items(), key=lambda item: PRIORITY_RANK.get(item[0], 99))
-    )
-    for key in ("by_plan", "by_category", "by_agent", "by_tier"):
-        out[key] = dict(sorted(out[key].items()))
-    out["series"] = _series({day: b for day, b in days.items() if b["tickets"] or _any(b)}, window)
+    _order_breakdowns(out)
+    out["series"] = _series(days, window)
     out["times"] = {
         metric: {
             "count": sum(count for _bucket, count in minutes[metric]),
@@ -254,10 +245,6 @@ def _report_from_rollup(window: Window, now: datetime) -> dict:
     return out
 
 
-def _any(block: dict) -> bool:
-    return any(block[metric][state] for metric in METRICS for state in STATES)
-
-
 def _backlog_from_rollup(window: Window, now: datetime) -> dict:
     found = report_rollup.backlog_counts(window.tenant_id, window.zone, now)
     by_status = {}
@@ -272,12 +259,7 @@ def _backlog_from_rollup(window: Window, now: datetime) -> dict:
             upper = younger[high] if high is not None else total
             ages[key] = upper - younger[low]
         by_status[str(status)] = {"total": total, "ages": ages}
-    return {
-        "as_of": now,
-        "age_buckets": [key for key, _low, _high in AGE_BUCKETS],
-        "total": sum(entry["total"] for entry in by_status.values()),
-        "by_status": by_status,
-    }
+    return _backlog_out(by_status, now)
 
 
 # -- 1. the grouped counts -------------------------------------------------------------------
@@ -305,7 +287,14 @@ _CLOCKS_PER_TICKET = (
     )
     + " FROM sla_clock c WHERE c.tenant_id = %(tenant)s AND c.subject_type = %(subject)s"
     " AND c.started_at >= %(since)s AND c.metric IN ('first_response', 'resolution')"
-    " AND NOT c.cancelled GROUP BY c.subject_id"
+    " AND NOT c.cancelled"
+)
+# An organization's report: only its tickets' clocks are summed (else every clock of the tenant
+# since `since` is, and the join to the organization's few tickets drops nearly all of them).
+_CLOCKS_OF_ORGANIZATION = (
+    " AND c.subject_id IN (SELECT o.id FROM tickets_ticket o WHERE o.tenant_id = %(tenant)s"
+    " AND o.organization_id = %(organization)s"
+    " AND o.created_at >= %(since)s AND o.created_at < %(until)s)"
 )
 
 _FROM = (
@@ -343,7 +332,8 @@ def _grouped_sql(*, organization: bool = False) -> str:
     if organization:
         groups = {name: expr for name, expr in groups.items() if f"by_{name}" not in STAFF_ONLY}
     keys = ", ".join(f"{expr} AS {name}" for name, expr in groups.items())
-    head = f"WITH clk AS ({_CLOCKS_PER_TICKET}) "
+    clocks = _CLOCKS_PER_TICKET + (_CLOCKS_OF_ORGANIZATION if organization else "")
+    head = f"WITH clk AS ({clocks} GROUP BY c.subject_id) "
     where = _FROM + (_OF_ORGANIZATION if organization else "")
     if connection.vendor == "postgresql":
         which = (
@@ -581,11 +571,16 @@ def backlog(now: datetime, *, organization_id: int | None = None) -> dict:
         entry["total"] = row["total"]
         for key, _low, _high in AGE_BUCKETS:
             entry["ages"][key] = row[_age_alias(key)]
+    return _backlog_out({str(status): entry for status, entry in by_status.items()}, now)
+
+
+def _backlog_out(by_status: dict[str, dict], now: datetime) -> dict:
+    """The backlog as the report shows it, from either way of counting."""
     return {
         "as_of": now,
         "age_buckets": [key for key, _low, _high in AGE_BUCKETS],
         "total": sum(entry["total"] for entry in by_status.values()),
-        "by_status": {str(status): entry for status, entry in by_status.items()},
+        "by_status": by_status,
     }
 
 

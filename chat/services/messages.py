@@ -34,6 +34,20 @@ from core.errors import InvalidInput
 
 MAX_CLIENT_ID = 64
 
+# A message's columns, in the order both INSERTs name them and their values are bound.
+_INSERT_FIELDS = [
+    "tenant_id",
+    "chat_id",
+    "seq",
+    "sender",
+    "client_id",
+    "role",
+    "author_id",
+    "author_name",
+    "body",
+    "created_at",
+]
+_COLUMNS = ", ".join(_INSERT_FIELDS)
 _CHATS = ChatSession._meta.db_table
 _TENANTS = Tenant._meta.db_table
 _MESSAGES = ChatMessage._meta.db_table
@@ -55,14 +69,14 @@ _AT_ONCE = (
     f"AND EXISTS (SELECT 1 FROM {_TENANTS} WHERE id = %(tenant_id)s "
     "AND secret_patterns_stamp = %(stamp)s) "
     "RETURNING id, tenant_id, last_seq) "
-    f"INSERT INTO {_MESSAGES} (tenant_id, chat_id, seq, sender, client_id, role, author_id, "
-    "author_name, body, created_at) SELECT tenant_id, id, last_seq, %(sender)s, %(client_id)s, "
+    f"INSERT INTO {_MESSAGES} ({_COLUMNS}) "
+    "SELECT tenant_id, id, last_seq, %(sender)s, %(client_id)s, "
     "%(role)s, %(author_id)s, %(author_name)s, %(body)s, %(created_at)s FROM chat "
     "RETURNING id, seq"
 )
 _INSERT = (
-    f"INSERT INTO {_MESSAGES} (tenant_id, chat_id, seq, sender, client_id, role, author_id, "  # noqa: S608 - model identifiers only, values bound  # nosec B608
-    "author_name, body, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    f"INSERT INTO {_MESSAGES} ({_COLUMNS}) "  # noqa: S608 - model identifiers only, values bound  # nosec B608
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
     "ON CONFLICT (tenant_id, chat_id, sender, client_id) WHERE client_id IS NOT NULL "
     "DO NOTHING RETURNING id"
 )
@@ -203,20 +217,6 @@ def _store(
     if isinstance(actor, Member) and first_responded_at is None:
         chat = _first_response(chat, now)
     return Posted(message, True, chat)
-
-
-_INSERT_FIELDS = [
-    "tenant_id",
-    "chat_id",
-    "seq",
-    "sender",
-    "client_id",
-    "role",
-    "author_id",
-    "author_name",
-    "body",
-    "created_at",
-]
 
 
 def _first_response(chat: ChatSession, now) -> ChatSession:

@@ -102,9 +102,17 @@ class QueueView(AgentPageMixin, TemplateView):
     template_name = "agent/queue.html"
     extra_context = {"agent_section": "queue"}
 
+    _choices: dict | None = None
+
     def choices(self) -> dict:
-        """What the filters offer: one query each for categories, staff and plans. The tenant's
+        """What the filters offer: one query each for categories, staff and plans, once a
+        request (a bulk action that renders the page again reads them once). The tenant's
         every category and plan, kept for the rows (`_rows`); the filters offer active ones."""
+        if self._choices is None:
+            self._choices = self._read_choices()
+        return self._choices
+
+    def _read_choices(self) -> dict:
         staff = sorted(Roster().staff, key=lambda member: member.email)
         self.categories = {c.pk: c for c in Category.objects.order_by("name")}
         self.plans = {p.pk: p for p in SupportPlan.objects.order_by("name")}

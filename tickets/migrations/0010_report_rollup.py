@@ -432,6 +432,8 @@ INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, bre
 SELECT %(tenant)s, r.* FROM tickets_report_rows(%(tenant)s, %(zone)s, '-infinity', 'infinity',
                                                 'infinity', 'infinity', %(first)s, %(last)s) r
 """
+# The same statement as tickets.report_rollup._COMPACT_SQL, on purpose not imported from it: a
+# migration keeps the SQL it ran when it was written, whatever the app's code says later.
 COMPACT_SQL = """
 WITH gone AS (DELETE FROM tickets_reportcount WHERE tenant_id = %s RETURNING *)
 INSERT INTO tickets_reportcount (tenant_id, day, dim, value, metric, n, met, breached, pending,

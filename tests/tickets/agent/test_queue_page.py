@@ -275,3 +275,15 @@ def test_a_filter_over_a_large_queue_totals_an_estimate_and_a_view_its_count(
     assert len(refs(agent_client.get(URL + "?priority=high"))) == 3
     view = agent_client.get(URL + "?status=").content.decode()  # All open: the counters
     assert 'data-testid="total">3<' in view
+
+
+def test_a_refused_bulk_action_reads_the_filters_choices_once(desks, django_assert_num_queries):
+    acme, globex = desks
+    open_ticket(acme)
+    open_ticket(globex)  # another tenant's ticket: not on the page, not read
+    client = Client()
+    login(client, acme.agent)
+    client.get(URL)  # the session's first use
+    with django_assert_num_queries(DASHBOARD_QUERIES):  # as the page: categories, staff, plans once
+        response = client.post(URL, {"action": "assign_me"})
+    assert response.status_code == 400 and b"Tick at least one ticket" in response.content
