@@ -18,6 +18,7 @@ from sla.selectors import PriorityScheme, priority_scheme
 from tickets import services
 from tickets.agent.forms import priority_choices
 from tickets.models import (
+    SUMMARY_MAX_CHARS,
     CannedResponse,
     Category,
     Message,
@@ -48,7 +49,7 @@ class TicketEditForm(forms.ModelForm):
     closure_summary = forms.CharField(
         label=_lazy("Closure summary"),
         required=False,
-        max_length=5000,
+        max_length=SUMMARY_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_lazy(
             "Saved with a change of status to closed: emailed to the requester with the rating "

@@ -12,7 +12,7 @@ from sla.priorities import Priority
 from sla.scheme import CANONICAL
 from sla.selectors import PriorityScheme
 from tickets.forms import MultipleFileField
-from tickets.models import Category, Status
+from tickets.models import SUMMARY_MAX_CHARS, Category, Status
 from tickets.services.canned import BODY_MAX, TITLE_MAX
 
 MODES = [("reply", _("Public reply")), ("note", _("Internal note"))]
@@ -38,7 +38,7 @@ class WorkspaceReplyForm(forms.Form):
     seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=5000,
+        max_length=SUMMARY_MAX_CHARS,
         required=False,
         label=_("Closure summary (when this reply closes the ticket)"),
     )
@@ -64,7 +64,7 @@ class ControlsForm(forms.Form):
     )
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
+        max_length=SUMMARY_MAX_CHARS,
         required=False,
         label=_("Closure summary (when closing)"),
         help_text=_("Emailed to the customer with the rating link, shown on the closed ticket."),
