@@ -138,6 +138,23 @@ def test_the_portal_lists_the_organization_and_links_its_report(org):
     assert staff.status_code == 302 and staff["Location"] == "/t/acme/agent/reports/"
 
 
+def test_the_organization_admins_portal_list_costs_no_query_per_colleagues_ticket(
+    org, django_assert_max_num_queries
+):
+    """The list names each ticket's requester: they come with the rows, not one query each."""
+    acme, client = org["acme"], page(org["acme"].customer)
+    with django_assert_max_num_queries(30) as few:
+        client.get("/t/acme/portal/")
+    for n in range(5):
+        colleague = UserFactory(email=f"colleague{n}@acme.example")
+        MembershipFactory(tenant=acme.tenant, user=colleague, role=Role.CUSTOMER,
+                          organization=acme.org)  # fmt: skip
+        open_ticket(acme, colleague, subject=f"Colleague {n}'s")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        portal = client.get("/t/acme/portal/").content.decode()
+    assert all(f"colleague{n}@acme.example" in portal for n in range(5))
+
+
 def test_the_tenant_admin_marks_a_customer_and_only_a_customer(org):
     acme = org["acme"]
     admin = page(acme.admin)
