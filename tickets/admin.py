@@ -102,10 +102,8 @@ class RequestTypeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         current = self.instance.default_priority if self.instance.pk else None
-        choices = self.scheme.choices(staff=True)
-        if current and not self.scheme.is_in_use(current):
-            choices.append((current, self.scheme.label(current)))  # shown, refused on save
-        self.fields["default_priority"].choices = choices
+        # One the tenant no longer uses is shown (as such) and refused on save.
+        self.fields["default_priority"].choices = priority_choices(self.scheme, current)
         if self.instance.pk is None:
             self.fields["default_priority"].initial = self.scheme.default
 
