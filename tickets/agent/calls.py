@@ -15,6 +15,7 @@ from accounts.actors import Member
 from accounts.models import Membership, Role
 from core.api.throttling import form_page_throttled, member_rate_wait
 from core.errors import ServiceError
+from sla.selectors import priority_scheme
 from tickets import redaction, selectors
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.forms import CallForm
@@ -34,6 +35,9 @@ class RecordCallView(AgentPageMixin, FormView):
         if number.isascii() and number.isdigit():
             return {"kind": "existing", "ticket": int(number)}
         return {"kind": "new"}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "scheme": priority_scheme(self.tenant)}
 
     def get_context_data(self, **kwargs):
         customers = (
