@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from accounts.doors import TenantPageMixin
+from sla.selectors import priority_scheme
 from tickets import reporting, selectors
 from tickets.agent import report_tables
 from tickets.agent.reports import range_form, summary_cards
@@ -49,11 +50,13 @@ class OrganizationReportView(TenantPageMixin, TemplateView):
             return context
         window = replace(window, organization_id=self.organization_id)
         report = reporting.report(window)
+        labels = priority_scheme(self.tenant).labels
         context.update(
             report=report,
             first_day=window.since.astimezone(window.zone).date(),
             last_day=(window.until - timedelta(microseconds=1)).astimezone(window.zone).date(),
-            tables=[report_tables.build(report, name) for name in TABLES],
+            # The tenant's names for its priorities, as on the agents' page.
+            tables=[report_tables.build(report, name, labels) for name in TABLES],
             cards=summary_cards(report),
         )
         return context
