@@ -26,6 +26,7 @@ from tickets import redaction, selectors, services
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.forms import ControlsForm, WorkspaceReplyForm
 from tickets.agent.panels import event_detail, queue_neighbours, requester_tickets, sla_clocks
+from tickets.forms import add_service_error
 from tickets.services.lifecycle import UNSET
 from tickets.services.workspace import StaleThread, workspace_send
 
@@ -114,8 +115,7 @@ class WorkspaceView(AgentPageMixin, TemplateView):
                 summary=data["summary"],
             )
         except ServiceError as error:
-            form.add_error(error.extra.get("field") if error.extra.get("field") in form.fields
-                           else None, error.detail)  # fmt: skip
+            add_service_error(form, error)
             context = self.context(ticket, controls_form=form)
             return self.render_to_response(context, status=error.status)
         messages.success(self.request, _("Ticket updated."))
