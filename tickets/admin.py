@@ -18,6 +18,7 @@ from sla.selectors import PriorityScheme, priority_scheme
 from tickets import services
 from tickets.agent.forms import priority_choices
 from tickets.models import (
+    SUMMARY_MAX_CHARS,
     CannedResponse,
     Category,
     Message,
@@ -33,12 +34,22 @@ from tickets.services.request_types import request_type_save
 EDITABLE = ["status", "priority", "category", "tier", "assignee"]
 
 
+class SchemeFormMixin:
+    """Gives the admin's form the tenant's priority scheme as `form.scheme` (its priority
+    choices, under the tenant's labels). The form class is made per request (tenant_bound)."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.scheme = priority_scheme(request.tenant)
+        return form
+
+
 class TicketEditForm(forms.ModelForm):
     """The admin's edit goes through `ticket_change`, the same service (and policy) as the API's
     PATCH, called by TicketAdmin.save_model: validating the form writes nothing. A refusal comes
     back as a form error (core.admin_base.ServiceSaveMixin) and stores nothing."""
 
-    scheme: PriorityScheme  # set per request by TicketAdmin.get_form
+    scheme: PriorityScheme  # set per request (SchemeFormMixin)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,7 +59,7 @@ class TicketEditForm(forms.ModelForm):
     closure_summary = forms.CharField(
         label=_lazy("Closure summary"),
         required=False,
-        max_length=5000,
+        max_length=SUMMARY_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_lazy(
             "Saved with a change of status to closed: emailed to the requester with the rating "
@@ -85,7 +96,7 @@ class RequestTypeForm(forms.ModelForm):
     as a form error, core.admin_base.ServiceSaveMixin); validating writes nothing. The default
     priority is offered among the tenant's priorities in use, under its labels."""
 
-    scheme: PriorityScheme  # set per request by RequestTypeAdmin.get_form
+    scheme: PriorityScheme  # set per request (SchemeFormMixin)
 
     class Meta:
         model = RequestType
@@ -101,10 +112,8 @@ class RequestTypeForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         current = self.instance.default_priority if self.instance.pk else None
-        choices = self.scheme.choices(staff=True)
-        if current and not self.scheme.is_in_use(current):
-            choices.append((current, self.scheme.label(current)))  # shown, refused on save
-        self.fields["default_priority"].choices = choices
+        # One the tenant no longer uses is shown (as such) and refused on save.
+        self.fields["default_priority"].choices = priority_choices(self.scheme, current)
         if self.instance.pk is None:
             self.fields["default_priority"].initial = self.scheme.default
 
@@ -115,16 +124,11 @@ class RequestTypeForm(forms.ModelForm):
 
 
 @admin.register(RequestType, site=tenant_admin_site)
-class RequestTypeAdmin(ServiceSaveMixin, TenantModelAdmin):
+class RequestTypeAdmin(SchemeFormMixin, ServiceSaveMixin, TenantModelAdmin):
     list_display = ["name", "slug", "default_priority_label", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
     form = RequestTypeForm
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.scheme = priority_scheme(request.tenant)  # a class made per request (tenant_bound)
-        return form
 
     @admin.display(description=_lazy("Default priority"), ordering="default_priority")
     def default_priority_label(self, request_type: RequestType) -> str:
@@ -171,7 +175,7 @@ class MessageInline(TenantInline):
 
 
 @admin.register(Ticket, site=tenant_admin_site)
-class TicketAdmin(ServiceSaveMixin, TenantModelAdmin):
+class TicketAdmin(SchemeFormMixin, ServiceSaveMixin, TenantModelAdmin):
     list_display = [
         "reference", "subject", "status", "priority_label", "tier", "assignee", "sla_due_at",
     ]  # fmt: skip
@@ -189,11 +193,6 @@ class TicketAdmin(ServiceSaveMixin, TenantModelAdmin):
     fields = readonly_fields + EDITABLE + ["closure_summary"]
     form = TicketEditForm
     ordering = ["-created_at"]
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.scheme = priority_scheme(request.tenant)  # a class made per request (tenant_bound)
-        return form
 
     @admin.display(description=_lazy("Priority"), ordering="priority")
     def priority_label(self, ticket: Ticket) -> str:
@@ -302,7 +301,7 @@ class TicketSettingsAdmin(ServiceSaveMixin, TenantModelAdmin):
 
 
 class SharedCannedForm(forms.ModelForm):
-    scheme: PriorityScheme  # set per request by SharedCannedAdmin.get_form
+    scheme: PriorityScheme  # set per request (SchemeFormMixin)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -324,18 +323,13 @@ class SharedCannedForm(forms.ModelForm):
 
 
 @admin.register(CannedResponse, site=tenant_admin_site)
-class SharedCannedAdmin(TenantModelAdmin):
+class SharedCannedAdmin(SchemeFormMixin, TenantModelAdmin):
     """The tenant's shared canned responses (agents keep their own in the workspace). Saved
     through the same services as the workspace's page."""
 
     list_display = ["title", "status", "priority", "usage_count", "updated_at"]
     search_fields = ["title", "body"]
     form = SharedCannedForm
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        form.scheme = priority_scheme(request.tenant)  # a class made per request (tenant_bound)
-        return form
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(owner__isnull=True)

@@ -17,7 +17,7 @@ from accounts.doors import PublicTenantPageMixin
 from core.api.throttling import form_page_throttled, page_rate_wait
 from core.errors import ServiceError
 from tickets import redaction
-from tickets.forms import ContactForm
+from tickets.forms import ContactForm, add_service_error
 from tickets.services.contact import contact_form_open, contact_submit
 
 ADDRESS_SCOPE, TENANT_SCOPE = "chat_start", "chat_tenant"
@@ -58,8 +58,7 @@ class ContactPageView(PublicTenantPageMixin, FormView):
                 category=data.get("category"),
             )
         except ServiceError as error:
-            form.add_error(error.extra.get("field") if error.extra.get("field") in form.fields
-                           else None, error.detail)  # fmt: skip
+            add_service_error(form, error)
             return self.render_to_response(self.get_context_data(form=form), status=error.status)
         messages.success(
             request,

@@ -2,10 +2,18 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import ServiceError
 from sla.scheme import CANONICAL
 from sla.selectors import PriorityScheme
 from tickets.models import Category, RequestType
 from tickets.selectors import request_types
+
+
+def add_service_error(form: forms.Form, error: ServiceError) -> None:
+    """A service's refusal shown on a page's form: on the field it names when the form has
+    that field, else as the form's own error."""
+    field = error.extra.get("field")
+    form.add_error(field if field in form.fields else None, error.detail)
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -126,6 +126,9 @@ def _optional_link(to, *, related_name: str | None = "+") -> models.ForeignKey:
     )
 
 
+SUMMARY_MAX_CHARS = 5000  # a closure summary (Ticket.closure_summary)
+
+
 class Ticket(TenantOwned):
     # Foreign keys without Django's single-column index (`db_index=False`) are covered by the
     # tenant-leading indexes in Meta, or looked up only when their target is deleted (a plan, a
@@ -168,7 +171,8 @@ class Ticket(TenantOwned):
     first_responded_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # What the agent who closed it wrote (CONTRACT section 8 "closure summary"): emailed to the
-    # requester and shown at the top of the closed ticket. A later close replaces it.
+    # requester and shown at the top of the closed ticket. A later close replaces it. At most
+    # SUMMARY_MAX_CHARS: every door's field and the service check that one limit.
     closure_summary = models.TextField(blank=True, default="", db_default="")
 
     # Summary of the SLA clocks (sla.selectors.summary_for), kept in the clocks' transaction.

@@ -10,7 +10,6 @@ own reports page; other customers get the 403 page (as the API's 403).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -20,7 +19,7 @@ from django.views.generic import TemplateView
 from accounts.doors import TenantPageMixin
 from tickets import reporting, selectors
 from tickets.agent import report_tables
-from tickets.agent.reports import range_form, summary_cards
+from tickets.agent.reports import range_form, report_context
 
 # The tables of the agents' page that an organization sees (no by_agent, no by_tier).
 TABLES = tuple(t for t in report_tables.TABLES if t not in reporting.STAFF_ONLY)
@@ -48,12 +47,5 @@ class OrganizationReportView(TenantPageMixin, TemplateView):
         if window is None:
             return context
         window = replace(window, organization_id=self.organization_id)
-        report = reporting.report(window)
-        context.update(
-            report=report,
-            first_day=window.since.astimezone(window.zone).date(),
-            last_day=(window.until - timedelta(microseconds=1)).astimezone(window.zone).date(),
-            tables=[report_tables.build(report, name) for name in TABLES],
-            cards=summary_cards(report),
-        )
+        context.update(report_context(window, self.tenant, TABLES))
         return context

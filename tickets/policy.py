@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, Contact, Member, Requester, System
 from accounts.models import Membership
-from accounts.policy import require_tenant_admin
+from accounts.policy import require_setup_writer
 from core.errors import Conflict, InvalidInput, NotAllowed
 from sla.selectors import PriorityScheme
 from tickets.models import OPEN_STATUSES, Status, Ticket
@@ -142,12 +142,8 @@ def opening_priority(
 
 def check_request_types_manage(actor, tenant) -> None:
     """Request types are the tenant admins' setup (its admin page, `apply_policy` as the
-    system); `actor` is a membership, a member or the system of that tenant."""
-    if isinstance(actor, System):
-        if actor.tenant_id != tenant.pk:
-            raise NotAllowed(_("The system acts for another help desk here."))
-        return
-    require_tenant_admin(getattr(actor, "membership", actor), tenant)
+    system): the rule of every setup write, `accounts.policy.require_setup_writer`."""
+    require_setup_writer(actor, tenant)
 
 
 # Transitions

@@ -6,7 +6,16 @@ from rest_framework import serializers
 
 from sla.priorities import Priority
 from sla.selectors import PriorityScheme, priority_scheme
-from tickets.models import Attachment, Category, Event, Message, RequestType, Status, Ticket
+from tickets.models import (
+    SUMMARY_MAX_CHARS,
+    Attachment,
+    Category,
+    Event,
+    Message,
+    RequestType,
+    Status,
+    Ticket,
+)
 from tickets.selectors import ORDERINGS, opening_attachments, request_types, scheme_of
 
 # The channels a create may name (an agent recording a call: phone); the schema's
@@ -258,7 +267,7 @@ SUMMARY_HELP = gettext_lazy(
 
 def summary_field() -> serializers.CharField:
     return serializers.CharField(
-        required=False, allow_blank=True, max_length=5000, help_text=SUMMARY_HELP
+        required=False, allow_blank=True, max_length=SUMMARY_MAX_CHARS, help_text=SUMMARY_HELP
     )
 
 

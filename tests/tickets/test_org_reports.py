@@ -9,6 +9,7 @@ from django.test import Client
 
 from accounts.models import Membership, Role
 from accounts.tenancy import all_tenants, tenant_scope
+from sla.scheme import LevelSpec, priority_scheme_save
 from tests.conftest import api_client, login
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.tickets.helpers import as_actor, open_ticket
@@ -136,6 +137,35 @@ def test_the_portal_lists_the_organization_and_links_its_report(org):
     assert page(org["colleague"]).get("/t/acme/portal/report/").status_code == 403
     staff = page(acme.agent).get("/t/acme/portal/report/")
     assert staff.status_code == 302 and staff["Location"] == "/t/acme/agent/reports/"
+
+
+def test_the_organization_admins_portal_list_costs_no_query_per_colleagues_ticket(
+    org, django_assert_max_num_queries
+):
+    """The list names each ticket's requester: they come with the rows, not one query each."""
+    acme, client = org["acme"], page(org["acme"].customer)
+    with django_assert_max_num_queries(30) as few:
+        client.get("/t/acme/portal/")
+    for n in range(5):
+        colleague = UserFactory(email=f"colleague{n}@acme.example")
+        MembershipFactory(tenant=acme.tenant, user=colleague, role=Role.CUSTOMER,
+                          organization=acme.org)  # fmt: skip
+        open_ticket(acme, colleague, subject=f"Colleague {n}'s")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        portal = client.get("/t/acme/portal/").content.decode()
+    assert all(f"colleague{n}@acme.example" in portal for n in range(5))
+
+
+def test_the_organization_report_page_names_priorities_by_the_tenants_labels(org):
+    acme = org["acme"]
+    levels = [LevelSpec("high", "Severity 2"), LevelSpec("normal", "Severity 3")]
+    with tenant_scope(acme.tenant):
+        priority_scheme_save(
+            actor=as_actor(acme, acme.admin), tenant=acme.tenant, levels=levels, default="normal"
+        )
+    text = page(acme.customer).get("/t/acme/portal/report/").content.decode()
+    by_priority = text.split('data-testid="table-by_priority"')[1].split("</section>")[0]
+    assert "Severity 3" in by_priority and "Normal" not in by_priority
 
 
 def test_the_tenant_admin_marks_a_customer_and_only_a_customer(org):

@@ -396,6 +396,18 @@ def test_the_workspace_shows_labels_and_keeps_a_dropped_priority_visible(client,
     assert "Cosmetic" not in reply and "Severity 3" in reply
 
 
+def test_the_record_a_call_page_offers_the_tenants_priorities_with_the_labels(client, severities):
+    acme, globex = severities
+    login(client, acme.agent)
+    page = client.get("/t/acme/agent/calls/new/").content.decode()
+    offered = page.split('name="priority"')[1].split("</select>")[0]
+    assert "Severity 1" in offered and "Severity 3" in offered
+    assert 'value="low"' not in offered and "Critical" not in offered
+    login(client, globex.agent)  # the outsider keeps the canonical five
+    offered = client.get("/t/globex/agent/calls/new/").content.decode()
+    assert "Severity" not in offered and 'value="low"' in offered
+
+
 def test_the_reports_name_priorities_by_the_tenants_labels(client, severities):
     acme, _ = severities
     open_ticket(acme, priority="high")

@@ -15,10 +15,12 @@ from accounts.actors import Member
 from accounts.models import Membership, Role
 from core.api.throttling import form_page_throttled, member_rate_wait
 from core.errors import ServiceError
+from sla.selectors import priority_scheme
 from tickets import redaction, selectors
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.forms import CallForm
 from tickets.agent.workspace import workspace_url
+from tickets.forms import add_service_error
 from tickets.services.phone import call_record_note, call_record_ticket
 
 CUSTOMERS_LISTED = 500  # the caller picker's suggestions; any other address may be typed
@@ -34,6 +36,9 @@ class RecordCallView(AgentPageMixin, FormView):
         if number.isascii() and number.isdigit():
             return {"kind": "existing", "ticket": int(number)}
         return {"kind": "new"}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "scheme": priority_scheme(self.tenant)}
 
     def get_context_data(self, **kwargs):
         customers = (
@@ -53,8 +58,7 @@ class RecordCallView(AgentPageMixin, FormView):
         try:
             number = self.record(form.cleaned_data)
         except ServiceError as error:
-            field = error.extra.get("field")
-            form.add_error(field if field in form.fields else None, error.detail)
+            add_service_error(form, error)
             return self.render_to_response(self.get_context_data(form=form), status=error.status)
         return redirect(workspace_url(self.tenant, number))
 

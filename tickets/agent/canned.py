@@ -14,6 +14,7 @@ from sla.selectors import priority_scheme
 from tickets import canned as canned_reads
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.forms import CannedForm
+from tickets.forms import add_service_error
 from tickets.services import canned as canned_services
 
 
@@ -36,7 +37,7 @@ class CannedListView(AgentPageMixin, TemplateView):
             try:
                 canned_services.canned_create(actor=Member(self.membership), **form.cleaned_data)
             except ServiceError as error:
-                form.add_error(_field(form, error), error.detail)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Response saved."))
                 return redirect(_list_url(self.tenant))
@@ -81,7 +82,7 @@ class CannedEditView(CannedListView):
             try:
                 canned_services.canned_update(actor=actor, canned=found, **form.cleaned_data)
             except ServiceError as error:
-                form.add_error(_field(form, error), error.detail)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("Response saved."))
                 return redirect(_list_url(self.tenant))
@@ -94,8 +95,3 @@ class CannedEditView(CannedListView):
         if found is None:
             raise Http404("No such response.")
         return found
-
-
-def _field(form, error: ServiceError):
-    field = error.extra.get("field")
-    return field if field in form.fields else None

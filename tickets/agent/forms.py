@@ -8,11 +8,10 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.widgets import MemoSelect
-from sla.priorities import Priority
 from sla.scheme import CANONICAL
 from sla.selectors import PriorityScheme
 from tickets.forms import MultipleFileField
-from tickets.models import Category, Status
+from tickets.models import SUMMARY_MAX_CHARS, Category, Status
 from tickets.services.canned import BODY_MAX, TITLE_MAX
 
 MODES = [("reply", _("Public reply")), ("note", _("Internal note"))]
@@ -38,7 +37,7 @@ class WorkspaceReplyForm(forms.Form):
     seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=5000,
+        max_length=SUMMARY_MAX_CHARS,
         required=False,
         label=_("Closure summary (when this reply closes the ticket)"),
     )
@@ -64,7 +63,7 @@ class ControlsForm(forms.Form):
     )
     summary = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=5000,
+        max_length=SUMMARY_MAX_CHARS,
         required=False,
         label=_("Closure summary (when closing)"),
         help_text=_("Emailed to the customer with the rating link, shown on the closed ticket."),
@@ -141,11 +140,7 @@ class CallForm(forms.Form):
     caller_email = forms.EmailField(required=False, label=_("Caller's email"))
     caller_name = forms.CharField(required=False, max_length=150, label=_("Caller's name"))
     subject = forms.CharField(required=False, max_length=200, label=_("Subject"))
-    priority = forms.ChoiceField(
-        choices=[("", _("The help desk's default")), *Priority.choices],
-        required=False,
-        label=_("Priority"),
-    )
+    priority = forms.ChoiceField(choices=(), required=False, label=_("Priority"))
     category = forms.ModelChoiceField(
         queryset=Category.objects.none(), required=False, empty_label=_("No category"),
         label=_("Category"),
@@ -163,10 +158,15 @@ class CallForm(forms.Form):
         label=_("What was said"),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, scheme: PriorityScheme = CANONICAL, **kwargs):
         super().__init__(*args, **kwargs)
         # Built per request, inside the tenant scope the door entered.
         self.fields["category"].queryset = Category.objects.filter(is_active=True)
+        # The tenant's priorities in use, under its labels (as the workspace's reply form).
+        self.fields["priority"].choices = [
+            ("", _("The help desk's default")),
+            *scheme.choices(staff=True),
+        ]
 
     def clean(self):
         data = super().clean()

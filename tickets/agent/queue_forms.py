@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.widgets import MemoSelect
 from tickets import queue
-from tickets.models import Channel, Status
+from tickets.models import SUMMARY_MAX_CHARS, Channel, Status
 
 ANY = [("", _("Any"))]
 MAX_BULK = 100
@@ -76,7 +76,9 @@ class BulkForm(forms.Form):
     value = forms.CharField(required=False, max_length=254, label=_("Value"))
     # One resolution summary for every ticked ticket a "Set status: closed" closes (required
     # when the help desk asks for closure summaries: the services refuse each close without).
-    summary = forms.CharField(required=False, max_length=5000, label=_("Closure summary"))
+    summary = forms.CharField(
+        required=False, max_length=SUMMARY_MAX_CHARS, label=_("Closure summary")
+    )
 
     def __init__(self, *args, agents=(), priorities=(), **kwargs):
         super().__init__(*args, **kwargs)

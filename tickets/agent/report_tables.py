@@ -124,10 +124,6 @@ def build(report: dict, name: str, priority_labels: dict[str, str] | None = None
     return _BUILDERS[name](report)
 
 
-def build_all(report: dict, priority_labels: dict[str, str] | None = None) -> list[Table]:
-    return [build(report, name, priority_labels) for name in TABLES]
-
-
 def _series(report: dict) -> Table:
     start = _("Week of") if report["granularity"] == "week" else _("Day")
     table = Table(

@@ -67,19 +67,28 @@ class ReportsView(AgentPageMixin, TemplateView):
         context.update(form=form, zone=self.tenant.timezone)
         if window is None:
             return context
-        report = reporting.report(window)
-        labels = priority_scheme(self.tenant).labels  # the tenant's names for its priorities
-        last_day = (window.until - timedelta(microseconds=1)).astimezone(window.zone).date()
+        context.update(report_context(window, self.tenant, report_tables.TABLES))
+        labels = priority_scheme(self.tenant).labels
         context.update(
-            report=report,
-            first_day=window.since.astimezone(window.zone).date(),
-            last_day=last_day,
-            tables=report_tables.build_all(report, labels),
-            chart_data=chart_data(report, labels),
-            cards=summary_cards(report),
+            chart_data=chart_data(context["report"], labels),
             csv_query=self.request.GET.urlencode(),
         )
         return context
+
+
+def report_context(window, tenant, tables) -> dict:
+    """What both reports pages show of `window` (this one, and an organization admin's,
+    tickets/org_reports.py): the report, its first and last local day, the `tables` (names) under
+    the tenant's priority labels, and the summary cards."""
+    report = reporting.report(window)
+    labels = priority_scheme(tenant).labels  # the tenant's names for its priorities
+    return {
+        "report": report,
+        "first_day": window.since.astimezone(window.zone).date(),
+        "last_day": (window.until - timedelta(microseconds=1)).astimezone(window.zone).date(),
+        "tables": [report_tables.build(report, name, labels) for name in tables],
+        "cards": summary_cards(report),
+    }
 
 
 class ReportCsvView(AgentPageMixin, View):

@@ -26,6 +26,7 @@ from tickets import redaction, selectors, services
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.forms import ControlsForm, WorkspaceReplyForm
 from tickets.agent.panels import event_detail, queue_neighbours, requester_tickets, sla_clocks
+from tickets.forms import add_service_error
 from tickets.services.lifecycle import UNSET
 from tickets.services.workspace import StaleThread, workspace_send
 
@@ -114,8 +115,7 @@ class WorkspaceView(AgentPageMixin, TemplateView):
                 summary=data["summary"],
             )
         except ServiceError as error:
-            form.add_error(error.extra.get("field") if error.extra.get("field") in form.fields
-                           else None, error.detail)  # fmt: skip
+            add_service_error(form, error)
             context = self.context(ticket, controls_form=form)
             return self.render_to_response(context, status=error.status)
         messages.success(self.request, _("Ticket updated."))
@@ -143,6 +143,7 @@ class WorkspaceView(AgentPageMixin, TemplateView):
 
     def context(self, ticket, *, reply_form=None, controls_form=None, stale=None) -> dict:
         membership = self.membership
+        scheme = priority_scheme(self.tenant)
         thread = list(selectors.thread(membership, ticket))
         if controls_form is None:
             controls_form = ControlsForm(
@@ -163,13 +164,11 @@ class WorkspaceView(AgentPageMixin, TemplateView):
             thread=thread,
             last_seen=max((m.pk for m in thread), default=0),
             opening_files=list(selectors.opening_attachments(ticket)),
-            timeline=[
-                (e, event_detail(e, priority_scheme(self.tenant))) for e in selectors.events(ticket)
-            ],
+            timeline=[(e, event_detail(e, scheme)) for e in selectors.events(ticket)],
             clocks=sla_clocks(ticket),
             other_tickets=requester_tickets(membership, ticket),
             org_plan=plan_for(tenant=self.tenant, organization=ticket.organization),
-            reply_form=reply_form or WorkspaceReplyForm(scheme=priority_scheme(self.tenant)),
+            reply_form=reply_form or WorkspaceReplyForm(scheme=scheme),
             controls_form=controls_form,
             stale=stale,
             is_mine=ticket.assignee_id == membership.user_id,

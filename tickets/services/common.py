@@ -10,10 +10,8 @@ from accounts.actors import Actor
 from accounts.redaction import mask_secrets
 from core.errors import InvalidInput
 from tickets import notify, policy, sla_sync
-from tickets.models import Event, EventType, Status, Ticket
+from tickets.models import SUMMARY_MAX_CHARS, Event, EventType, Status, Ticket
 from tickets.selectors import LIST_RELATED, ticket_settings
-
-SUMMARY_MAX_CHARS = 5000
 
 
 def locked(ticket: Ticket) -> Ticket:
