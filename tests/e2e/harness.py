@@ -3,8 +3,9 @@
 pytest-django's test database), Debian's Chromium through Playwright, and logging in.
 
     @pytest.fixture(scope="module")
-    def server(tmp_path_factory):
-        with running_app(tmp_path_factory.mktemp("e2e-x")) as app:
+    def server(tmp_path_factory):  # this module's own; the plugin's default is the demo's
+        setup = [*DEMO, ["manage.py", "escalate_sla_breaches"]]
+        with running_app(tmp_path_factory.mktemp("e2e-x"), setup=setup) as app:
             yield app.url
 
 `running_app` prepares the database (by default `migrate` and `seed_demo`, done once per test
@@ -164,6 +165,14 @@ def running_app(
             yield App(url=url, env=env, tmp=tmp)
         finally:
             stop(process)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app as `make run` serves it on a copy of the demo database, one per test module
+    (its URL); a module that needs other data or setup defines its own `server`."""
+    with running_app(tmp_path_factory.mktemp("e2e")) as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import running_app
-
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 SHOTS = Path(tempfile.gettempdir())
@@ -19,13 +17,6 @@ SHOTS = Path(tempfile.gettempdir())
 
 def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"pol-surfaces-{name}.png"), full_page=True)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app as `make run` serves it (DEBUG, embedded defaults) on its own demo database."""
-    with running_app(tmp_path_factory.mktemp("e2e-contact-phone")) as app:
-        yield app.url
 
 
 def test_a_visitor_writes_in_and_the_agent_records_calls(person, server):
