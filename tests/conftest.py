@@ -11,7 +11,7 @@ from accounts.models import Organization, Role, Tenant, User
 from tests.factories import MembershipFactory, OrganizationFactory, TenantFactory, UserFactory
 from tests.hardening.faults import tools_missing
 
-# The browser tests' shared fixtures (`browser`, `person`): tests/e2e/harness.py.
+# The browser tests' shared fixtures (`server`, `browser`, `person`): tests/e2e/harness.py.
 pytest_plugins = ["tests.e2e.harness"]
 
 USES_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
