@@ -24,7 +24,6 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
 import argparse  # noqa: E402
-import contextlib  # noqa: E402
 import http.client  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
@@ -120,6 +119,7 @@ def fill(per_tenant: int, *, days: int = 90, sql: bool = False, add: bool = True
     from accounts.models import Tenant
     from accounts.tenancy import tenant_scope
     from tickets.models import Ticket
+    from tickets.report_rollup import bulk_load
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
@@ -134,7 +134,8 @@ def fill(per_tenant: int, *, days: int = 90, sql: bool = False, add: bool = True
             have[tenant] = Ticket.objects.filter(subject__startswith=SUBJECT_PREFIX).count()
     short = [tenant for tenant in tenants if have[tenant] < per_tenant and add]
     if short:
-        with _bulk_load([tenant.pk for tenant in short]):
+        # The rollup's triggers off during the fill, each tenant's rows rebuilt once after.
+        with bulk_load([tenant.pk for tenant in short]):
             for tenant in short:
                 if sql:
                     _sql_fill_tenant(tenant, have[tenant], per_tenant, days, now)
@@ -288,16 +289,6 @@ def _clocks_and_events(tenant, plan, tickets, rng, now) -> None:
                 )
     Clock.objects.bulk_create(clocks, batch_size=BATCH)
     Event.objects.bulk_create(events, batch_size=BATCH)
-
-
-def _bulk_load(tenant_ids: list[int]):
-    """The report rollup's triggers off during the fill, each tenant's rows rebuilt after
-    (tickets.report_rollup.bulk_load); nothing to do before that rollup existed."""
-    try:
-        from tickets.report_rollup import bulk_load
-    except ImportError:
-        return contextlib.nullcontext()
-    return bulk_load(tenant_ids)
 
 
 def session_cookie(email: str) -> str:

@@ -11,7 +11,7 @@ from accounts.models import Organization, Role, Tenant, User
 from tests.factories import MembershipFactory, OrganizationFactory, TenantFactory, UserFactory
 from tests.hardening.faults import tools_missing
 
-# The browser tests' shared fixtures (`browser`, `person`): tests/e2e/harness.py.
+# The browser tests' shared fixtures (`server`, `browser`, `person`): tests/e2e/harness.py.
 pytest_plugins = ["tests.e2e.harness"]
 
 USES_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
@@ -54,22 +54,29 @@ class Desk:
     customer: User
 
 
-def make_desk(slug: str, tz: str = "Europe/Berlin") -> Desk:
-    tenant = TenantFactory(slug=slug, name=slug.capitalize(), timezone=tz)
-    org = OrganizationFactory(tenant=tenant, name=f"{slug.capitalize()} Customer Co")
+def add_member(tenant: Tenant, local: str, role: str, tier: int = 1, organization=None) -> User:
+    """`local`@<tenant slug>.example, a member of `tenant` in `role`."""
+    user = UserFactory(email=f"{local}@{tenant.slug}.example")
+    MembershipFactory(tenant=tenant, user=user, role=role, tier=tier, organization=organization)
+    return user
 
-    def member(local: str, role: str, tier: int = 1, organization=None) -> User:
-        user = UserFactory(email=f"{local}@{slug}.example")
-        MembershipFactory(tenant=tenant, user=user, role=role, tier=tier, organization=organization)
-        return user
 
+def staff_desk(tenant: Tenant, org: Organization) -> Desk:
+    """`tenant` with a person in each role (the customer in `org`)."""
     return Desk(
         tenant=tenant,
         org=org,
-        admin=member("admin", Role.ADMIN, 3),
-        agent=member("agent", Role.AGENT, 1),
-        tier2=member("tier2", Role.AGENT, 2),
-        customer=member("customer", Role.CUSTOMER, 1, org),
+        admin=add_member(tenant, "admin", Role.ADMIN, 3),
+        agent=add_member(tenant, "agent", Role.AGENT, 1),
+        tier2=add_member(tenant, "tier2", Role.AGENT, 2),
+        customer=add_member(tenant, "customer", Role.CUSTOMER, 1, org),
+    )
+
+
+def make_desk(slug: str, tz: str = "Europe/Berlin") -> Desk:
+    tenant = TenantFactory(slug=slug, name=slug.capitalize(), timezone=tz)
+    return staff_desk(
+        tenant, OrganizationFactory(tenant=tenant, name=f"{slug.capitalize()} Customer Co")
     )
 
 

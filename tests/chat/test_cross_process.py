@@ -8,7 +8,6 @@ frame crosses Redis. Nothing is mocked: the sockets are real WebSocket clients (
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from django_scopes import scopes_disabled
 from knox.models import AuthToken
 
 from chat.models import ChatMessage
+from tests.e2e.harness import stop, wait_up
 from tests.subprocess_env import clean_env, free_port
 
 pytestmark = [
@@ -42,16 +42,6 @@ def _database_url() -> str:
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     host = db.get("HOST") or "127.0.0.1"
     return f"postgres://{db['USER']}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-def _get(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
 
 
 @pytest.fixture(scope="module")
@@ -91,21 +81,11 @@ def servers(django_db_setup, django_db_blocker, tmp_path_factory):
             )
             started.append((process, log, port, tmp / f"uvicorn-{name}.log"))
         for process, _, port, log_path in started:
-            deadline = time.monotonic() + 90
-            while _get(f"http://127.0.0.1:{port}/healthz") != 200:
-                assert process.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, log_path.read_text()
-                time.sleep(0.3)
+            wait_up(f"http://127.0.0.1:{port}/healthz", process, log_path, timeout=90)
         yield [port for _, _, port, _ in started]
     finally:
-        for process, _, _, _ in started:
-            process.send_signal(signal.SIGTERM)
         for process, log, _, _ in started:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             log.close()
 
 

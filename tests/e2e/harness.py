@@ -3,8 +3,9 @@
 pytest-django's test database), Debian's Chromium through Playwright, and logging in.
 
     @pytest.fixture(scope="module")
-    def server(tmp_path_factory):
-        with running_app(tmp_path_factory.mktemp("e2e-x")) as app:
+    def server(tmp_path_factory):  # this module's own; the plugin's default is the demo's
+        setup = [*DEMO, ["manage.py", "escalate_sla_breaches"]]
+        with running_app(tmp_path_factory.mktemp("e2e-x"), setup=setup) as app:
             yield app.url
 
 `running_app` prepares the database (by default `migrate` and `seed_demo`, done once per test
@@ -167,8 +168,17 @@ def running_app(
 
 
 @pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app as `make run` serves it on a copy of the demo database, one per test module
+    (its URL); a module that needs other data or setup defines its own `server`."""
+    with running_app(tmp_path_factory.mktemp("e2e")) as app:
+        yield app.url
+
+
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium, one per test module (import this fixture into the module)."""
+    """Debian's Chromium, one per test module (tests/conftest.py loads this module as a
+    plugin: every test can ask for it)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -187,12 +197,12 @@ def log_in(page, server: str, email: str, password: str = PASSWORD) -> None:
 
 @pytest.fixture
 def person(browser, server):
-    """`person(email, width, height)`: a logged-in page per person, each in its own context
-    (own cookies), on the module's `server` (its URL). Console errors fail the test, except
-    the failed loads a test asks for (`page.expected`)."""
+    """`person(email, width, height)`: a logged-in page per person (email None: a visitor, not
+    logged in), each in its own context (own cookies), on the module's `server` (its URL).
+    Console errors fail the test, except the failed loads a test asks for (`page.expected`)."""
     contexts, errors = [], []
 
-    def make(email: str, width: int = 1280, height: int = 800):
+    def make(email: str | None, width: int = 1280, height: int = 800):
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
         page = context.new_page()
@@ -206,7 +216,8 @@ def person(browser, server):
 
         page.on("pageerror", lambda error: errors.append(f"{email}: {error}"))
         page.on("console", console)
-        log_in(page, server, email)
+        if email is not None:
+            log_in(page, server, email)
         return page
 
     yield make

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import log_in, running_app
-
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 SHOTS = Path(tempfile.gettempdir())
@@ -21,38 +19,8 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"pol-surfaces-{name}.png"), full_page=True)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app as `make run` serves it (DEBUG, embedded defaults) on its own demo database."""
-    with running_app(tmp_path_factory.mktemp("e2e-contact-phone")) as app:
-        yield app.url
-
-
-@pytest.fixture
-def pages(browser, server):
-    """Browser pages at 1280x800, each in its own context (a visitor's too, unlike `person`);
-    console errors fail the test."""
-    contexts, errors = [], []
-
-    def make(email: str | None = None):
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        if email:
-            log_in(page, server, email)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not errors, errors
-
-
-def test_a_visitor_writes_in_and_the_agent_records_calls(pages, server):
-    visitor = pages()
+def test_a_visitor_writes_in_and_the_agent_records_calls(person, server):
+    visitor = person(None)
     visitor.goto(server + "/t/acme/contact/")
     expect(visitor.get_by_test_id("contact-form")).to_be_visible()
     shot(visitor, "contact")
@@ -68,7 +36,7 @@ def test_a_visitor_writes_in_and_the_agent_records_calls(pages, server):
     reference = thanks.split("as ", 1)[1].split(".", 1)[0]
     shot(visitor, "contact-sent")
 
-    agent = pages("agent@acme.example")
+    agent = person("agent@acme.example")
     agent.goto(server + "/t/acme/agent/?channel=web")
     expect(agent.locator("#queue")).to_contain_text(reference)
     shot(agent, "queue")
@@ -105,7 +73,7 @@ def test_a_visitor_writes_in_and_the_agent_records_calls(pages, server):
     shot(agent, "workspace-phone")
     number = agent.url.rstrip("/").rsplit("/", 1)[1]
 
-    customer = pages("customer@acme.example")
+    customer = person("customer@acme.example")
     customer.goto(server + "/t/acme/portal/")
     expect(customer.get_by_test_id("ticket-list")).to_contain_text("Invoice address wrong")
     customer.goto(f"{server}/t/acme/tickets/{number}/")

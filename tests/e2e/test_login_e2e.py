@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import log_in, running_app
+from tests.e2e.harness import log_in
 
 SCREENSHOT = Path(tempfile.gettempdir()) / "e2e-login.png"
 
@@ -25,13 +25,6 @@ DEMO_PEOPLE = [
     ("tier2@globex.example", "globex", "Globex", "Agent · tier 2", None),
     ("customer@globex.example", "globex", "Globex", "Customer", "Globex Client Inc"),
 ]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app as `make run` serves it, on the demo data (tests/e2e/harness.py)."""
-    with running_app(tmp_path_factory.mktemp("e2e")) as app:
-        yield app.url
 
 
 @pytest.fixture

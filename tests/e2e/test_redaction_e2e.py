@@ -1,12 +1,12 @@
 """A customer pastes a key into a new request in a real browser: the page shows it masked and
-says why (the server and browser fixtures are the login tests')."""
+says why (the `page` fixture is the login tests')."""
 
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_login_e2e import log_in, page, server  # noqa: F401  fixtures
+from tests.e2e.test_login_e2e import log_in, page  # noqa: F401  fixtures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 

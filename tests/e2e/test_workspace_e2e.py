@@ -10,20 +10,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.harness import running_app
-
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 SHOTS = Path(tempfile.gettempdir())
 # "Cannot log in after password change": customer@acme's, awaiting a response in the demo data.
 TICKET = "/t/acme/agent/tickets/1/"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app as `make run` serves it (DEBUG, embedded defaults) on its own demo database."""
-    with running_app(tmp_path_factory.mktemp("e2e-workspace")) as app:
-        yield app.url
 
 
 def test_an_agent_replies_with_a_canned_response_that_sets_the_status(person, server):

@@ -8,7 +8,6 @@ from tests.e2e.test_login_e2e import (  # noqa: F401 (fixtures)
     log_in,
     page,
     pass_second_factor,
-    server,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]

@@ -35,7 +35,7 @@ from sla.models import Calendar, SupportPlan
 from tests.chat.helpers import accepted_chat, start_chat
 from tests.conftest import api_client, login
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
-from tests.tickets.helpers import open_ticket
+from tests.tickets.helpers import member, open_ticket
 from tickets.models import Attachment, CannedResponse, Category, TicketSettings
 
 
@@ -302,9 +302,7 @@ def _policy_rows(desk) -> dict:
     from sla.scheme import LevelSpec, priority_scheme_save
     from tickets.services.request_types import request_type_save
 
-    admin = Membership.objects.select_related("tenant", "user").get(
-        tenant=desk.tenant, user=desk.admin
-    )
+    admin = member(desk, desk.admin)
     with tenant_scope(desk.tenant):
         levels = [LevelSpec(p, p.capitalize()) for p in ("critical", "urgent", "normal", "low")]
         priority_scheme_save(

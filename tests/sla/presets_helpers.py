@@ -15,8 +15,8 @@ from accounts.tenancy import tenant_scope
 from sla import presets
 from sla.models import PlanAssignment, SupportPlan
 from sla.presets.service import apply_preset, system_actor, tenant_for_preset
-from tests.conftest import Desk
-from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.conftest import Desk, add_member, staff_desk
+from tests.factories import OrganizationFactory
 from tests.tickets.helpers import as_actor
 from tickets import services
 from tickets.models import Category
@@ -40,21 +40,8 @@ def preset_desk(preset_id: str, slug: str | None = None) -> Desk:
         PlanAssignment.objects.create(
             tenant=tenant, organization=premium_org, plan=plans[preset.plans[-1].name]
         )
-
-    def member(local: str, role: str, tier: int = 1, organization=None):
-        user = UserFactory(email=f"{local}@{slug}.example")
-        MembershipFactory(tenant=tenant, user=user, role=role, tier=tier, organization=organization)
-        return user
-
-    desk = Desk(
-        tenant=tenant,
-        org=org,
-        admin=member("admin", Role.ADMIN, 3),
-        agent=member("agent", Role.AGENT, 1),
-        tier2=member("tier2", Role.AGENT, 2),
-        customer=member("customer", Role.CUSTOMER, 1, org),
-    )
-    desk.premium = member("premium", Role.CUSTOMER, 1, premium_org)
+    desk = staff_desk(tenant, org)
+    desk.premium = add_member(tenant, "premium", Role.CUSTOMER, 1, premium_org)
     return desk
 
 
