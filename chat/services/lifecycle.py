@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, Member
 from accounts.models import Membership, Role
+from accounts.redaction import mask_secrets
 from chat import policy
 from chat.models import ChatSession, ChatStatus, CloseReason
 from chat.selectors import messages_of
@@ -70,6 +71,8 @@ def chat_close(*, actor: Actor, chat: ChatSession, summary: str = "") -> ChatSes
     policy.check_close(actor, chat, summary=summary, summary_required=required)
     now = timezone.now()
     reason = CloseReason.AGENT if isinstance(actor, Member) else CloseReason.VISITOR
+    # Emailed and shown like a ticket's closure summary: secrets masked before it is stored.
+    summary = mask_secrets(summary, tenant=chat.tenant).text if summary else ""
     close(chat, reason=reason, at=now, summary=summary)
     if isinstance(actor, Member):
         _email_transcript(chat, key=f"chat-closed:{chat.pk}")

@@ -57,3 +57,20 @@ def test_the_console_says_the_summary_is_required(desks):
     other = Client()
     login(other, globex.agent)
     assert '"summaryRequired": false' in other.get("/t/globex/agent/chats/").content.decode()
+
+
+def test_a_secret_in_a_chat_summary_is_masked_before_it_is_stored_and_emailed(desks):
+    acme, _ = desks
+    chat, _ = accepted_chat(acme)
+    key = "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"
+    mail.outbox.clear()
+    done = api_client(acme.agent).post(
+        f"/api/v1/t/acme/chats/{chat.public_id}/close/",
+        {"summary": f"Rotated your key {key} for you."},
+        format="json",
+    )
+    assert done.status_code == 200
+    assert key not in reload(chat).summary and "Rotated your key" in reload(chat).summary
+    relay_pending()
+    [sent] = [m for m in mail.outbox if m.to == ["vera@example.net"]]
+    assert key not in sent.body and "Rotated your key" in sent.body
