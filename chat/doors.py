@@ -33,7 +33,7 @@ from accounts.sockets import own_origin
 from chat import selectors
 from chat.availability import chat_settings
 from chat.models import ChatSession, normalize_origin
-from core.api.throttling import AddressThrottle, FailOpenMixin
+from core.api.throttling import AddressThrottle, FailOpenMixin, tenant_ident
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ class ChatStartTenantThrottle(FailOpenMixin, SimpleRateThrottle):
         tenant = getattr(view, "door_tenant", None)
         if tenant is None:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": f"tenant_{tenant.pk}"}
+        return self.cache_format % {"scope": self.scope, "ident": tenant_ident(tenant)}
 
 
 class ChatAPIView(TenantAPIView):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from accounts.doors import PublicTenantPageMixin
-from core.api.throttling import form_page_throttled, page_rate_wait
+from core.api.throttling import form_page_throttled, page_rate_wait, tenant_ident
 from core.errors import ServiceError
 from tickets import redaction
 from tickets.forms import ContactForm, add_service_error
@@ -27,7 +27,7 @@ def contact_rate_wait(request, tenant) -> int | None:
     """Seconds to wait (None: go on): per address, then per tenant, as the widget's POSTs."""
     wait = page_rate_wait(request, ADDRESS_SCOPE)
     if wait is None:
-        wait = page_rate_wait(request, TENANT_SCOPE, ident=f"tenant_{tenant.pk}")
+        wait = page_rate_wait(request, TENANT_SCOPE, ident=tenant_ident(tenant))
     return wait
 
 

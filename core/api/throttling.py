@@ -16,6 +16,12 @@ log = logging.getLogger(__name__)
 RATE_MESSAGE = gettext_lazy("Too many requests. Try again in a few minutes.")
 
 
+def tenant_ident(tenant) -> str:
+    """The ident of a per-tenant bucket: the widget's API (chat.doors) and the contact page
+    (tickets.contact) count their POSTs in the same `chat_tenant` bucket through it."""
+    return f"tenant_{tenant.pk}"
+
+
 def form_page_throttled(form, render, wait: int):
     """A page's form refused by its rate limit: the page again (`render(form)`, a response)
     with the reason as a form error, 429 and `Retry-After`; what was typed stays in the form."""

@@ -171,3 +171,28 @@ def test_a_tenant_can_switch_it_off_and_an_unknown_tenant_is_a_404(desks):
     missing = APIClient().post("/api/v1/t/nowhere/contact/", FORM, format="json")
     assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
     assert Client().get("/t/globex/contact/").status_code == 200  # globex's own stays on
+
+
+def test_it_is_throttled_per_tenant_with_the_widget_whatever_the_address(desks, settings):
+    from rest_framework.settings import api_settings
+    from rest_framework.throttling import SimpleRateThrottle
+
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "chat_tenant": "2/minute"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    api_settings.reload()
+    saved = SimpleRateThrottle.THROTTLE_RATES
+    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    try:
+        codes = [
+            APIClient(REMOTE_ADDR=f"198.51.100.{i}").post(URL, FORM, format="json").status_code
+            for i in range(1, 3)
+        ]
+        page = Client(REMOTE_ADDR="198.51.100.9").post(PAGE, FORM)  # the tenant's bucket is full
+        other = APIClient(REMOTE_ADDR="198.51.100.10").post(
+            "/api/v1/t/globex/contact/", FORM, format="json"
+        )
+    finally:
+        SimpleRateThrottle.THROTTLE_RATES = saved
+    assert codes == [201, 201]
+    assert page.status_code == 429 and page["Retry-After"]
+    assert other.status_code == 201  # another tenant's bucket
