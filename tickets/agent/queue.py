@@ -24,7 +24,7 @@ from sla.selectors import PriorityScheme, priority_scheme
 from tickets import queue, services
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.queue_forms import BulkForm, FilterForm
-from tickets.models import Category, Channel, Status, Ticket
+from tickets.models import SUMMARY_MAX_CHARS, Category, Channel, Status, Ticket
 from tickets.selectors import Roster
 from tickets.serializers import queue_row
 
@@ -162,6 +162,7 @@ class QueueView(AgentPageMixin, TemplateView):
             view_counts=counts,
             tickets=page_rows(rows, self.tenant.timezone, scheme),
             words=row_words(),
+            summary_max=SUMMARY_MAX_CHARS,  # the bulk bar's closure summary box
             rows=[queue_row(ticket, scheme) for ticket in rows],
             page=page,
             has_next=has_next,

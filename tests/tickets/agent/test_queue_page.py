@@ -10,7 +10,7 @@ from accounts.tenancy import tenant_scope
 from tests.conftest import login
 from tests.tickets.helpers import as_actor, open_ticket
 from tickets import queue, services
-from tickets.models import Category, Ticket
+from tickets.models import SUMMARY_MAX_CHARS, Category, Ticket
 
 URL = "/t/acme/agent/"
 
@@ -84,6 +84,8 @@ def test_each_row_shows_every_column_and_a_countdown(agent_client, desks):
         assert text in page, text
     assert re.search(r'<time datetime="[^"]+T[^"]+"', page)  # the script counts down to it
     assert f'href="/t/acme/agent/tickets/{ticket.number}/"' in page
+    # the bulk bar's closure summary box takes what the service accepts, no more
+    assert f'name="summary" maxlength="{SUMMARY_MAX_CHARS}"' in page
 
 
 def test_filters_live_in_the_url(agent_client, desks):
