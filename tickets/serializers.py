@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -239,23 +240,25 @@ class TicketCreateIn(serializers.Serializer):
 
 
 def request_type_or_error(slug: str | None) -> RequestType | None:
-    if slug in (None, ""):
-        return None
-    found = request_types().filter(slug=slug).first()
-    if found is None:
-        valid = ", ".join(request_types().values_list("slug", flat=True)) or "(none)"
-        raise serializers.ValidationError(f'Unknown request type "{slug}". Use one of: {valid}.')
-    return found
+    unknown = gettext_lazy('Unknown request type "%(slug)s". Use one of: %(valid)s.')
+    return _active_by_slug(request_types(), slug, unknown)
 
 
 def category_or_error(slug: str | None) -> Category | None:
+    unknown = gettext_lazy('Unknown category "%(slug)s". Use one of: %(valid)s.')
+    return _active_by_slug(Category.objects.filter(is_active=True), slug, unknown)
+
+
+def _active_by_slug(choices, slug: str | None, unknown):
+    """The row of `choices` with this slug (None for none given), else a 400: `unknown` with
+    the slug and the valid slugs (read only then). Whole sentences, for the translators."""
     if slug in (None, ""):
         return None
-    category = Category.objects.filter(slug=slug, is_active=True).first()
-    if category is None:
-        valid = ", ".join(Category.objects.filter(is_active=True).values_list("slug", flat=True))
-        raise serializers.ValidationError(f'Unknown category "{slug}". Use one of: {valid}.')
-    return category
+    found = choices.filter(slug=slug).first()
+    if found is None:
+        valid = ", ".join(choices.values_list("slug", flat=True)) or _("(none)")
+        raise serializers.ValidationError(unknown % {"slug": slug, "valid": valid})
+    return found
 
 
 SUMMARY_HELP = gettext_lazy(
