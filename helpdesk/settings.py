@@ -144,7 +144,14 @@ _pool_overflow = env.int(
     "DATABASE_POOL_OVERFLOW", default=max(0, DATABASE_PROCESS_SHARE - _pool_size)
 )
 # [/harden-ops]
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+_DATABASE_URL = env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+if not _DATABASE_URL.strip():
+    # Set but empty (a blank line in an env file): say so, rather than a KeyError, and never
+    # fall back to SQLite behind a deployer's back.
+    raise ImproperlyConfigured(
+        "DATABASE_URL is set but empty: unset it for SQLite, or give postgres://user:pass@host/db."
+    )
+DATABASES = {"default": env.db_url_config(_DATABASE_URL)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process, worker and beat read while one writes; IMMEDIATE transactions
     # take the write lock up front so two writers queue on the busy timeout instead of failing

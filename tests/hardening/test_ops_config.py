@@ -55,3 +55,9 @@ def test_a_larger_max_connections_makes_room_for_the_same_pools():
         WEB_CONCURRENCY="4", DATABASE_POOL_OVERFLOW="25", DATABASE_MAX_CONNECTIONS="300"
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_an_empty_database_url_is_refused_at_start_with_a_reason():
+    result = run_python(SETUP, clean_env(**{**PRODUCTION_ENV, "DATABASE_URL": ""}))
+    assert result.returncode != 0
+    assert "DATABASE_URL is set but empty" in result.stderr
