@@ -8,7 +8,7 @@ PORT ?= 8000
 RUN_DIR := $(abspath $(or $(HELPDESK_RUN_DIR),.run))
 export HELPDESK_RUN_DIR := $(RUN_DIR)
 
-.PHONY: run dotenv test fuzz install lock lint format migrate seed bench clean
+.PHONY: run dotenv test fuzz install messages lock lint format migrate seed bench clean
 
 # Every dependency comes from the hashed lock (pip refuses anything unpinned, unhashed or altered),
 # then the project itself without dependencies (pip allows no editable install under
@@ -20,7 +20,20 @@ $(VENV)/.installed: pyproject.toml requirements/dev-lock.txt
 	$(PY) -m pip install --quiet --no-deps .
 	touch $@
 
-install: $(VENV)/.installed
+# The translations (issue 14): locale/<language>/LC_MESSAGES/*.po are kept in git, the compiled
+# .mo files are not; install compiles whichever .po is newer than its .mo (GNU gettext's msgfmt,
+# Debian's gettext package). `make messages` re-extracts every string (translations are kept).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+locale/%.mo: locale/%.po
+	msgfmt --check-format -o $@ $<
+
+install: $(VENV)/.installed $(MO_FILES)
+
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=build --ignore=staticfiles \
+	--ignore=static/vendor
+messages: install
+	$(PY) manage.py makemessages --all --no-obsolete --add-location=file $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages --all --no-obsolete --add-location=file -d djangojs $(MESSAGES_IGNORE)
 
 $(RUN_DIR)/dev_secret_key:
 	mkdir -p $(RUN_DIR)

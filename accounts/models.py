@@ -1,5 +1,6 @@
 """The ground everything stands on: people, tenants, and who belongs where."""
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -9,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, validate_timezone
+
+LANGUAGES = settings.LANGUAGES
 
 
 class UserManager(BaseUserManager):
@@ -46,6 +49,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The person's own choice (issue 14); empty: the tenant's default, else the browser's
+    # Accept-Language (core/i18n.py). Emails to them go out in it, whoever caused them.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", db_default="", choices=LANGUAGES
+    )
 
     objects = UserManager()
 
@@ -92,6 +100,14 @@ class Tenant(models.Model):
         db_default=False,
         help_text="Admins and agents must confirm their login with an authenticator app.",
     )
+    # What its people read when they chose no language of their own (core/i18n.py), and the
+    # language its tenant-editable texts fall back to (priority labels, request types...).
+    default_language = models.CharField(
+        _("default language"), max_length=8, default="en", db_default="en", choices=LANGUAGES
+    )
+    # The languages it supports besides the default: the ones its editable texts are asked in
+    # and the widget offers. Empty: the default language only.
+    languages = models.JSONField(_("languages"), default=list, db_default=[], blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # Changes with every change of the tenant's secret patterns (accounts.redaction): maskers
     # are cached per process by (tenant, stamp), so the tenant row that every door reads tells

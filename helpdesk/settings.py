@@ -497,7 +497,18 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- I18N, time -----------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The five languages of policy file 001 (issue 14). Catalogs live in locale/<code>/LC_MESSAGES
+# as .po files; `make install` (and the Dockerfile) compile the .mo files, which are not kept
+# in git. Whose language a page or an email speaks: core/i18n.py.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("pt-br", "Português (Brasil)"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("ru", "Русский"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,0 +1,73 @@
+"""Whose language a page, an email or a widget speaks (issue 14), in one place.
+
+The order is the person's own setting (`User.language`, the widget visitor's choice), else the
+tenant's default (`Tenant.default_language`), else the browser's `Accept-Language`, else the
+installation's `LANGUAGE_CODE`. Codes are Django's (`pt-br`, not `pt_BR`).
+
+Tenant-editable texts (priority labels, request types, category names, canned responses) keep a
+value per language; `pick_text` chooses one, falling back to the tenant's default language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.utils import translation
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant, User
+
+CODES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES)
+
+
+def supported(code: str | None) -> str | None:
+    """The supported language closest to `code` (`pt-BR` -> `pt-br`, `de-AT` -> `de`), or None."""
+    if not code:
+        return None
+    try:
+        return translation.get_supported_language_variant(code.strip().lower())
+    except LookupError:
+        return None
+
+
+def tenant_languages(tenant: Tenant) -> list[str]:
+    """The tenant's languages, its default first."""
+    others = [code for code in tenant.languages or [] if code in CODES]
+    return [tenant.default_language, *(c for c in others if c != tenant.default_language)]
+
+
+def language_for(
+    *,
+    user: User | None = None,
+    tenant: Tenant | None = None,
+    chosen: str | None = None,
+    accept_language: str | None = None,
+) -> str:
+    """The language to speak to a person: `chosen` (a visitor's pick) or their own setting,
+    else the tenant's default, else what their browser asks for, else LANGUAGE_CODE."""
+    own = supported(chosen) or supported(getattr(user, "language", None))
+    if own:
+        return own
+    if tenant is not None and supported(tenant.default_language):
+        return tenant.default_language
+    if accept_language:
+        from django.utils.translation.trans_real import parse_accept_lang_header
+
+        for code, _quality in parse_accept_lang_header(accept_language):
+            if code != "*" and (found := supported(code)):
+                return found
+    return settings.LANGUAGE_CODE
+
+
+def pick_text(values: Mapping[str, str] | None, tenant: Tenant, language: str | None = None) -> str:
+    """The value of a tenant-editable text in `language` (default: the active one), else in the
+    tenant's default language, else any value it has; "" when it has none."""
+    if not values:
+        return ""
+    wanted = supported(language or translation.get_language()) or ""
+    for code in (wanted, wanted.split("-")[0], tenant.default_language):
+        if code and values.get(code):
+            return values[code]
+    return next((text for text in values.values() if text), "")
