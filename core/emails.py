@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from core import outbox
 
@@ -42,10 +43,14 @@ def email_payload(
     context: dict[str, Any],
     builder: str | None = None,
     headers: dict[str, str] | None = None,
+    language: str | None = None,
 ) -> dict[str, Any]:
     """The outbox payload of an email: `context` must be plain JSON (str, int, dict, list...).
-    `headers` (a Message-ID...) are sent as they are, on every try."""
+    `headers` (a Message-ID...) are sent as they are, on every try. `language`: the recipient's
+    (core.i18n.language_for), which the templates are rendered in; None: LANGUAGE_CODE."""
     payload = {"to": to, "template": template, "context": context}
+    if language:
+        payload["language"] = language
     if headers:
         payload["headers"] = headers
     if builder is not None:
@@ -60,6 +65,11 @@ def render(payload: dict[str, Any]) -> dict[str, Any] | None:
 
     None: the payload's builder says the email no longer applies.
     """
+    with translation.override(payload.get("language") or settings.LANGUAGE_CODE):
+        return _render(payload)
+
+
+def _render(payload: dict[str, Any]) -> dict[str, Any] | None:
     template, context = payload["template"], {"site_url": settings.SITE_URL, **payload["context"]}
     if payload.get("builder"):
         extra = _builders[payload["builder"]](payload["context"])
@@ -86,9 +96,12 @@ def enqueue_email(
     template: str,
     context: dict[str, Any],
     builder: str | None = None,
+    language: str | None = None,
 ) -> None:
     outbox.enqueue(
         key=key,
         kind="email",
-        payload=email_payload(to=to, template=template, context=context, builder=builder),
+        payload=email_payload(
+            to=to, template=template, context=context, builder=builder, language=language
+        ),
     )
