@@ -24,6 +24,14 @@ filesystem broker folder of the bench's own (in the temp directory); with it, gi
 Redis database of its own: the nudges are purged at the end, since no worker runs.
 ``--profile`` adds cProfile's top functions and the commonest statements of each timed job.
 
+``--presets`` runs (b) and (c) with support-policy presets applied to the bench tenants before
+the fill (issue 12: the new metrics must not slow the jobs): acme runs ``hours-critical-24x7``
+(per-metric clocks, the 24/7 update cadence, the outside-hours first response, an email channel
+target) and globex ``plans-24x7`` (three priorities, channel targets, an SLA-exempt category).
+Its bench tickets are spread over the preset's plans and the priorities those plans have
+targets for; each clock takes its metric's own clock choice. It uses a database of its own
+(default ``helpdesk_bench_sla_presets``), so the two shapes never mix.
+
 A new section is a ``bench_<name>()`` function appended to ``SECTIONS``.
 """
 
@@ -158,6 +166,10 @@ PRIORITY_WEIGHTS = {"critical": 1, "urgent": 4, "high": 10, "normal": 25, "low":
 ESCALATE_TARGET_S = 5
 COMPUTE_TARGET_S = 60
 PROFILE = False  # set by --profile
+# --presets: the preset each bench tenant runs (None: the demo's plans, as seed_demo leaves them).
+PRESETS = {"acme": "hours-critical-24x7", "globex": "plans-24x7"}
+USE_PRESETS = False  # set by --presets
+PRESETS_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/helpdesk_bench_sla_presets"
 
 # The shape of a bench ticket, as a function of its number and the moment of the (re)set:
 # created 1 to 3 days ago; first response due in 2 hours to a week, or (every 40th ticket) due
@@ -230,7 +242,9 @@ def prepare() -> None:
     """Database, schema, demo data, then the bench tickets: filled once, reset on later runs."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
     os.environ.setdefault("DEBUG", "1")  # seed_demo refuses to run without it
-    url = os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    url = os.environ.setdefault(
+        "DATABASE_URL", PRESETS_DATABASE_URL if USE_PRESETS else DEFAULT_DATABASE_URL
+    )
     if not os.environ.get("REDIS_URL"):
         # Not the project's .run/, whose queue a `make run` worker would drain.
         run_dir = Path(tempfile.gettempdir()) / "helpdesk-bench-sla"
@@ -296,6 +310,7 @@ def fill_tenant(tenant, now: datetime) -> bool:
     with tenant_scope(tenant), transaction.atomic():
         if Ticket.objects.filter(subject=BENCH_SUBJECT).exists():
             return False
+        preset_plans = apply_bench_preset(tenant) if USE_PRESETS else None
         members = Membership.objects.filter(role=Role.CUSTOMER).select_related(
             "user", "organization"
         )
@@ -303,6 +318,12 @@ def fill_tenant(tenant, now: datetime) -> bool:
             (m.user, m.organization, plan_for(tenant=tenant, organization=m.organization))
             for m in members.order_by("pk")
         ]
+        if preset_plans:
+            # The preset's plans, in turn, whatever plan the demo gave the customers' orgs.
+            customers = [
+                (user, organization, preset_plans[i % len(preset_plans)])
+                for i, (user, organization, _) in enumerate(customers)
+            ]
         agent = Membership.objects.get(user__email=f"agent@{tenant.slug}.example").user
         targets = {(t.plan_id, t.priority): t for t in Target.objects.all()}
         sequence, _ = TicketSequence.objects.select_for_update().get_or_create(tenant=tenant)
@@ -310,7 +331,9 @@ def fill_tenant(tenant, now: datetime) -> bool:
         rng = random.Random(tenant.slug)
         for low in range(first, first + PER_TENANT, FILL_BATCH):
             shapes = [(number, canonical(number, now)) for number in range(low, low + FILL_BATCH)]
-            tickets = [bench_ticket(tenant, *item, rng, customers, agent) for item in shapes]
+            tickets = [
+                bench_ticket(tenant, *item, rng, customers, agent, targets) for item in shapes
+            ]
             Ticket.objects.bulk_create(tickets)  # sets the ids (RETURNING) the clocks need
             clocks = [
                 clock
@@ -323,11 +346,27 @@ def fill_tenant(tenant, now: datetime) -> bool:
     return True
 
 
-def bench_ticket(tenant, number: int, shape: tuple, rng: random.Random, customers, agent):
+def apply_bench_preset(tenant) -> list:
+    """Apply the tenant's bench preset (``PRESETS``) as ``apply_policy`` does; its plans."""
+    from sla import presets
+    from sla.models import SupportPlan
+    from sla.presets.service import apply_preset, system_actor
+
+    preset = presets.load(PRESETS[tenant.slug])
+    apply_preset(actor=system_actor(tenant), tenant=tenant, preset=preset, created=False)
+    names = [plan.name for plan in preset.plans]
+    return list(SupportPlan.objects.filter(name__in=names).order_by("name"))
+
+
+def bench_ticket(
+    tenant, number: int, shape: tuple, rng: random.Random, customers, agent, targets: dict
+):
     from tickets.models import Status, Ticket
 
     created, (_, first_due), (_, resolution_due) = shape
     user, organization, plan = customers[rng.randrange(len(customers))]
+    # The priorities the plan has targets for (a preset may use three of the five).
+    weights = {p: w for p, w in PRIORITY_WEIGHTS.items() if (plan.pk, p) in targets}
     assigned = number % 3 != 0
     return Ticket(
         tenant=tenant,
@@ -335,7 +374,7 @@ def bench_ticket(tenant, number: int, shape: tuple, rng: random.Random, customer
         reference=f"{tenant.reference_prefix}-{number}",
         subject=BENCH_SUBJECT,
         description="Filled by bench/sla.py",
-        priority=rng.choices(list(PRIORITY_WEIGHTS), list(PRIORITY_WEIGHTS.values()))[0],
+        priority=rng.choices(list(weights), list(weights.values()))[0],
         status=Status.IN_PROGRESS if assigned else Status.AWAITING_RESPONSE,
         requester=user,
         organization=organization,
@@ -358,10 +397,10 @@ def bench_clocks(ticket, shape: tuple, targets: dict) -> Iterator[Any]:
     created, first, resolution = shape
     target = targets[(ticket.plan_id, ticket.priority)]
     breaching = ticket.number % BREACH_EVERY == 0
-    for metric, minutes, (warn, due) in (
-        ("first_response", target.first_response_minutes, first),
-        ("resolution", target.resolution_minutes, resolution),
-    ):
+    for metric, (warn, due) in (("first_response", first), ("resolution", resolution)):
+        minutes = target.minutes_for(metric)
+        if minutes is None:  # an empty target: no clock of that metric runs
+            continue
         yield Clock(
             tenant_id=ticket.tenant_id,
             subject_type="ticket",
@@ -370,7 +409,7 @@ def bench_clocks(ticket, shape: tuple, targets: dict) -> Iterator[Any]:
             plan_id=ticket.plan_id,
             priority=ticket.priority,
             target_minutes=minutes,
-            around_the_clock=target.around_the_clock,
+            around_the_clock=target.around_the_clock_for(metric),
             started_at=created,
             pauses=[],
             warn_at=warn,
@@ -535,6 +574,14 @@ def next_open_day(calendar, after: date) -> date:
     return day
 
 
+def bench_calendar_name(tenant) -> str:
+    """The calendar the tenant's bench tickets run on: the demo's, or its preset's."""
+    from sla import presets
+    from sla.demo import CALENDAR_NAME
+
+    return presets.load(PRESETS[tenant.slug]).calendar.name if USE_PRESETS else CALENDAR_NAME
+
+
 def bench_compute() -> None:
     prepare()
     from zoneinfo import ZoneInfo
@@ -547,13 +594,12 @@ def bench_compute() -> None:
     from accounts.tenancy import all_tenants, tenant_scope
     from sla import jobs, services
     from sla.deadlines import deadlines, schedule_for
-    from sla.demo import CALENDAR_NAME
     from sla.models import Calendar, Clock, Holiday
     from tickets.models import OPEN_STATUSES, Ticket
 
     tenant = Tenant.objects.get(slug=BENCH_TENANTS[0])
     with tenant_scope(tenant):
-        calendar = Calendar.objects.get(name=CALENDAR_NAME)
+        calendar = Calendar.objects.get(name=bench_calendar_name(tenant))
         tickets = Ticket.objects.filter(
             subject=BENCH_SUBJECT, plan__calendar=calendar, status__in=OPEN_STATUSES
         ).count()
@@ -624,9 +670,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--profile", action="store_true", help="cProfile and statement counts of the timed jobs"
     )
+    parser.add_argument(
+        "--presets", action="store_true", help=f"bench tenants run the presets {PRESETS}"
+    )
     args = parser.parse_args(argv)
-    global PROFILE
-    PROFILE = args.profile
+    global PROFILE, USE_PRESETS
+    PROFILE, USE_PRESETS = args.profile, args.presets
     for section in SECTIONS:
         if args.only is None or section_name(section) in args.only:
             section()
