@@ -28,6 +28,8 @@ from core.emails import enqueue_email
 
 log = logging.getLogger(__name__)
 
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+
 WS_TICKET_TTL = timedelta(seconds=60)
 
 
@@ -328,3 +330,57 @@ def ws_ticket_redeem(key: str) -> User | None:
         return None
     user = WsTicket.objects.select_related("user").get(key_hash=_hash(key)).user
     return user if user.is_active else None
+
+
+# --- Languages (issue 14) ------------------------------------------------------------------
+
+
+def language_problem(code: str, *, blank: bool = False) -> str | None:
+    """Why `code` is not a language a person or a tenant may choose (None: it is)."""
+    if blank and code == "":
+        return None
+    if code not in LANGUAGE_CODES:
+        return _("Unknown language %(code)s. Choose one of: %(codes)s.") % {
+            "code": code,
+            "codes": ", ".join(LANGUAGE_CODES),
+        }
+    return None
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """A person chooses the language they read the help desk and its emails in ("" : their
+    help desk's default, else their browser's)."""
+    if problem := language_problem(language, blank=True):
+        raise ValidationError({"language": [problem]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
+@transaction.atomic
+def tenant_languages_update(
+    *, actor: Membership, tenant: Tenant, default_language: str, languages: list[str]
+) -> Tenant:
+    """A tenant admin sets the help desk's default language and the others it offers. The
+    default is always among its languages; the list keeps LANGUAGES' order, without repeats."""
+    policy.require_tenant_admin(actor, tenant)
+    problems = [p for code in [default_language, *languages] if (p := language_problem(code))]
+    if problems:
+        raise ValidationError({"languages": problems[:1]})
+    others = [code for code in LANGUAGE_CODES if code in languages and code != default_language]
+    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = {"default_language": locked.default_language, "languages": locked.languages}
+    after = {"default_language": default_language, "languages": others}
+    if before != after:
+        locked.default_language, locked.languages = default_language, others
+        locked.save(update_fields=["default_language", "languages"])
+        audit_record(
+            actor=actor,
+            type=AuditType.LANGUAGES_CHANGED,
+            obj=locked,
+            data={key: [before[key], after[key]] for key in after if before[key] != after[key]},
+        )
+    tenant.default_language, tenant.languages = default_language, others
+    return locked
