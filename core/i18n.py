@@ -26,6 +26,7 @@ class Tenant(Protocol):
 class User(Protocol):
     language: str
 
+
 CODES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES)
 
 
