@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import emails as account_emails
@@ -23,8 +23,10 @@ from accounts.models import (
     User,
     WsTicket,
 )
+from accounts.tenancy import all_tenants
 from core import live, outbox
 from core.emails import enqueue_email
+from core.i18n import language_for
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +64,22 @@ def send_password_reset(*, user: User) -> bool:
         template="accounts/email/password_reset",
         context={"user_id": user.pk},
         builder=account_emails.PASSWORD_RESET,
+        language=person_language(user),
     )
     return True
+
+
+def person_language(user: User) -> str:
+    """The language of an email to `user` that no tenant's page caused (a password reset):
+    their own, else their help desk's default when they belong to one, else the language of
+    the page that asked for it (most likely their own browser's)."""
+    with all_tenants():
+        first = Membership.objects.filter(user=user).select_related("tenant").first()
+    return language_for(
+        user=user,
+        tenant=first.tenant if first is not None else None,
+        accept_language=translation.get_language(),
+    )
 
 
 def membership_problems(
@@ -148,6 +164,11 @@ def membership_invite(
         obj=membership,
         data={"email": user.email, **_membership_values(membership)},
     )
+    # In the invitee's language (their own, else this help desk's), whoever invites them; the
+    # role's name is worded in it too.
+    language = language_for(user=user, tenant=tenant)
+    with translation.override(language):
+        role = str(membership.get_role_display())
     enqueue_email(
         key=f"invitation:{membership.pk}",
         to=[user.email],
@@ -155,13 +176,14 @@ def membership_invite(
         context={
             "user": account_emails.person(user),
             "tenant": {"name": tenant.name, "slug": tenant.slug},
-            "role": membership.get_role_display(),
+            "role": role,
             "invited_by": account_emails.person(actor.user),
             # The link itself is made at delivery: the outbox never holds a token.
             "user_id": user.pk,
             "set_password": not user.has_usable_password(),
         },
         builder=account_emails.INVITATION,
+        language=language,
     )
     return membership
 
