@@ -94,13 +94,13 @@ def notification_emails(desk: Desk) -> list[dict[str, Any]]:
     relay renders it: received, new ticket, reply, customer reply, status, closed with a
     summary and the rating link, SLA warning and breach, escalation, invitation, password
     reset."""
+    before = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     ticket = open_ticket(desk)
     agent, customer, admin = (actor(desk, u) for u in (desk.agent, desk.customer, desk.admin))
     with tenant_scope(desk.tenant):
         services.ticket_reply(actor=agent, ticket=ticket, body="Have you tried water?")
         services.ticket_reply(actor=customer, ticket=ticket, body="It is wet now.")
         services.ticket_change(actor=agent, ticket=ticket, assignee_email=desk.agent.email)
-        services.ticket_change(actor=agent, ticket=ticket, status=Status.AWAITING_RESPONSE)
         services.ticket_change(actor=agent, ticket=ticket, status=Status.AWAITING_CUSTOMER)
         services.ticket_close(actor=agent, ticket=ticket, summary="Replaced the printer.")
     # A second ticket left alone until its clocks warn, breach and escalate to tier 3.
@@ -116,5 +116,5 @@ def notification_emails(desk: Desk) -> list[dict[str, Any]]:
             organization=None,
         )
     account_services.send_password_reset(user=desk.customer)
-    rows = OutboxMessage.objects.filter(kind="email").order_by("pk")
+    rows = OutboxMessage.objects.filter(kind="email", pk__gt=before).order_by("pk")
     return rendered(rows)
