@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
+from accounts.admin import TenantForm
 from accounts.models import AuditEntry
 from accounts.tenancy import tenant_scope
 from core.language import tenant_language
@@ -173,3 +175,32 @@ def test_tenant_admins_choose_the_default_and_the_other_languages(tenants):
     # The tenant admin's index links to the page.
     index = client.get("/t/acme/admin/").content.decode()
     assert 'href="/t/acme/languages/"' in index
+
+
+def test_drfs_own_errors_speak_the_tenants_language(tenants):
+    # DRF ships its German catalog: the 401 of a German help desk is German already.
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get("/api/v1/t/acme/tickets/")
+    assert response.status_code == 401 and spoken(response) == "de"
+    with translation.override("de"):
+        german = translation.gettext("Authentication credentials were not provided.")
+    assert german != "Authentication credentials were not provided."
+    assert response.json()["detail"] == german
+
+
+def test_the_platform_admin_offers_only_the_installations_languages(tenants):
+    acme, _globex = tenants
+    form = TenantForm(
+        instance=acme.tenant,
+        data={
+            "slug": "acme",
+            "name": "Acme",
+            "timezone": "Europe/Berlin",
+            "reference_prefix": "ACME",
+            "default_language": "de",
+            "languages": ["ru", "de", "en"],
+        },
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["languages"] == ["en", "ru"]
+    form = TenantForm(instance=acme.tenant, data={**form.data, "languages": ["fr"]})
+    assert not form.is_valid() and "languages" in form.errors
