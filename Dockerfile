@@ -26,6 +26,14 @@ RUN pip install --require-hashes -r requirements/lock.txt \
 
 COPY . .
 
+# The translations (issue 14): the .po catalogs are in git, their compiled .mo are not. Debian's
+# gettext compiles them here and leaves the image again in the same layer.
+RUN apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends gettext >/dev/null \
+ && for po in locale/*/LC_MESSAGES/*.po; do msgfmt --check-format -o "${po%.po}.mo" "$po" || exit 1; done \
+ && apt-get purge -y -qq --auto-remove gettext >/dev/null \
+ && rm -rf /var/lib/apt/lists/*
+
 # Static files are collected into the image. The secret here only lets settings load for this
 # one build command: it is not an ENV, so it is not in the image's runtime environment, and the
 # containers refuse to start without their own SECRET_KEY.

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ class UserAdmin(CheckedSelectionMixin, DjangoUserAdmin):
     search_fields = ["email", "name"]
     fieldsets = [
         (None, {"fields": ["email", "password", "name"]}),
-        ("Platform", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_lazy("Platform"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
     ]
     add_fieldsets = [(None, {"fields": ["email", "password1", "password2"]})]
     filter_horizontal: list[str] = []
@@ -31,9 +32,38 @@ class UserAdmin(CheckedSelectionMixin, DjangoUserAdmin):
 platform_admin_site.register(OutboxMessage, OutboxMessageAdmin)  # core cannot import this site
 
 
+class TenantForm(forms.ModelForm):
+    """The tenant's languages as choices of LANGUAGES (the JSON list is otherwise free text)."""
+
+    languages = forms.MultipleChoiceField(
+        label=_lazy("Other languages"),
+        required=False,
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Tenant
+        fields = [
+            "slug",
+            "name",
+            "timezone",
+            "reference_prefix",
+            "require_staff_2fa",
+            "default_language",
+            "languages",
+        ]
+
+    def clean_languages(self) -> list[str]:
+        default = self.cleaned_data.get("default_language")
+        chosen = self.cleaned_data["languages"]
+        return [code for code, _name in settings.LANGUAGES if code in chosen and code != default]
+
+
 @admin.register(Tenant, site=platform_admin_site)
 class TenantAdmin(CheckedModelAdmin):
-    list_display = ["slug", "name", "timezone", "reference_prefix"]
+    form = TenantForm
+    list_display = ["slug", "name", "timezone", "default_language", "reference_prefix"]
     search_fields = ["slug", "name"]
 
 
@@ -131,9 +161,10 @@ class InviteForm(forms.ModelForm):
     """Adding a member is inviting a person by email; their account is theirs to manage."""
 
     email = forms.EmailField(
-        help_text=_lazy("They get an email with a link to set their password.")
+        label=_lazy("Email"),
+        help_text=_lazy("They get an email with a link to set their password."),
     )
-    name = forms.CharField(required=False, max_length=150)
+    name = forms.CharField(label=_lazy("Name"), required=False, max_length=150)
 
     class Meta:
         model = Membership
@@ -181,11 +212,11 @@ class MembershipAdmin(TenantModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else ["email", "name"]
 
-    @admin.display(ordering="user__email")
+    @admin.display(ordering="user__email", description=_lazy("email"))
     def email(self, obj: Membership) -> str:
         return obj.user.email
 
-    @admin.display(ordering="user__name")
+    @admin.display(ordering="user__name", description=_lazy("name"))
     def name(self, obj: Membership) -> str:
         return obj.user.name
 

@@ -7,11 +7,12 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib import admin
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 
 class PlatformAdminSite(admin.AdminSite):
-    site_header = "Help desk platform"
-    site_title = "Platform admin"
+    site_header = _("Help desk platform")
+    site_title = _("Platform admin")
 
     def has_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_superuser
@@ -21,8 +22,8 @@ class TenantAdminSite(admin.AdminSite):
     """One site object serves every tenant; the door (AdminDoorMiddleware) has already checked
     that the person is an admin of the tenant in the URL and entered that tenant's scope."""
 
-    site_title = "Help desk admin"
-    index_title = "Configure your help desk"
+    site_title = _("Help desk admin")
+    index_title = _("Configure your help desk")
     # Without Django's "Recent actions": admin log entries carry no tenant, so that list would
     # show what the person did in their other tenants.
     index_template = "accounts/admin/tenant_index.html"
@@ -33,7 +34,7 @@ class TenantAdminSite(admin.AdminSite):
 
     def each_context(self, request):
         context = super().each_context(request)
-        context["site_header"] = f"{request.tenant.name} — help desk admin"
+        context["site_header"] = _("%(tenant)s — help desk admin") % {"tenant": request.tenant.name}
         context["site_url"] = f"/t/{request.tenant.slug}/"
         return context
 

@@ -1,6 +1,8 @@
 """Authentication and identity endpoints (CONTRACT section 4)."""
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox.models import AuthToken
@@ -55,7 +57,7 @@ class TokenView(APIView):
         if user is None:
             if getattr(request._request, "axes_locked_out", False):
                 raise Throttled(detail=LOCKOUT_MESSAGE)
-            raise ValidationError({"detail": "Wrong email or password."})
+            raise ValidationError({"detail": _("Wrong email or password.")})
         if twofactor.required_anywhere(user) and not twofactor.token_code_valid(
             user, credentials.validated_data.get("otp")
         ):
@@ -71,7 +73,7 @@ class TokenView(APIView):
         """Revoke the token sent in the Authorization header."""
         if not isinstance(request.auth, AuthToken):
             raise ValidationError(
-                {"detail": "Send the token to revoke in the Authorization header."}
+                {"detail": _("Send the token to revoke in the Authorization header.")}
             )
         request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -107,16 +109,43 @@ class MembershipOut(serializers.Serializer):
 class MeOut(serializers.Serializer):
     email = serializers.EmailField()
     name = serializers.CharField()
+    language = serializers.CharField(
+        help_text="Your own language (en, pt-br, de, es, ru), or empty: your help desk's default."
+    )
     memberships = MembershipOut(many=True)
+
+
+class MeIn(serializers.Serializer):
+    language = serializers.CharField(allow_blank=True, max_length=16)
 
 
 class MeView(APIView):
     @extend_schema(responses=MeOut)
     def get(self, request):
-        """Who you are and your memberships (tenant, role, tier, organization)."""
-        user = request.user
-        return Response(
-            MeOut(
-                {"email": user.email, "name": user.name, "memberships": memberships_of(user)}
-            ).data
-        )
+        """Who you are, your language and your memberships (tenant, role, tier, organization)."""
+        return Response(self._me(request.user))
+
+    @extend_schema(request=MeIn, responses=MeOut)
+    def patch(self, request):
+        """Set your own language (`""`: your help desk's default). The answer speaks it."""
+        given = MeIn(data=request.data)
+        given.is_valid(raise_exception=True)
+        try:
+            user = services.user_language_set(
+                user=request.user, language=given.validated_data["language"]
+            )
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        translation.activate(user.language or translation.get_language())
+        return Response(self._me(user))
+
+    @staticmethod
+    def _me(user) -> dict:
+        return MeOut(
+            {
+                "email": user.email,
+                "name": user.name,
+                "language": user.language,
+                "memberships": memberships_of(user),
+            }
+        ).data

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 
@@ -24,7 +25,7 @@ STAFF_ROLES = (Role.ADMIN, Role.AGENT)
 
 def _check_role(membership: Membership, roles: Iterable[str] | None) -> None:
     if roles is not None and membership.role not in roles:
-        raise PermissionDenied("Your role in this help desk does not allow this.")
+        raise PermissionDenied(_("Your role in this help desk does not allow this."))
 
 
 class TenantPageMixin:
@@ -56,7 +57,7 @@ class PublicTenantPageMixin:
     def dispatch(self, request, *args, **kwargs):
         tenant = tenant_by_slug(kwargs.get("tenant", ""))
         if tenant is None:
-            raise Http404("No such help desk.")
+            raise Http404(_("No such help desk."))
         request.tenant = self.tenant = tenant
         with tenant_scope(tenant):
             response = super().dispatch(request, *args, **kwargs)

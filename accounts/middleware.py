@@ -2,6 +2,7 @@ import re
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from accounts.admin_site import tenant_admin_urlconf
 from accounts.selectors import membership_in
@@ -32,7 +33,7 @@ class AdminDoorMiddleware:
             return redirect_to_login(request.get_full_path())
         membership = membership_in(request.user, match["slug"])
         if not membership.is_admin:
-            raise PermissionDenied("Only the help desk's admins can open its admin.")
+            raise PermissionDenied(_("Only the help desk's admins can open its admin."))
         request.tenant, request.membership = membership.tenant, membership
         request.urlconf = tenant_admin_urlconf(membership.tenant.slug)
         with tenant_scope(membership.tenant):

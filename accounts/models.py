@@ -19,7 +19,7 @@ class UserManager(BaseUserManager):
 
     def _create(self, email: str, password: str | None, **fields):
         if not email:
-            raise ValueError("An email address is required.")
+            raise ValueError(_("An email address is required."))
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         user.set_password(password)  # None gives an unusable password (invited, not yet set)
         user.save(using=self._db)
@@ -44,11 +44,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     `is_staff`/`is_superuser` only matter for the platform admin at /admin/.
     """
 
-    email = models.EmailField(unique=True)
-    name = models.CharField(max_length=150, blank=True)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    email = models.EmailField(_("email"), unique=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("platform staff"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # The person's own choice (issue 14); empty: the tenant's default, else the browser's
     # Accept-Language (core/i18n.py). Emails to them go out in it, whoever caused them.
     language = models.CharField(
@@ -62,6 +62,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: list[str] = []
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
 
     def __str__(self) -> str:
@@ -80,25 +82,32 @@ class Tenant(models.Model):
     """A company running its help desk on this installation. Not itself tenant-scoped."""
 
     slug = models.SlugField(
+        _("slug"),
         max_length=50,
         unique=True,
-        validators=[RegexValidator(r"^[a-z0-9][a-z0-9-]*$", "Lowercase letters, digits, dashes.")],
+        validators=[
+            RegexValidator(r"^[a-z0-9][a-z0-9-]*$", _("Lowercase letters, digits, dashes."))
+        ],
     )
-    name = models.CharField(max_length=200)
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    name = models.CharField(_("name"), max_length=200)
+    timezone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
+    )
     reference_prefix = models.CharField(
+        _("reference prefix"),
         max_length=12,
-        validators=[RegexValidator(r"^[A-Z][A-Z0-9]*$", "Uppercase letters and digits.")],
-        help_text="Ticket references look like PREFIX-42. Frozen once the first ticket exists.",
+        validators=[RegexValidator(r"^[A-Z][A-Z0-9]*$", _("Uppercase letters and digits."))],
+        help_text=_("Ticket references look like PREFIX-42. Frozen once the first ticket exists."),
     )
     # Set by the tenant's admins (accounts.services.tenant_security_update): its admins and
     # agents then need a TOTP second factor on its pages (accounts/twofactor.py).
     # db_default: rows written by code that predates the column (older migrations' states, a
     # rolling deploy) still insert.
     require_staff_2fa = models.BooleanField(
+        _("require two-step login of staff"),
         default=False,
         db_default=False,
-        help_text="Admins and agents must confirm their login with an authenticator app.",
+        help_text=_("Admins and agents must confirm their login with an authenticator app."),
     )
     # What its people read when they chose no language of their own (core/i18n.py), and the
     # language its tenant-editable texts fall back to (priority labels, request types...).
@@ -107,8 +116,14 @@ class Tenant(models.Model):
     )
     # The languages it supports besides the default: the ones its editable texts are asked in
     # and the widget offers. Empty: the default language only.
-    languages = models.JSONField(_("languages"), default=list, db_default=[], blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    languages = models.JSONField(
+        _("languages"),
+        default=list,
+        db_default=[],
+        blank=True,
+        help_text=_("Languages the help desk offers besides its default one."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Changes with every change of the tenant's secret patterns (accounts.redaction): maskers
     # are cached per process by (tenant, stamp), so the tenant row that every door reads tells
     # whether the cached one is current. Empty: no patterns, nothing to read. The database
@@ -125,6 +140,8 @@ class Tenant(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
 
     def __str__(self) -> str:
         return self.name
@@ -166,11 +183,13 @@ class Organization(TenantOwned):
     """A customer company of a tenant. Its support plan is sla's (`sla.PlanAssignment`):
     accounts is below sla and knows nothing of plans."""
 
-    name = models.CharField(max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(_("name"), max_length=200)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         constraints = [
             models.UniqueConstraint("tenant", Lower("name"), name="organization_name_unique")
         ]
@@ -180,23 +199,31 @@ class Organization(TenantOwned):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    AGENT = "agent", "Agent"
-    CUSTOMER = "customer", "Customer"
+    ADMIN = "admin", _("Admin")
+    AGENT = "agent", _("Agent")
+    CUSTOMER = "customer", _("Customer")
 
 
 class Membership(TenantOwned):
     """A person's place in one tenant: role, agent tier, customer organization."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=16, choices=Role.choices)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("person")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     tier = models.PositiveSmallIntegerField(
+        _("tier"),
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(3)],
-        help_text="Support tier 1–3 (agents and admins).",
+        help_text=_("Support tier 1–3 (agents and admins)."),
     )
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=_("organization"),
     )
     # A customer who sees their organization's tickets and SLA report (CONTRACT section 8),
     # while the tenant's ticket settings have organization reports on. Set by tenant admins.
@@ -209,10 +236,12 @@ class Membership(TenantOwned):
             "the API (while the ticket settings have organization reports on)."
         ),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["user__email"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique"),
             models.CheckConstraint(
@@ -265,6 +294,7 @@ class AuditType(models.TextChoices):
     PRIORITY_SCHEME_CHANGED = "priority_scheme_changed", _("Priority scheme changed")
     REQUEST_TYPE_SAVED = "request_type_saved", _("Request type saved")
     POLICY_APPLIED = "policy_applied", _("Support policy applied")
+    LANGUAGES_CHANGED = "languages_changed", _("Languages changed")
 
 
 class AuditEntry(TenantOwned):

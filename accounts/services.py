@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts import emails as account_emails
@@ -23,10 +23,14 @@ from accounts.models import (
     User,
     WsTicket,
 )
+from accounts.tenancy import all_tenants
 from core import live, outbox
 from core.emails import enqueue_email
+from core.i18n import language_for
 
 log = logging.getLogger(__name__)
+
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 WS_TICKET_TTL = timedelta(seconds=60)
 
@@ -60,8 +64,22 @@ def send_password_reset(*, user: User) -> bool:
         template="accounts/email/password_reset",
         context={"user_id": user.pk},
         builder=account_emails.PASSWORD_RESET,
+        language=person_language(user),
     )
     return True
+
+
+def person_language(user: User) -> str:
+    """The language of an email to `user` that no tenant's page caused (a password reset):
+    their own, else their help desk's default when they belong to one, else the language of
+    the page that asked for it (most likely their own browser's)."""
+    with all_tenants():
+        first = Membership.objects.filter(user=user).select_related("tenant").first()
+    return language_for(
+        user=user,
+        tenant=first.tenant if first is not None else None,
+        accept_language=translation.get_language(),
+    )
 
 
 def membership_problems(
@@ -146,6 +164,11 @@ def membership_invite(
         obj=membership,
         data={"email": user.email, **_membership_values(membership)},
     )
+    # In the invitee's language (their own, else this help desk's), whoever invites them; the
+    # role's name is worded in it too.
+    language = language_for(user=user, tenant=tenant)
+    with translation.override(language):
+        role = str(membership.get_role_display())
     enqueue_email(
         key=f"invitation:{membership.pk}",
         to=[user.email],
@@ -153,13 +176,14 @@ def membership_invite(
         context={
             "user": account_emails.person(user),
             "tenant": {"name": tenant.name, "slug": tenant.slug},
-            "role": membership.get_role_display(),
+            "role": role,
             "invited_by": account_emails.person(actor.user),
             # The link itself is made at delivery: the outbox never holds a token.
             "user_id": user.pk,
             "set_password": not user.has_usable_password(),
         },
         builder=account_emails.INVITATION,
+        language=language,
     )
     return membership
 
@@ -328,3 +352,57 @@ def ws_ticket_redeem(key: str) -> User | None:
         return None
     user = WsTicket.objects.select_related("user").get(key_hash=_hash(key)).user
     return user if user.is_active else None
+
+
+# --- Languages (issue 14) ------------------------------------------------------------------
+
+
+def language_problem(code: str, *, blank: bool = False) -> str | None:
+    """Why `code` is not a language a person or a tenant may choose (None: it is)."""
+    if blank and code == "":
+        return None
+    if code not in LANGUAGE_CODES:
+        return _("Unknown language %(code)s. Choose one of: %(codes)s.") % {
+            "code": code,
+            "codes": ", ".join(LANGUAGE_CODES),
+        }
+    return None
+
+
+@transaction.atomic
+def user_language_set(*, user: User, language: str) -> User:
+    """A person chooses the language they read the help desk and its emails in ("" : their
+    help desk's default, else their browser's)."""
+    if problem := language_problem(language, blank=True):
+        raise ValidationError({"language": [problem]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
+@transaction.atomic
+def tenant_languages_update(
+    *, actor: Membership, tenant: Tenant, default_language: str, languages: list[str]
+) -> Tenant:
+    """A tenant admin sets the help desk's default language and the others it offers. The
+    default is always among its languages; the list keeps LANGUAGES' order, without repeats."""
+    policy.require_tenant_admin(actor, tenant)
+    problems = [p for code in [default_language, *languages] if (p := language_problem(code))]
+    if problems:
+        raise ValidationError({"languages": problems[:1]})
+    others = [code for code in LANGUAGE_CODES if code in languages and code != default_language]
+    locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    before = {"default_language": locked.default_language, "languages": locked.languages}
+    after = {"default_language": default_language, "languages": others}
+    if before != after:
+        locked.default_language, locked.languages = default_language, others
+        locked.save(update_fields=["default_language", "languages"])
+        audit_record(
+            actor=actor,
+            type=AuditType.LANGUAGES_CHANGED,
+            obj=locked,
+            data={key: [before[key], after[key]] for key in after if before[key] != after[key]},
+        )
+    tenant.default_language, tenant.languages = default_language, others
+    return locked

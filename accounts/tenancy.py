@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager, scope, scopes_disabled
 
 __all__ = ["TenantOwned", "tenant_key", "tenant_scope", "all_tenants", "validate_timezone"]
@@ -59,8 +60,8 @@ def validate_timezone(value: str) -> None:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError(
-            "Unknown time zone %(value)s. Use an IANA name such as Europe/Berlin.",
+            _("Unknown time zone %(value)s. Use an IANA name such as Europe/Berlin."),
             params={"value": value},
         ) from None
     if value not in available_timezones() and value != "UTC":
-        raise ValidationError("Unknown time zone %(value)s.", params={"value": value})
+        raise ValidationError(_("Unknown time zone %(value)s."), params={"value": value})

@@ -25,7 +25,11 @@ urlpatterns = [
         views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/settings/", views.AccountSettingsView.as_view(), name="settings"),
     path("accounts/2fa/", twofactor.second_factor, name="second_factor"),
     path("t/<slug:tenant>/", views.TenantHomeView.as_view(), name="tenant_home"),
     path("t/<slug:tenant>/security/", views.TenantSecurityView.as_view(), name="tenant_security"),
+    path(
+        "t/<slug:tenant>/languages/", views.TenantLanguagesView.as_view(), name="tenant_languages"
+    ),
 ]

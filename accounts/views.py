@@ -5,15 +5,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from accounts import services
 from accounts.doors import TenantPageMixin
-from accounts.forms import EmailLoginForm, OutboxPasswordResetForm
+from accounts.forms import (
+    EmailLoginForm,
+    LanguageForm,
+    OutboxPasswordResetForm,
+    TenantLanguagesForm,
+)
 from accounts.models import Role
 from accounts.selectors import memberships_of
 from core.api.throttling import RATE_MESSAGE, page_rate_wait
@@ -115,3 +123,55 @@ class TenantSecurityView(TenantPageMixin, FormView):
         )
         messages.success(self.request, _("Security settings saved."))
         return redirect("accounts:tenant_security", tenant=self.tenant.slug)
+
+
+class AccountSettingsView(LoginRequiredMixin, FormView):
+    """A person's own settings, reachable from every page's header: their language."""
+
+    template_name = "accounts/settings.html"
+    form_class = LanguageForm
+
+    def get_initial(self):
+        return {"language": self.request.user.language}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=self._next(), **kwargs)
+
+    def _next(self) -> str:
+        wanted = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        safe = url_has_allowed_host_and_scheme(
+            wanted, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        )
+        return wanted if safe else ""
+
+    def form_valid(self, form):
+        language = form.cleaned_data["language"]
+        services.user_language_set(user=self.request.user, language=language)
+        # Said in the language just chosen (the page after the redirect speaks it too).
+        with translation.override(language or translation.get_language()):
+            messages.success(self.request, _("Your settings are saved."))
+        return redirect(self._next() or "accounts:settings")
+
+
+class TenantLanguagesView(TenantPageMixin, FormView):
+    """The tenant's languages (its admins only): the default and the others it offers."""
+
+    template_name = "accounts/tenant_languages.html"
+    form_class = TenantLanguagesForm
+    allowed_roles = (Role.ADMIN,)
+
+    def get_initial(self):
+        return {
+            "default_language": self.tenant.default_language,
+            "languages": self.tenant.languages,
+        }
+
+    def form_valid(self, form):
+        services.tenant_languages_update(
+            actor=self.membership,
+            tenant=self.tenant,
+            default_language=form.cleaned_data["default_language"],
+            languages=form.cleaned_data["languages"],
+        )
+        messages.success(self.request, _("Language settings saved."))
+        return redirect("accounts:tenant_languages", tenant=self.tenant.slug)

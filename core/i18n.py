@@ -11,13 +11,21 @@ value per language; `pick_text` chooses one, falling back to the tenant's defaul
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.conf import settings
 from django.utils import translation
 
-if TYPE_CHECKING:
-    from accounts.models import Tenant, User
+
+# What these functions read of a tenant and a person (accounts' models; core imports no app).
+class Tenant(Protocol):
+    default_language: str
+    languages: list[str]
+
+
+class User(Protocol):
+    language: str
+
 
 CODES: tuple[str, ...] = tuple(code for code, _name in settings.LANGUAGES)
 

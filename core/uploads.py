@@ -8,7 +8,9 @@ view turns the flag into a 413 (JSON) or a form error (`check_upload_size`).
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import QueryDict
+from django.utils import formats
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 
 from core.errors import TooLarge
 
@@ -19,7 +21,12 @@ def max_bytes() -> int:
 
 def too_large() -> TooLarge:
     limit_mb = max_bytes() / (1024 * 1024)
-    return TooLarge(f"Each file may be at most {limit_mb:g} MB.", max_bytes=max_bytes())
+    # 10, or 2,5 in German: the number as the reader writes it.
+    size = formats.number_format(int(limit_mb) if limit_mb.is_integer() else round(limit_mb, 1))
+    return TooLarge(
+        _("Each file may be at most %(size)s MB.") % {"size": size},
+        max_bytes=max_bytes(),
+    )
 
 
 def check_upload_size(request) -> None:

@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whose language the answer speaks: own setting, visitor's choice, tenant, browser
+    # (issue 14, core/language.py; replaces Django's LocaleMiddleware).
+    "core.language.LanguageMiddleware",
     # Ends a browser session idle for SESSION_IDLE_MINUTES (harden-auth, accounts/auth.py).
     "accounts.auth.IdleSessionMiddleware",
     # request.user.is_verified(), then the second factor where it is required (harden-auth).
@@ -509,6 +512,13 @@ LANGUAGES = [
     ("ru", "Русский"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language middleware reads a tenant's default language through this (a cached read, so
+# no query per request); core names no app above it.
+TENANT_LANGUAGE_LOOKUP = "accounts.selectors.tenant_default_language"
+# A visitor's explicit choice (the login and contact pages' switcher, Django's set_language).
+LANGUAGE_COOKIE_NAME = "helpdesk_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -17,6 +17,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on every page (the admin's too): our own icon, no CDN.
     path("favicon.ico", core_views.favicon, name="favicon"),
+    # Django's set_language: a visitor's explicit choice of language (a cookie), issue 14.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the CSP allows no inline script.

@@ -9,17 +9,24 @@ A queue frame (CONTRACT section 6) is `{"type": "ticket", "event", "ticket": <ro
 exactly as an item of the ticket list API, so a dashboard never refetches on an event.
 """
 
-from datetime import UTC
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import formats, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Tenant
 from accounts.tenancy import tenant_scope
 from core import live as core_live
 from core import outbox
 from core.emails import email_payload
+from core.i18n import language_for
+from sla.models import Metric
 from tickets.mail import outbound
 from tickets.models import Event, EventType, Message, Status, Ticket
 from tickets.presence import ticket_group
@@ -40,27 +47,79 @@ def _agent_link(ticket: Ticket) -> str:
 
 
 def _snapshot(ticket: Ticket) -> dict[str, str]:
-    """The ticket as the email shows it, taken now: the email is rendered when it is sent."""
+    """The ticket as the email shows it, taken now (the email is rendered when it is sent), in
+    the language active now: the recipient's (email_message)."""
     return {
         "reference": ticket.reference,
         "subject": ticket.subject,
-        "status": ticket.get_status_display(),
-        "priority": scheme_of(ticket).label(ticket.priority),  # the tenant's own label
+        "status": str(ticket.get_status_display()),
+        "priority": str(scheme_of(ticket).label(ticket.priority)),  # the tenant's own label
     }
+
+
+# A headline is worded in each recipient's language: a lazy string, or a function called with
+# that language active (for one with placeholders).
+Headline = str | Callable[[], str]
+
+
+def _worded(value: Any) -> Any:
+    if callable(value):
+        return value()
+    return str(value) if isinstance(value, Promise) else value
+
+
+def recipient_language(ticket: Ticket, language: str | None) -> str:
+    """A recipient's language: their own setting, else the ticket's tenant's default (core.i18n:
+    whoever caused the email, it speaks the reader's language)."""
+    return language_for(chosen=language or None, tenant=ticket.tenant)
 
 
 def email_message(
     key: str,
     to: list[str],
     ticket: Ticket,
-    headline: str,
+    headline: Headline,
     *,
+    languages: Mapping[str, str] | None = None,
     auto_submitted: str | None = "auto-generated",
     **context,
-) -> Row | None:
+) -> list[Row]:
+    """One email per language among the recipients (`languages`: address -> own language;
+    anyone not in it reads the tenant's default). Each is worded in its language: headline,
+    status and priority labels, and the template itself at delivery (core/emails.py)."""
     to = sorted({address for address in to if address})
-    if not to:
-        return None
+    groups: dict[str, list[str]] = {}
+    for address in to:
+        language = recipient_language(ticket, (languages or {}).get(address))
+        groups.setdefault(language, []).append(address)
+    rows = []
+    for language, addresses in sorted(groups.items()):
+        # One language keeps the cause's own key (most emails); several name theirs.
+        group_key = key if len(groups) == 1 else f"{key}:{language}"
+        with translation.override(language):
+            rows.append(
+                _email_row(
+                    group_key,
+                    addresses,
+                    ticket,
+                    _worded(headline),
+                    language,
+                    auto_submitted,
+                    {k: _worded(v) for k, v in context.items()},
+                )  # fmt: skip
+            )
+    return rows
+
+
+def _email_row(
+    key: str,
+    to: list[str],
+    ticket: Ticket,
+    headline: str,
+    language: str,
+    auto_submitted: str | None,
+    context: dict[str, Any],
+) -> Row:
     for_customer = context.get("for_customer", False)
     context = {"ticket": _snapshot(ticket), "headline": headline, "path": _link(ticket),
                "thread": outbound.thread_context(ticket), **context}  # fmt: skip
@@ -70,7 +129,12 @@ def email_message(
     if auto_submitted:
         headers["Auto-Submitted"] = auto_submitted
     payload = email_payload(
-        to=to, template=TEMPLATE, context=context, builder=outbound.BUILDER, headers=headers
+        to=to,
+        template=TEMPLATE,
+        context=context,
+        builder=outbound.BUILDER,
+        headers=headers,
+        language=language,
     )
     if not for_customer:
         context["path"] = _agent_link(ticket)
@@ -125,34 +189,58 @@ def build_queue_frames(payload: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def sla_alert_message(ticket: Ticket, clock, kind: str, staff: Roster) -> Row | None:
-    headline = _("SLA %(kind)s: %(metric)s") % {
-        "kind": kind,
-        "metric": clock.metric.replace("_", " "),
+SLA_HEADLINES = {
+    "warning": gettext_lazy("SLA warning: %(metric)s"),
+    "breached": gettext_lazy("SLA breached: %(metric)s"),
+}
+
+
+def local_time(moment: datetime, tenant: Tenant) -> str:
+    """A moment as an email shows it: in the tenant's zone, named, in the active language's
+    format (`DATETIME_FORMAT`)."""
+    zone = ZoneInfo(tenant.timezone)
+    return _("%(time)s (%(zone)s)") % {
+        "time": formats.date_format(moment.astimezone(zone), "DATETIME_FORMAT"),
+        "zone": tenant.timezone,
     }
-    due = f"{clock.due_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def sla_alert_message(ticket: Ticket, clock, kind: str, staff: Roster) -> list[Row]:
+    def headline() -> str:
+        return SLA_HEADLINES[kind] % {"metric": Metric(clock.metric).label}
+
     return email_message(f"sla-{kind}:{clock.pk}", staff.responsible(ticket), ticket, headline,
-                         for_customer=False, due=due)  # fmt: skip
+                         languages=staff.languages, for_customer=False,
+                         due=lambda: local_time(clock.due_at, ticket.tenant))  # fmt: skip
 
 
-def escalation_message(ticket: Ticket, event: Event, staff: Roster) -> Row | None:
+def escalation_message(ticket: Ticket, event: Event, staff: Roster) -> list[Row]:
     return email_message(f"ticket-escalated:{event.pk}", staff.admins(), ticket,
-                         _("Escalated to tier 3"), for_customer=False)  # fmt: skip
+                         gettext_lazy("Escalated to tier 3"), languages=staff.languages,
+                         for_customer=False)  # fmt: skip
 
 
-def send(*rows: Row | None) -> None:
-    outbox.enqueue_many([row for row in rows if row is not None])
+def send(*rows: Row | list[Row] | None) -> None:
+    flat: list[Row] = []
+    for row in rows:
+        if isinstance(row, list):
+            flat.extend(row)
+        elif row is not None:
+            flat.append(row)
+    outbox.enqueue_many(flat)
 
 
-def _to_requester(key: str, ticket: Ticket, headline: str, **context) -> Row | None:
+def _to_requester(key: str, ticket: Ticket, headline: Headline, **context) -> list[Row]:
+    own = ticket.requester.language if ticket.requester_id else ""  # loaded with its email
     return email_message(key, [ticket.requester_email], ticket, headline, for_customer=True,
-                         **context)  # fmt: skip
+                         languages={ticket.requester_email: own}, **context)  # fmt: skip
 
 
-def _to_agents(key: str, ticket: Ticket, headline: str, staff: Roster | None = None,
-               **context) -> Row | None:  # fmt: skip
-    return email_message(key, (staff or Roster()).responsible(ticket), ticket, headline,
-                         for_customer=False, **context)  # fmt: skip
+def _to_agents(key: str, ticket: Ticket, headline: Headline, staff: Roster | None = None,
+               **context) -> list[Row]:  # fmt: skip
+    staff = staff or Roster()
+    return email_message(key, staff.responsible(ticket), ticket, headline,
+                         languages=staff.languages, for_customer=False, **context)  # fmt: skip
 
 
 def ticket_created(
@@ -162,24 +250,36 @@ def ticket_created(
     acknowledgements to one sender: two auto-responders must not ping-pong)."""
     ack = None
     if acknowledge:
-        ack = _to_requester(f"ticket-received:{ticket.pk}", ticket, _("We received your request"),
+        ack = _to_requester(f"ticket-received:{ticket.pk}", ticket,
+                            gettext_lazy("We received your request"),
                             auto_submitted="auto-replied")  # fmt: skip
     send(
         ack,
         _to_agents(
-            f"ticket-new:{ticket.pk}", ticket, _("New ticket"), staff, body=ticket.description
+            f"ticket-new:{ticket.pk}",
+            ticket,
+            gettext_lazy("New ticket"),
+            staff,
+            body=ticket.description,
         ),  # fmt: skip
     )
     live(ticket, event)
+
+
+# Whole sentences (a translator words each; a status label dropped into one would keep its
+# capital letter or lose it wrongly). A close has its own (_closed).
+STATUS_HEADLINES = {
+    Status.AWAITING_RESPONSE: gettext_lazy("Your request is now awaiting response"),
+    Status.IN_PROGRESS: gettext_lazy("Your request is now in progress"),
+    Status.AWAITING_CUSTOMER: gettext_lazy("Your request is now awaiting customer"),
+}
 
 
 def status_changed(ticket: Ticket, *, event: Event, tell_requester: bool = True) -> None:
     if ticket.status == Status.CLOSED:
         email = _closed(ticket, event, tell_requester)
     elif tell_requester:
-        headline = _("Your request is now %(status)s") % {
-            "status": Status(ticket.status).label.lower()
-        }
+        headline = STATUS_HEADLINES[ticket.status]
         email = _to_requester(f"ticket-status:{event.pk}", ticket, headline)
     else:
         email = None
@@ -187,14 +287,15 @@ def status_changed(ticket: Ticket, *, event: Event, tell_requester: bool = True)
     live(ticket, event)
 
 
-def _closed(ticket: Ticket, event: Event, tell_requester: bool) -> Row | None:
+def _closed(ticket: Ticket, event: Event, tell_requester: bool) -> list[Row] | None:
     """The close's email: the resolution summary when the agent wrote one (CONTRACT section 8;
     sent even after a reply that closed, whose email carries no summary) and the rating link."""
     summary = ticket.closure_summary
     if not (tell_requester or summary):
         return None
-    return _to_requester(f"ticket-status:{event.pk}", ticket, _("Your request is closed"),
-                         summary=summary, rating_path=rating_link(ticket))  # fmt: skip
+    return _to_requester(f"ticket-status:{event.pk}", ticket,
+                         gettext_lazy("Your request is closed"), summary=summary,
+                         rating_path=rating_link(ticket))  # fmt: skip
 
 
 def rating_link(ticket: Ticket) -> str:
@@ -204,13 +305,15 @@ def rating_link(ticket: Ticket) -> str:
 
 def agent_replied(ticket: Ticket, message: Message, event: Event) -> None:
     # A person's answer: not marked automatic, so the customer's auto-responder may say so.
-    send(_to_requester(f"ticket-reply:{message.pk}", ticket, _("New reply to your request"),
+    send(_to_requester(f"ticket-reply:{message.pk}", ticket,
+                       gettext_lazy("New reply to your request"),
                        body=message.body, auto_submitted=None))  # fmt: skip
     live(ticket, event)
 
 
 def customer_replied(ticket: Ticket, message: Message, event: Event) -> None:
-    send(_to_agents(f"ticket-customer-reply:{message.pk}", ticket, _("The customer replied"),
+    send(_to_agents(f"ticket-customer-reply:{message.pk}", ticket,
+                    gettext_lazy("The customer replied"),
                     body=message.body))  # fmt: skip
     live(ticket, event)
 

@@ -174,6 +174,7 @@ class StaffMember(NamedTuple):
     email: str
     tier: int
     role: str
+    language: str  # their own; empty: the tenant's default (emails to them, issue 14)
 
 
 class Roster:
@@ -184,10 +185,12 @@ class Roster:
         self.staff = [
             StaffMember(*row)
             for row in Membership.objects.filter(role__in=[Role.AGENT, Role.ADMIN]).values_list(
-                "user_id", "user__email", "tier", "role"
+                "user_id", "user__email", "tier", "role", "user__language"
             )
         ]
         self._by_user = {member.user_id: member for member in self.staff}
+        # Address -> own language: each email to staff goes out in its reader's language.
+        self.languages = {member.email: member.language for member in self.staff}
 
     def tier_of(self, user_id: int | None) -> int:
         member = self._by_user.get(user_id)

@@ -88,7 +88,7 @@ def test_a_status_email_says_the_status_of_its_change_even_if_the_ticket_moved_o
     row = OutboxMessage.objects.get(key=f"ticket-status:{first.pk}")
     # A snapshot to render at delivery: template and plain values, no rendered text or HTML;
     # the Message-ID fixed when queued, the rest of the threading added at delivery (issue 13).
-    assert set(row.payload) == {"to", "template", "context", "builder", "headers"}
+    assert set(row.payload) == {"to", "template", "context", "builder", "headers", "language"}
     assert row.payload["template"] == "tickets/email/notice"
     assert row.payload["context"]["ticket"]["status"] == "Awaiting customer"
     assert "<" not in json.dumps(row.payload["context"])
