@@ -509,6 +509,9 @@ LANGUAGES = [
     ("ru", "Русский"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Pages print times with the format names (SHORT_DATETIME_FORMAT...), which each language defines;
+# English keeps the ISO-like day and 24-hour clock it always had (helpdesk/formats/en/).
+FORMAT_MODULE_PATH = ["helpdesk.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

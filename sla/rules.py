@@ -287,12 +287,12 @@ def _set_problems(targets: list[TargetSpec], required: Iterable[str] | None) -> 
     unknown = sorted(p for p in seen if p not in Priority.values)
     if unknown:
         problems.append(_("Unknown priority: %(names)s.") % {"names": ", ".join(unknown)})
-    twice = [Priority(p).label for p in Priority.values if seen.get(p, 0) > 1]
+    twice = [str(Priority(p).label) for p in Priority.values if seen.get(p, 0) > 1]
     if twice:
         problems.append(
             _("One target per priority: %(names)s appears twice.") % {"names": ", ".join(twice)}
         )
-    missing = [Priority(p).label for p in required_priorities(required) if p not in seen]
+    missing = [str(Priority(p).label) for p in required_priorities(required) if p not in seen]
     if missing:
         problems.append(
             _("Give a target for every priority; missing: %(names)s.")

@@ -18,10 +18,12 @@ let rows = JSON.parse(document.getElementById("queue-data").textContent);
 
 // --- Formatting -------------------------------------------------------------------------
 
-const tenantFormat = new Intl.DateTimeFormat(undefined, {
+// The page's language (<html lang>), so times read as the rest of the page does (issue 14).
+const pageLanguage = document.documentElement.lang || undefined;
+const tenantFormat = new Intl.DateTimeFormat(pageLanguage, {
   timeZone: zone, dateStyle: "medium", timeStyle: "short",
 });
-const localFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const localFormat = new Intl.DateTimeFormat(pageLanguage, { dateStyle: "medium", timeStyle: "short" });
 
 function fill(template, values) {
   return template.replace(/%\((\w+)\)s/g, (_, name) => values[name]);
