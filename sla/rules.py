@@ -15,6 +15,7 @@ from datetime import time
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sla.priorities import Priority
 
@@ -181,7 +182,11 @@ def interval_problems(intervals: list[IntervalSpec]) -> list[str]:
         return [_("Add at least one opening interval.")]
     if weekly_open_minutes(intervals) < MIN_WEEKLY_OPEN_MINUTES:
         return [
-            _("A calendar must be open at least %(minutes)d minutes a week.")
+            ngettext(
+                "A calendar must be open at least %(minutes)d minute a week.",
+                "A calendar must be open at least %(minutes)d minutes a week.",
+                MIN_WEEKLY_OPEN_MINUTES,
+            )
             % {"minutes": MIN_WEEKLY_OPEN_MINUTES}
         ]
     return []

@@ -3,6 +3,7 @@
 import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.utils.translation import ngettext
 
 from core.errors import InvalidInput
 from core.files import delete_on_rollback
@@ -53,7 +54,13 @@ def sniff_content_type(upload: UploadedFile) -> str:
 
 def validate(files: list[UploadedFile]) -> list[tuple[UploadedFile, str]]:
     if len(files) > settings.ATTACHMENT_MAX_FILES:
-        raise InvalidInput(f"At most {settings.ATTACHMENT_MAX_FILES} files per message.")
+        limit = settings.ATTACHMENT_MAX_FILES
+        raise InvalidInput(
+            ngettext(
+                "At most %(count)d file per message.", "At most %(count)d files per message.", limit
+            )
+            % {"count": limit}
+        )
     checked = []
     for upload in files:
         if upload.size > settings.ATTACHMENT_MAX_BYTES:

@@ -585,7 +585,7 @@ class TicketSettings(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["tenant"], name="ticket_settings_one")]
 
     def __str__(self) -> str:
-        return "Ticket settings"
+        return str(_("Ticket settings"))
 
 
 class CannedResponse(TenantOwned):

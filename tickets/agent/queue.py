@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
 
 from accounts.actors import Member
@@ -231,7 +231,11 @@ class QueueView(AgentPageMixin, TemplateView):
         results = self.apply(form.cleaned_data)
         if all(ok for _number, ok, _text in results):
             # All done: back to the same view (a reload then repeats nothing).
-            messages.success(request, _("Done for %(n)d ticket(s).") % {"n": len(results)})
+            done = len(results)
+            messages.success(
+                request,
+                ngettext("Done for %(n)d ticket.", "Done for %(n)d tickets.", done) % {"n": done},
+            )
             return HttpResponseRedirect(self.request.get_full_path())
         return self.render_to_response(self.get_context_data(bulk_results=results))
 
