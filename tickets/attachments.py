@@ -3,7 +3,7 @@
 import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from core.errors import InvalidInput
 from core.files import delete_on_rollback
@@ -18,7 +18,6 @@ ALLOWED_BINARY = {
     "application/pdf",
     "application/zip",
 }
-ALLOWED_DESCRIPTION = "images (PNG, JPEG, GIF, WebP), PDF, plain text or logs, and zip"
 _MARKUP_HINTS = (b"<html", b"<!doctype", b"<svg", b"<script", b"<?xml", b"<iframe", b"<body")
 
 
@@ -47,7 +46,11 @@ def sniff_content_type(upload: UploadedFile) -> str:
     elif _looks_like_plain_text(head):
         return "text/plain"
     raise InvalidInput(
-        f"{upload.name}: this type of file is not accepted. Attach {ALLOWED_DESCRIPTION}.",
+        gettext(
+            "%(name)s: this type of file is not accepted. Attach images (PNG, JPEG, GIF, "
+            "WebP), PDF, plain text or logs, and zip."
+        )
+        % {"name": upload.name},
         allowed=sorted(ALLOWED_BINARY | {"text/plain"}),
     )
 

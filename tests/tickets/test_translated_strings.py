@@ -6,12 +6,16 @@ translations (not plain str), and the templates of those apps have no words outs
 """
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.utils import translation
 from django.utils.functional import Promise
 
+from tests.conftest import login
+from tests.tickets.helpers import open_ticket
 from tests.tickets.template_lint import untranslated_text
 
 APPS = ("tickets", "sla", "chat")
@@ -91,3 +95,26 @@ def test_the_lint_finds_words_outside_translate_tags():
         (3, 'title="Next ticket"'),
         (4, 'date:"Y-m-d H:i"'),
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "shape"), [("en", "%Y-%m-%d %H:%M"), ("de", "%d.%m.%Y %H:%M")]
+)
+def test_the_ticket_page_prints_times_in_the_readers_format_and_the_tenants_zone(
+    client, desks, language, shape
+):
+    """The portal's ticket page writes its times in the language's SHORT_DATETIME_FORMAT (not a
+    hard-coded one), in the tenant's zone with the zone named; an outsider's zone plays no part."""
+    acme, globex = desks  # acme: Europe/Berlin; globex (New York) is the outsider
+    ticket = open_ticket(acme)
+    acme.customer.language = language
+    acme.customer.save(update_fields=["language"])
+    login(client, acme.customer)
+    with translation.override(language):
+        page = client.get(f"/t/acme/tickets/{ticket.number}/").content.decode()
+    berlin = ticket.created_at.astimezone(ZoneInfo("Europe/Berlin"))
+    new_york = ticket.created_at.astimezone(ZoneInfo(globex.tenant.timezone))
+    assert berlin.strftime(shape) in page
+    assert berlin.strftime("%H:%M") != new_york.strftime("%H:%M")
+    assert new_york.strftime(shape) not in page
+    assert "Europe/Berlin" in page  # the zone is named
