@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key, validate_timezone
@@ -307,7 +308,10 @@ class PlanAssignment(TenantOwned):
         indexes = [models.Index(fields=["tenant", "plan"], name="sla_assignment_plan")]
 
     def __str__(self) -> str:
-        return f"{self.organization_id} on {self.plan_id}"
+        return gettext("Organization %(organization)s on plan %(plan)s") % {
+            "organization": self.organization_id,
+            "plan": self.plan_id,
+        }
 
 
 class Target(TenantOwned):

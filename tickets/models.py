@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key
@@ -442,7 +443,10 @@ class Message(TenantOwned):
         indexes = [models.Index(fields=["tenant", "ticket", "created_at"], name="message_thread")]
 
     def __str__(self) -> str:
-        return f"{self.role} on {self.ticket_id}"
+        return gettext("%(role)s on ticket %(ticket)s") % {
+            "role": self.get_role_display(),
+            "ticket": self.ticket_id,
+        }
 
 
 def _attachment_id() -> str:
@@ -515,7 +519,10 @@ class Event(TenantOwned):
         indexes = [models.Index(fields=["tenant", "ticket", "created_at"], name="event_trail")]
 
     def __str__(self) -> str:
-        return f"{self.type} on {self.ticket_id}"
+        return gettext("%(type)s on ticket %(ticket)s") % {
+            "type": self.get_type_display(),
+            "ticket": self.ticket_id,
+        }
 
 
 class Feedback(TenantOwned):
@@ -536,7 +543,10 @@ class Feedback(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.rating} for {self.ticket_id}"
+        return gettext("%(rating)s / 5 for ticket %(ticket)s") % {
+            "rating": self.rating,
+            "ticket": self.ticket_id,
+        }
 
 
 class TicketSettings(TenantOwned):
