@@ -113,12 +113,19 @@ class CloseReason(models.TextChoices):
 
 class ChatSession(TenantOwned):
     tenant = tenant_key(indexed=False)
-    public_id = models.CharField(max_length=16, unique=True, default=new_public_id)
-    status = models.CharField(max_length=16, choices=ChatStatus.choices, default=ChatStatus.WAITING)
+    public_id = models.CharField(
+        max_length=16, unique=True, default=new_public_id, verbose_name=_("public ID")
+    )
+    status = models.CharField(
+        max_length=16,
+        choices=ChatStatus.choices,
+        default=ChatStatus.WAITING,
+        verbose_name=_("status"),
+    )
     # What the visitor typed (unverified), or a member's own name and email when `verified`.
-    visitor_name = models.CharField(max_length=150)
-    visitor_email = models.EmailField()
-    verified = models.BooleanField(default=False)
+    visitor_name = models.CharField(max_length=150, verbose_name=_("visitor name"))
+    visitor_email = models.EmailField(verbose_name=_("visitor email"))
+    verified = models.BooleanField(default=False, verbose_name=_("verified"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -126,6 +133,7 @@ class ChatSession(TenantOwned):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=_("user"),
     )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -134,6 +142,7 @@ class ChatSession(TenantOwned):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=_("agent"),
     )
     plan = models.ForeignKey(
         "sla.SupportPlan",
@@ -142,6 +151,7 @@ class ChatSession(TenantOwned):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=_("plan"),
     )
     ticket = models.ForeignKey(
         "tickets.Ticket",
@@ -150,33 +160,54 @@ class ChatSession(TenantOwned):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=_("ticket"),
     )
-    token_hash = models.CharField(max_length=64, unique=True)
-    token_expires_at = models.DateTimeField(null=True, blank=True)  # 24 h after the close
-    last_seq = models.PositiveIntegerField(default=0)
-    visitor_read_seq = models.PositiveIntegerField(default=0)
-    agent_read_seq = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    close_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
-    summary = models.TextField(blank=True)
-    first_responded_at = models.DateTimeField(null=True, blank=True)
-    first_response_due = models.DateTimeField(null=True, blank=True)
-    sla_warned = models.BooleanField(default=False)
-    sla_breached = models.BooleanField(default=False)
-    last_message_at = models.DateTimeField(null=True, blank=True)
-    last_message_role = models.CharField(max_length=16, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, verbose_name=_("token hash"))
+    # 24 h after the close
+    token_expires_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("token expires at")
+    )
+    last_seq = models.PositiveIntegerField(default=0, verbose_name=_("last sequence"))
+    visitor_read_seq = models.PositiveIntegerField(
+        default=0, verbose_name=_("visitor read sequence")
+    )
+    agent_read_seq = models.PositiveIntegerField(default=0, verbose_name=_("agent read sequence"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    accepted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("accepted at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    close_reason = models.CharField(
+        max_length=16, choices=CloseReason.choices, blank=True, verbose_name=_("close reason")
+    )
+    summary = models.TextField(blank=True, verbose_name=_("summary"))
+    first_responded_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("first responded at")
+    )
+    first_response_due = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("first response due")
+    )
+    sla_warned = models.BooleanField(default=False, verbose_name=_("SLA warned"))
+    sla_breached = models.BooleanField(default=False, verbose_name=_("SLA breached"))
+    last_message_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last message at"))
+    last_message_role = models.CharField(
+        max_length=16, blank=True, verbose_name=_("last message role")
+    )
     # Refreshed by the visitor's socket while it is open: a waiting chat whose visitor has been
     # gone for ABANDON_AFTER is closed as abandoned (chat/jobs.py).
-    visitor_seen_at = models.DateTimeField(default=timezone.now)
-    offered_message_at = models.DateTimeField(null=True, blank=True)
-    rating = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    visitor_seen_at = models.DateTimeField(default=timezone.now, verbose_name=_("visitor seen at"))
+    offered_message_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("offered message at")
     )
-    rating_comment = models.TextField(blank=True)
+    rating = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        verbose_name=_("rating"),
+    )
+    rating_comment = models.TextField(blank=True, verbose_name=_("rating comment"))
 
     class Meta:
+        verbose_name = _("chat session")
+        verbose_name_plural = _("chat sessions")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -213,13 +244,18 @@ class ChatSession(TenantOwned):
 class ChatMessage(TenantOwned):
     tenant = tenant_key(indexed=False)
     chat = models.ForeignKey(
-        ChatSession, on_delete=models.CASCADE, related_name="messages", db_index=False
+        ChatSession,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
+        verbose_name=_("chat"),
     )
-    seq = models.PositiveIntegerField()
+    seq = models.PositiveIntegerField(verbose_name=_("sequence"))
     # Who sent it, for the client_id's uniqueness: "visitor", "agent:<user id>" or "system".
-    sender = models.CharField(max_length=40)
-    client_id = models.CharField(max_length=64, null=True, blank=True)
-    role = models.CharField(max_length=16)  # "customer", "agent" or "system"
+    sender = models.CharField(max_length=40, verbose_name=_("sender"))
+    client_id = models.CharField(max_length=64, null=True, blank=True, verbose_name=_("client ID"))
+    # "customer", "agent" or "system"
+    role = models.CharField(max_length=16, verbose_name=_("role"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -227,12 +263,15 @@ class ChatMessage(TenantOwned):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        verbose_name=_("author"),
     )
-    author_name = models.CharField(max_length=150, blank=True)
-    body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
+    author_name = models.CharField(max_length=150, blank=True, verbose_name=_("author name"))
+    body = models.TextField(verbose_name=_("body"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
         ordering = ["seq"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "chat", "seq"], name="chat_message_seq"),

@@ -7,6 +7,7 @@ The console itself talks to the chat API and sockets of CONTRACT sections 4 and 
 
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.generic import TemplateView
 
 from accounts.doors import STAFF_ROLES
@@ -39,7 +40,7 @@ def console_strings() -> dict[str, str]:
         "preview": _("Preview"),
         "accept": _("Accept"),
         "acceptTaken": _("Another agent has already taken this chat."),
-        "open": _("Open"),
+        "open": pgettext("verb: open a chat", "Open"),
         "chatId": _("Chat {id}"),
         "verified": _("verified"),
         "unverified": _("unverified"),

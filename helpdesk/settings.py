@@ -519,6 +519,9 @@ TENANT_LANGUAGE_LOOKUP = "accounts.selectors.tenant_default_language"
 LANGUAGE_COOKIE_NAME = "helpdesk_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Pages print times with the format names (SHORT_DATETIME_FORMAT...), which each language defines;
+# English keeps the ISO-like day and 24-hour clock it always had (helpdesk/formats/en/).
+FORMAT_MODULE_PATH = ["helpdesk.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.admin import OrganizationAdmin, OrganizationForm
 from accounts.admin_site import tenant_admin_site
@@ -168,7 +169,11 @@ class CalendarAdmin(TenantModelAdmin):
             )
             self.message_user(
                 request,
-                _("%(calendar)s: added %(added)d public holidays of %(where)s for %(years)s.")
+                ngettext(
+                    "%(calendar)s: added %(added)d public holiday of %(where)s for %(years)s.",
+                    "%(calendar)s: added %(added)d public holidays of %(where)s for %(years)s.",
+                    added,
+                )
                 % {
                     "calendar": calendar,
                     "added": added,

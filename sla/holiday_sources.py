@@ -6,20 +6,25 @@ from collections.abc import Iterable
 from datetime import date
 
 import holidays as holidays_lib
+from django.utils.translation import gettext as _
 
 
 def check(country: str, subdivision: str) -> dict[str, str]:
     """Field errors for an unknown country or subdivision (empty when both are fine)."""
     if not country:
-        return {"holiday_subdivision": "Pick a country first."} if subdivision else {}
+        return {"holiday_subdivision": _("Pick a country first.")} if subdivision else {}
     supported = holidays_lib.list_supported_countries()
     if country not in supported:
-        return {"holiday_country": f"No public holidays are known for country code {country}."}
+        return {
+            "holiday_country": _("No public holidays are known for country code %(country)s.")
+            % {"country": country}
+        }
     if subdivision and subdivision not in supported[country]:
-        known = ", ".join(supported[country]) or "none"
+        known = ", ".join(supported[country]) or _("none")
         return {
             "holiday_subdivision": (
-                f"{subdivision} is not a subdivision of {country}. Known: {known}."
+                _("%(subdivision)s is not a subdivision of %(country)s. Known: %(known)s.")
+                % {"subdivision": subdivision, "country": country, "known": known}
             )
         }
     return {}

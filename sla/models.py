@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key, validate_timezone
@@ -27,13 +28,13 @@ MIDNIGHT = time(0)
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
 
 
 def _first_version() -> int:
@@ -45,23 +46,38 @@ def _first_version() -> int:
 class Calendar(TenantOwned):
     """Business hours in a time zone, with holidays. Edits bump `version` (schedule cache)."""
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, verbose_name=_("name"))
     timezone = models.CharField(
-        max_length=64, validators=[validate_timezone], help_text="IANA name, e.g. Europe/Berlin."
+        max_length=64,
+        validators=[validate_timezone],
+        help_text=_("IANA name, e.g. Europe/Berlin."),
+        verbose_name=_("timezone"),
     )
     holiday_country = models.CharField(
-        max_length=3, blank=True, help_text="ISO country code for public holidays, e.g. DE or US."
+        max_length=3,
+        blank=True,
+        help_text=_("ISO country code for public holidays, e.g. DE or US."),
+        verbose_name=_("holiday country"),
     )
     holiday_subdivision = models.CharField(
-        max_length=10, blank=True, help_text="Region within the country, e.g. BE (Berlin) or NY."
+        max_length=10,
+        blank=True,
+        help_text=_("Region within the country, e.g. BE (Berlin) or NY."),
+        verbose_name=_("holiday subdivision"),
     )
     # Bumped by every edit (sla.services.schedule_changed); keys the schedule cache.
-    version = models.BigIntegerField(default=_first_version, editable=False)
+    version = models.BigIntegerField(
+        default=_first_version, editable=False, verbose_name=_("version")
+    )
     # The version whose running clocks the compute job has marked stale; behind `version`
     # while an edit waits for that (sla.services.mark_changed_schedules).
-    clocks_marked_version = models.BigIntegerField(default=0, editable=False)
+    clocks_marked_version = models.BigIntegerField(
+        default=0, editable=False, verbose_name=_("clocks marked version")
+    )
 
     class Meta:
+        verbose_name = _("calendar")
+        verbose_name_plural = _("calendars")
         ordering = ["name"]
         constraints = [models.UniqueConstraint("tenant", Lower("name"), name="sla_calendar_name")]
 
@@ -118,12 +134,18 @@ _SCHEDULES_LOCK = threading.Lock()
 class CalendarInterval(TenantOwned):
     """Open from `start` to `end` on `weekday`, local wall-clock; an end of 00:00 is 24:00."""
 
-    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="intervals")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    start = models.TimeField()
-    end = models.TimeField(help_text="00:00 means midnight at the end of the day (24:00).")
+    calendar = models.ForeignKey(
+        Calendar, on_delete=models.CASCADE, related_name="intervals", verbose_name=_("calendar")
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, verbose_name=_("weekday"))
+    start = models.TimeField(verbose_name=_("start"))
+    end = models.TimeField(
+        help_text=_("00:00 means midnight at the end of the day (24:00)."), verbose_name=_("end")
+    )
 
     class Meta:
+        verbose_name = _("calendar interval")
+        verbose_name_plural = _("calendar intervals")
         ordering = ["weekday", "start"]
         indexes = [models.Index(fields=["tenant", "calendar", "weekday"])]
         constraints = [
@@ -150,11 +172,15 @@ class CalendarInterval(TenantOwned):
 
 
 class Holiday(TenantOwned):
-    calendar = models.ForeignKey(Calendar, on_delete=models.CASCADE, related_name="holidays")
-    date = models.DateField()
-    name = models.CharField(max_length=200)
+    calendar = models.ForeignKey(
+        Calendar, on_delete=models.CASCADE, related_name="holidays", verbose_name=_("calendar")
+    )
+    date = models.DateField(verbose_name=_("date"))
+    name = models.CharField(max_length=200, verbose_name=_("name"))
 
     class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
         ordering = ["date"]
         constraints = [
             models.UniqueConstraint(
@@ -169,24 +195,38 @@ class Holiday(TenantOwned):
 
 
 class SupportPlan(TenantOwned):
-    name = models.CharField(max_length=100)
-    calendar = models.ForeignKey(Calendar, on_delete=models.PROTECT, related_name="plans")
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    calendar = models.ForeignKey(
+        Calendar, on_delete=models.PROTECT, related_name="plans", verbose_name=_("calendar")
+    )
     is_default = models.BooleanField(
-        default=False, help_text="New organizations (and unknown contacts) get this plan."
+        default=False,
+        help_text=_("New organizations (and unknown contacts) get this plan."),
+        verbose_name=_("is default"),
     )
     chat_first_response_minutes = models.PositiveIntegerField(
-        default=10, validators=[MinValueValidator(1)], help_text="Minutes of business time."
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_("Minutes of business time."),
+        verbose_name=_("chat first response minutes"),
     )
     # Live chat is offered to a plan's customers only when it includes chat (policy file 001);
     # the tenant's default plan decides for anonymous visitors (chat/availability.py).
     includes_chat = models.BooleanField(
-        default=False, db_default=False, help_text="Customers on this plan may use live chat."
+        default=False,
+        db_default=False,
+        help_text=_("Customers on this plan may use live chat."),
+        verbose_name=_("includes chat"),
     )
     # As on Calendar: bumped by edits of the plan's targets, caught up by the compute job.
-    version = models.BigIntegerField(default=0, editable=False)
-    clocks_marked_version = models.BigIntegerField(default=0, editable=False)
+    version = models.BigIntegerField(default=0, editable=False, verbose_name=_("version"))
+    clocks_marked_version = models.BigIntegerField(
+        default=0, editable=False, verbose_name=_("clocks marked version")
+    )
 
     class Meta:
+        verbose_name = _("support plan")
+        verbose_name_plural = _("support plans")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -216,17 +256,17 @@ class PriorityLevel(TenantOwned):
     readers cache the scheme per process by (tenant, stamp) (`sla.selectors.priority_scheme`).
     """
 
-    priority = models.CharField(max_length=16, choices=Priority.choices)
-    label = models.CharField(max_length=60)
+    priority = models.CharField(max_length=16, choices=Priority.choices, verbose_name=_("priority"))
+    label = models.CharField(max_length=60, verbose_name=_("label"))
     # Not in use: stays on the tickets that have it, but nobody can choose it any more.
-    in_use = models.BooleanField(default=True)
-    is_default = models.BooleanField(default=False)
+    in_use = models.BooleanField(default=True, verbose_name=_("in use"))
+    is_default = models.BooleanField(default=False, verbose_name=_("is default"))
     # Others are set by agents only.
-    customer_may_choose = models.BooleanField(default=True)
+    customer_may_choose = models.BooleanField(default=True, verbose_name=_("customer may choose"))
 
     class Meta:
-        verbose_name = "priority"
-        verbose_name_plural = "priority scheme"  # the tenant admin's one page for all five
+        verbose_name = _("priority")
+        verbose_name_plural = _("priority scheme")  # the tenant admin's one page for all five
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "priority"], name="sla_priority_level_unique"
@@ -253,15 +293,25 @@ class PlanAssignment(TenantOwned):
     """
 
     organization = models.OneToOneField(
-        "accounts.Organization", on_delete=models.CASCADE, related_name="plan_assignment"
+        "accounts.Organization",
+        on_delete=models.CASCADE,
+        related_name="plan_assignment",
+        verbose_name=_("organization"),
     )
-    plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="assignments")
+    plan = models.ForeignKey(
+        SupportPlan, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("plan")
+    )
 
     class Meta:
+        verbose_name = _("plan assignment")
+        verbose_name_plural = _("plan assignments")
         indexes = [models.Index(fields=["tenant", "plan"], name="sla_assignment_plan")]
 
     def __str__(self) -> str:
-        return f"{self.organization_id} on {self.plan_id}"
+        return gettext("Organization %(organization)s on plan %(plan)s") % {
+            "organization": self.organization_id,
+            "plan": self.plan_id,
+        }
 
 
 class Target(TenantOwned):
@@ -271,35 +321,64 @@ class Target(TenantOwned):
     An empty next response, update or resolution is "no target": no clock of that metric runs.
     """
 
-    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="targets")
-    priority = models.CharField(max_length=16, choices=Priority.choices)
-    first_response_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    plan = models.ForeignKey(
+        SupportPlan, on_delete=models.CASCADE, related_name="targets", verbose_name=_("plan")
+    )
+    priority = models.CharField(max_length=16, choices=Priority.choices, verbose_name=_("priority"))
+    first_response_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], verbose_name=_("first response minutes")
+    )
     # Used instead of `first_response_minutes` for a ticket created while the calendar is
     # closed; it always counts around the clock (a channel target still wins over it).
     outside_hours_first_response_minutes = models.PositiveIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
-        help_text="First response for tickets created outside business hours, around the clock. "
-        "Empty: the usual first response.",
+        help_text=_(
+            "First response for tickets created outside business hours, around the clock. "
+            "Empty: the usual first response."
+        ),
+        verbose_name=_("outside hours first response minutes"),
     )
     next_response_minutes = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: none."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: none."),
+        verbose_name=_("next response minutes"),
     )
     # Each public agent message that leaves the ticket in progress is due a next one this long
     # after it (the `update` metric).
     update_minutes = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: none."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: none."),
+        verbose_name=_("update minutes"),
     )
     resolution_minutes = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: none."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: none."),
+        verbose_name=_("resolution minutes"),
     )
-    first_response_around_the_clock = models.BooleanField(default=False)
-    next_response_around_the_clock = models.BooleanField(default=False)
-    update_around_the_clock = models.BooleanField(default=False)
-    resolution_around_the_clock = models.BooleanField(default=False)
+    first_response_around_the_clock = models.BooleanField(
+        default=False, verbose_name=_("first response around the clock")
+    )
+    next_response_around_the_clock = models.BooleanField(
+        default=False, verbose_name=_("next response around the clock")
+    )
+    update_around_the_clock = models.BooleanField(
+        default=False, verbose_name=_("update around the clock")
+    )
+    resolution_around_the_clock = models.BooleanField(
+        default=False, verbose_name=_("resolution around the clock")
+    )
 
     class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
         ordering = ["plan", "priority"]
         constraints = [
             models.UniqueConstraint(
@@ -345,16 +424,29 @@ class ChannelTarget(TenantOwned):
     """The first response of tickets that arrive by `channel` with one of `priorities`: it
     replaces the priority's first-response target (and its outside-hours one)."""
 
-    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="channel_targets")
-    channel = models.CharField(max_length=16, choices=TargetChannel.choices)
-    first_response_minutes = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    plan = models.ForeignKey(
+        SupportPlan,
+        on_delete=models.CASCADE,
+        related_name="channel_targets",
+        verbose_name=_("plan"),
+    )
+    channel = models.CharField(
+        max_length=16, choices=TargetChannel.choices, verbose_name=_("channel")
+    )
+    first_response_minutes = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], verbose_name=_("first response minutes")
+    )
     around_the_clock = models.BooleanField(
-        default=False, help_text="Count every minute, not only the calendar's business hours."
+        default=False,
+        help_text=_("Count every minute, not only the calendar's business hours."),
+        verbose_name=_("around the clock"),
     )
     # Priority values (a list: SQLite has no arrays); never empty (sla.rules checks).
-    priorities = models.JSONField(default=list)
+    priorities = models.JSONField(default=list, verbose_name=_("priorities"))
 
     class Meta:
+        verbose_name = _("channel target")
+        verbose_name_plural = _("channel targets")
         ordering = ["plan", "channel"]
         constraints = [
             models.UniqueConstraint(
@@ -372,11 +464,11 @@ class ChannelTarget(TenantOwned):
 
 
 class Metric(models.TextChoices):
-    FIRST_RESPONSE = "first_response", "First response"
-    NEXT_RESPONSE = "next_response", "Next response"
-    RESOLUTION = "resolution", "Resolution"
-    CHAT_FIRST_RESPONSE = "chat_first_response", "Chat first response"
-    UPDATE = "update", "Update"
+    FIRST_RESPONSE = "first_response", _("First response")
+    NEXT_RESPONSE = "next_response", _("Next response")
+    RESOLUTION = "resolution", _("Resolution")
+    CHAT_FIRST_RESPONSE = "chat_first_response", _("Chat first response")
+    UPDATE = "update", _("Update")
 
 
 # The metrics a Target gives minutes for, with a clock choice each (`<metric>_minutes`,
@@ -398,35 +490,43 @@ class Clock(TenantOwned):
     # (deleting a plan that clocks used is refused by PROTECT after one scan), and the jobs
     # rewrite clock rows by the thousand.
     tenant = tenant_key(indexed=False)
-    subject_type = models.CharField(max_length=32)
-    subject_id = models.BigIntegerField()
-    metric = models.CharField(max_length=32, choices=Metric.choices)
+    subject_type = models.CharField(max_length=32, verbose_name=_("subject type"))
+    subject_id = models.BigIntegerField(verbose_name=_("subject ID"))
+    metric = models.CharField(max_length=32, choices=Metric.choices, verbose_name=_("metric"))
     plan = models.ForeignKey(
-        SupportPlan, on_delete=models.PROTECT, related_name="clocks", db_index=False
+        SupportPlan,
+        on_delete=models.PROTECT,
+        related_name="clocks",
+        db_index=False,
+        verbose_name=_("plan"),
     )
-    priority = models.CharField(max_length=16, choices=Priority.choices)
-    target_minutes = models.PositiveIntegerField()
-    around_the_clock = models.BooleanField(default=False)
+    priority = models.CharField(max_length=16, choices=Priority.choices, verbose_name=_("priority"))
+    target_minutes = models.PositiveIntegerField(verbose_name=_("target minutes"))
+    around_the_clock = models.BooleanField(default=False, verbose_name=_("around the clock"))
     # How the subject arrived (a ticket's `channel`), on first-response clocks: a recompute picks
     # the plan's channel target for it again. Empty: no channel target applies.
-    channel = models.CharField(max_length=16, blank=True, default="", db_default="")
-    started_at = models.DateTimeField()
-    pauses = models.JSONField(default=list, blank=True)
-    paused_at = models.DateTimeField(null=True, blank=True)
-    warn_at = models.DateTimeField(null=True, blank=True)
-    due_at = models.DateTimeField(null=True, blank=True)
-    stopped_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(
+        max_length=16, blank=True, default="", db_default="", verbose_name=_("channel")
+    )
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    pauses = models.JSONField(default=list, blank=True, verbose_name=_("pauses"))
+    paused_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paused at"))
+    warn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("warn at"))
+    due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("due at"))
+    stopped_at = models.DateTimeField(null=True, blank=True, verbose_name=_("stopped at"))
     # A clock stopped because its target went away (priority now without next-response SLA).
-    cancelled = models.BooleanField(default=False)
-    warned_at = models.DateTimeField(null=True, blank=True)
-    breached_at = models.DateTimeField(null=True, blank=True)
-    stale = models.BooleanField(default=False)
+    cancelled = models.BooleanField(default=False, verbose_name=_("cancelled"))
+    warned_at = models.DateTimeField(null=True, blank=True, verbose_name=_("warned at"))
+    breached_at = models.DateTimeField(null=True, blank=True, verbose_name=_("breached at"))
+    stale = models.BooleanField(default=False, verbose_name=_("stale"))
     # Business minutes from start to stop, pauses excluded, on the clock's own schedule: written
     # by the engine when the clock stops (met, or met late), so reports take medians and
     # percentiles in SQL over stored numbers. Null while running and on cancelled clocks.
-    elapsed_minutes = models.FloatField(null=True, blank=True)
+    elapsed_minutes = models.FloatField(null=True, blank=True, verbose_name=_("elapsed minutes"))
 
     class Meta:
+        verbose_name = _("clock")
+        verbose_name_plural = _("clocks")
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "subject_type", "subject_id", "metric"],

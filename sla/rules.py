@@ -15,6 +15,7 @@ from datetime import time
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sla.priorities import Priority
 
@@ -181,7 +182,11 @@ def interval_problems(intervals: list[IntervalSpec]) -> list[str]:
         return [_("Add at least one opening interval.")]
     if weekly_open_minutes(intervals) < MIN_WEEKLY_OPEN_MINUTES:
         return [
-            _("A calendar must be open at least %(minutes)d minutes a week.")
+            ngettext(
+                "A calendar must be open at least %(minutes)d minute a week.",
+                "A calendar must be open at least %(minutes)d minutes a week.",
+                MIN_WEEKLY_OPEN_MINUTES,
+            )
             % {"minutes": MIN_WEEKLY_OPEN_MINUTES}
         ]
     return []
@@ -287,12 +292,12 @@ def _set_problems(targets: list[TargetSpec], required: Iterable[str] | None) -> 
     unknown = sorted(p for p in seen if p not in Priority.values)
     if unknown:
         problems.append(_("Unknown priority: %(names)s.") % {"names": ", ".join(unknown)})
-    twice = [Priority(p).label for p in Priority.values if seen.get(p, 0) > 1]
+    twice = [str(Priority(p).label) for p in Priority.values if seen.get(p, 0) > 1]
     if twice:
         problems.append(
             _("One target per priority: %(names)s appears twice.") % {"names": ", ".join(twice)}
         )
-    missing = [Priority(p).label for p in required_priorities(required) if p not in seen]
+    missing = [str(Priority(p).label) for p in required_priorities(required) if p not in seen]
     if missing:
         problems.append(
             _("Give a target for every priority; missing: %(names)s.")

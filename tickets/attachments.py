@@ -3,6 +3,7 @@
 import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.utils.translation import gettext, ngettext
 
 from core.errors import InvalidInput
 from core.files import delete_on_rollback
@@ -17,7 +18,6 @@ ALLOWED_BINARY = {
     "application/pdf",
     "application/zip",
 }
-ALLOWED_DESCRIPTION = "images (PNG, JPEG, GIF, WebP), PDF, plain text or logs, and zip"
 _MARKUP_HINTS = (b"<html", b"<!doctype", b"<svg", b"<script", b"<?xml", b"<iframe", b"<body")
 
 
@@ -46,14 +46,24 @@ def sniff_content_type(upload: UploadedFile) -> str:
     elif _looks_like_plain_text(head):
         return "text/plain"
     raise InvalidInput(
-        f"{upload.name}: this type of file is not accepted. Attach {ALLOWED_DESCRIPTION}.",
+        gettext(
+            "%(name)s: this type of file is not accepted. Attach images (PNG, JPEG, GIF, "
+            "WebP), PDF, plain text or logs, and zip."
+        )
+        % {"name": upload.name},
         allowed=sorted(ALLOWED_BINARY | {"text/plain"}),
     )
 
 
 def validate(files: list[UploadedFile]) -> list[tuple[UploadedFile, str]]:
     if len(files) > settings.ATTACHMENT_MAX_FILES:
-        raise InvalidInput(f"At most {settings.ATTACHMENT_MAX_FILES} files per message.")
+        limit = settings.ATTACHMENT_MAX_FILES
+        raise InvalidInput(
+            ngettext(
+                "At most %(count)d file per message.", "At most %(count)d files per message.", limit
+            )
+            % {"count": limit}
+        )
     checked = []
     for upload in files:
         if upload.size > settings.ATTACHMENT_MAX_BYTES:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
@@ -98,7 +99,7 @@ def canned_for(member: Membership, canned_id: int) -> CannedResponse:
     """One response the member may use (shared or their own); the same 404 otherwise."""
     found = usable_by(member).filter(pk=canned_id).first()
     if found is None:
-        raise Http404("No such canned response.")
+        raise Http404(gettext("No such canned response."))
     return found
 
 

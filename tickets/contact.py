@@ -70,4 +70,4 @@ class ContactPageView(PublicTenantPageMixin, FormView):
 
     def _require_open(self) -> None:
         if not contact_form_open(self.tenant):
-            raise Http404("No contact form.")
+            raise Http404(_("No contact form."))

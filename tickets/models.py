@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key
@@ -39,9 +40,9 @@ class Channel(models.TextChoices):
 
 
 class Category(TenantOwned):
-    slug = models.SlugField(max_length=60)
-    name = models.CharField(max_length=100)
-    is_active = models.BooleanField(default=True)
+    slug = models.SlugField(max_length=60, verbose_name=_("slug"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     # CONTRACT section 8: tickets in it run no SLA clock; moving a ticket in cancels its running
     # clocks, moving it out starts them from the move (tickets/sla_sync.py).
     sla_exempt = models.BooleanField(
@@ -55,8 +56,9 @@ class Category(TenantOwned):
     )
 
     class Meta:
+        verbose_name = _("category")
         ordering = ["name"]
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
         constraints = [
             models.UniqueConstraint(fields=["tenant", "slug"], name="category_slug_unique"),
         ]
@@ -70,14 +72,21 @@ class RequestType(TenantOwned):
     per tenant. Its default priority applies when the ticket is opened with this type and no
     priority, subject to the rule on who may choose that priority (tickets.policy)."""
 
-    name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=60)
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    slug = models.SlugField(max_length=60, verbose_name=_("slug"))
     default_priority = models.CharField(
-        max_length=16, choices=Priority.choices, default=Priority.NORMAL
+        max_length=16,
+        choices=Priority.choices,
+        default=Priority.NORMAL,
+        verbose_name=_("default priority"),
     )
-    is_active = models.BooleanField(default=True, help_text=_("Offered on new tickets."))
+    is_active = models.BooleanField(
+        default=True, help_text=_("Offered on new tickets."), verbose_name=_("is active")
+    )
 
     class Meta:
+        verbose_name = _("request type")
+        verbose_name_plural = _("request types")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
@@ -105,16 +114,18 @@ class TicketSequence(TenantOwned):
     and no repeat.
     """
 
-    last_number = models.PositiveIntegerField(default=0)
+    last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
+        verbose_name = _("ticket sequence")
+        verbose_name_plural = _("ticket sequences")
         constraints = [models.UniqueConstraint(fields=["tenant"], name="ticket_sequence_one")]
 
     def __str__(self) -> str:
         return f"{self.tenant_id}: {self.last_number}"
 
 
-def _optional_link(to, *, related_name: str | None = "+") -> models.ForeignKey:
+def _optional_link(to, *, verbose_name, related_name: str | None = "+") -> models.ForeignKey:
     """A nullable PROTECT foreign key without Django's single-column index (see Ticket)."""
     return models.ForeignKey(
         to,
@@ -123,6 +134,7 @@ def _optional_link(to, *, related_name: str | None = "+") -> models.ForeignKey:
         on_delete=models.PROTECT,
         related_name=related_name,
         db_index=False,
+        verbose_name=verbose_name,
     )
 
 
@@ -135,61 +147,97 @@ class Ticket(TenantOwned):
     # user, an organization: rare, and PROTECT then scans once). Every index is written again
     # each time the SLA summary moves, so each one here is paid for on every clock change.
     tenant = tenant_key(indexed=False)
-    number = models.PositiveIntegerField()
-    reference = models.CharField(max_length=32)  # frozen at creation: PREFIX-number
-    subject = models.CharField(max_length=200)
-    description = models.TextField()
-    category = _optional_link(Category, related_name=None)
+    number = models.PositiveIntegerField(verbose_name=_("number"))
+    # frozen at creation: PREFIX-number
+    reference = models.CharField(max_length=32, verbose_name=_("reference"))
+    subject = models.CharField(max_length=200, verbose_name=_("subject"))
+    description = models.TextField(verbose_name=_("description"))
+    category = _optional_link(Category, related_name=None, verbose_name=_("category"))
     # Its `"type"` in the JSON; rare in lists' filters, so no index of its own (PROTECT scans).
-    request_type = _optional_link(RequestType)
-    priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.NORMAL)
-    status = models.CharField(
-        max_length=24, choices=Status.choices, default=Status.AWAITING_RESPONSE
+    request_type = _optional_link(RequestType, verbose_name=_("request type"))
+    priority = models.CharField(
+        max_length=16, choices=Priority.choices, default=Priority.NORMAL, verbose_name=_("priority")
     )
-    requester = _optional_link(settings.AUTH_USER_MODEL)
+    status = models.CharField(
+        max_length=24,
+        choices=Status.choices,
+        default=Status.AWAITING_RESPONSE,
+        verbose_name=_("status"),
+    )
+    requester = _optional_link(settings.AUTH_USER_MODEL, verbose_name=_("requester"))
     # The requester is a member (`requester`) or, when that is empty, an unverified contact
     # (a chat visitor's typed name and email, an email sender who is no member).
-    contact_name = models.CharField(max_length=150, blank=True)
-    contact_email = models.EmailField(blank=True)
-    organization = _optional_link("accounts.Organization")
-    assignee = _optional_link(settings.AUTH_USER_MODEL)
+    contact_name = models.CharField(max_length=150, blank=True, verbose_name=_("contact name"))
+    contact_email = models.EmailField(blank=True, verbose_name=_("contact email"))
+    organization = _optional_link("accounts.Organization", verbose_name=_("organization"))
+    assignee = _optional_link(settings.AUTH_USER_MODEL, verbose_name=_("assignee"))
     tier = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(3)]
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(3)], verbose_name=_("tier")
     )
-    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PORTAL)
-    plan = _optional_link("sla.SupportPlan")
-    follow_up_of = _optional_link("self", related_name="follow_ups")
-    created_by = _optional_link(settings.AUTH_USER_MODEL)
+    channel = models.CharField(
+        max_length=16, choices=Channel.choices, default=Channel.PORTAL, verbose_name=_("channel")
+    )
+    plan = _optional_link("sla.SupportPlan", verbose_name=_("plan"))
+    follow_up_of = _optional_link("self", related_name="follow_ups", verbose_name=_("follow-up of"))
+    created_by = _optional_link(settings.AUTH_USER_MODEL, verbose_name=_("created by"))
     # Who could repeat the creating request ("user:<id>", "mailbox:<id>", "chat:<id>"): a key
     # is unique per source, so one customer's key never returns another's ticket.
-    idempotency_source = models.CharField(max_length=64, blank=True, default="")
-    idempotency_key = models.CharField(max_length=128, null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    status_changed_at = models.DateTimeField(default=timezone.now)
-    last_agent_public_at = models.DateTimeField(null=True, blank=True)
-    first_responded_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    idempotency_source = models.CharField(
+        max_length=64, blank=True, default="", verbose_name=_("idempotency source")
+    )
+    idempotency_key = models.CharField(
+        max_length=128, null=True, blank=True, verbose_name=_("idempotency key")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(default=timezone.now, verbose_name=_("updated at"))
+    status_changed_at = models.DateTimeField(
+        default=timezone.now, verbose_name=_("status changed at")
+    )
+    last_agent_public_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("last agent public at")
+    )
+    first_responded_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("first responded at")
+    )
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
     # What the agent who closed it wrote (CONTRACT section 8 "closure summary"): emailed to the
     # requester and shown at the top of the closed ticket. A later close replaces it. At most
     # SUMMARY_MAX_CHARS: every door's field and the service check that one limit.
-    closure_summary = models.TextField(blank=True, default="", db_default="")
+    closure_summary = models.TextField(
+        blank=True, default="", db_default="", verbose_name=_("closure summary")
+    )
 
     # Summary of the SLA clocks (sla.selectors.summary_for), kept in the clocks' transaction.
-    sla_due_at = models.DateTimeField(null=True, blank=True)
-    sla_breached = models.BooleanField(default=False)
-    sla_at_risk = models.BooleanField(default=False)
-    sla_paused = models.BooleanField(default=False)
-    sla_first_response_due = models.DateTimeField(null=True, blank=True)
-    sla_next_response_due = models.DateTimeField(null=True, blank=True)
-    sla_resolution_due = models.DateTimeField(null=True, blank=True)
-    sla_first_response_breached = models.BooleanField(default=False)
-    sla_next_response_breached = models.BooleanField(default=False)
-    sla_resolution_breached = models.BooleanField(default=False)
-    sla_update_due = models.DateTimeField(null=True, blank=True)
-    sla_update_breached = models.BooleanField(default=False, db_default=False)
+    sla_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("SLA due at"))
+    sla_breached = models.BooleanField(default=False, verbose_name=_("SLA breached"))
+    sla_at_risk = models.BooleanField(default=False, verbose_name=_("SLA at risk"))
+    sla_paused = models.BooleanField(default=False, verbose_name=_("SLA paused"))
+    sla_first_response_due = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("SLA first response due")
+    )
+    sla_next_response_due = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("SLA next response due")
+    )
+    sla_resolution_due = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("SLA resolution due")
+    )
+    sla_first_response_breached = models.BooleanField(
+        default=False, verbose_name=_("SLA first response breached")
+    )
+    sla_next_response_breached = models.BooleanField(
+        default=False, verbose_name=_("SLA next response breached")
+    )
+    sla_resolution_breached = models.BooleanField(
+        default=False, verbose_name=_("SLA resolution breached")
+    )
+    sla_update_due = models.DateTimeField(null=True, blank=True, verbose_name=_("SLA update due"))
+    sla_update_breached = models.BooleanField(
+        default=False, db_default=False, verbose_name=_("SLA update breached")
+    )
 
     class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "number"], name="ticket_number_unique"),
@@ -278,12 +326,16 @@ class QueueCount(TenantOwned):
     and then. SQLite has no trigger here: it counts the tickets instead (development only).
     """
 
-    tier = models.PositiveSmallIntegerField()
-    assignee_id = models.BigIntegerField(null=True)
-    status = models.CharField(max_length=24)
-    breached = models.BooleanField()
-    at_risk = models.BooleanField()
-    n = models.IntegerField()
+    tier = models.PositiveSmallIntegerField(verbose_name=_("tier"))
+    assignee_id = models.BigIntegerField(null=True, verbose_name=_("assignee ID"))
+    status = models.CharField(max_length=24, verbose_name=_("status"))
+    breached = models.BooleanField(verbose_name=_("breached"))
+    at_risk = models.BooleanField(verbose_name=_("at risk"))
+    n = models.IntegerField(verbose_name=_("count"))
+
+    class Meta:
+        verbose_name = _("queue count")
+        verbose_name_plural = _("queue counts")
 
 
 class ReportCount(TenantOwned):
@@ -306,18 +358,20 @@ class ReportCount(TenantOwned):
     """
 
     tenant = tenant_key(indexed=False)  # the key index leads with it
-    day = models.DateField()
-    dim = models.CharField(max_length=16)
-    value = models.CharField(max_length=64)
-    metric = models.CharField(max_length=32)
-    n = models.IntegerField(default=0)
-    met = models.IntegerField(default=0)
-    breached = models.IntegerField(default=0)
-    pending = models.IntegerField(default=0)
-    breaches = models.IntegerField(default=0)
-    escalations = models.IntegerField(default=0)
+    day = models.DateField(verbose_name=_("day"))
+    dim = models.CharField(max_length=16, verbose_name=_("dimension"))
+    value = models.CharField(max_length=64, verbose_name=_("value"))
+    metric = models.CharField(max_length=32, verbose_name=_("metric"))
+    n = models.IntegerField(default=0, verbose_name=_("count"))
+    met = models.IntegerField(default=0, verbose_name=_("met"))
+    breached = models.IntegerField(default=0, verbose_name=_("breached"))
+    pending = models.IntegerField(default=0, verbose_name=_("pending"))
+    breaches = models.IntegerField(default=0, verbose_name=_("breaches"))
+    escalations = models.IntegerField(default=0, verbose_name=_("escalations"))
 
     class Meta:
+        verbose_name = _("report count")
+        verbose_name_plural = _("report counts")
         # Covering: a report reads the window's rows from the index alone (index-only scan).
         indexes = [
             models.Index(
@@ -366,21 +420,33 @@ class EventType(models.TextChoices):
 
 
 class Message(TenantOwned):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket")
     )
-    role = models.CharField(max_length=16, choices=AuthorRole.choices)
-    body = models.TextField()
-    internal = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    role = models.CharField(max_length=16, choices=AuthorRole.choices, verbose_name=_("role"))
+    body = models.TextField(verbose_name=_("body"))
+    internal = models.BooleanField(default=False, verbose_name=_("internal"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["tenant", "ticket", "created_at"], name="message_thread")]
 
     def __str__(self) -> str:
-        return f"{self.role} on {self.ticket_id}"
+        return gettext("%(role)s on ticket %(ticket)s") % {
+            "role": self.get_role_display(),
+            "ticket": self.ticket_id,
+        }
 
 
 def _attachment_id() -> str:
@@ -395,16 +461,33 @@ def _attachment_path(instance: "Attachment", filename: str) -> str:
 class Attachment(TenantOwned):
     """A file on a ticket: on its opening (message is null) or on a message of its thread."""
 
-    id = models.CharField(primary_key=True, max_length=32, default=_attachment_id, editable=False)
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(
-        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    id = models.CharField(
+        primary_key=True,
+        max_length=32,
+        default=_attachment_id,
+        editable=False,
+        verbose_name=_("ID"),
     )
-    file = models.FileField(upload_to=_attachment_path, max_length=200)
-    name = models.CharField(max_length=255)
-    size = models.PositiveBigIntegerField()
-    content_type = models.CharField(max_length=100)
-    created_at = models.DateTimeField(default=timezone.now)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("ticket")
+    )
+    message = models.ForeignKey(
+        Message,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("message"),
+    )
+    file = models.FileField(upload_to=_attachment_path, max_length=200, verbose_name=_("file"))
+    name = models.CharField(max_length=255, verbose_name=_("name"))
+    size = models.PositiveBigIntegerField(verbose_name=_("size"))
+    content_type = models.CharField(max_length=100, verbose_name=_("content type"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.name
@@ -413,38 +496,57 @@ class Attachment(TenantOwned):
 class Event(TenantOwned):
     """The audit trail (CONTRACT section 4 "Event JSON")."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    type = models.CharField(max_length=32, choices=EventType.choices)
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
+    )
+    type = models.CharField(max_length=32, choices=EventType.choices, verbose_name=_("type"))
     # A member's user; NULL for a contact or the system, whom `data["actor"]` then names.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    data = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, verbose_name=_("data"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["tenant", "ticket", "created_at"], name="event_trail")]
 
     def __str__(self) -> str:
-        return f"{self.type} on {self.ticket_id}"
+        return gettext("%(type)s on ticket %(ticket)s") % {
+            "type": self.get_type_display(),
+            "ticket": self.ticket_id,
+        }
 
 
 class Feedback(TenantOwned):
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="feedback")
-    rating = models.PositiveSmallIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("ticket")
     )
-    comment = models.TextField(blank=True, max_length=5000)
-    created_at = models.DateTimeField(default=timezone.now)
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)], verbose_name=_("rating")
+    )
+    comment = models.TextField(blank=True, max_length=5000, verbose_name=_("comment"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedbacks")
         constraints = [
             models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="rating_1_5")
         ]
 
     def __str__(self) -> str:
-        return f"{self.rating} for {self.ticket_id}"
+        return gettext("%(rating)s / 5 for ticket %(ticket)s") % {
+            "rating": self.rating,
+            "ticket": self.ticket_id,
+        }
 
 
 class TicketSettings(TenantOwned):
@@ -453,8 +555,11 @@ class TicketSettings(TenantOwned):
     autoclose_after_hours = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text="Close tickets awaiting the customer after this many hours without a reply "
-        "(0: never; empty: the installation default, AUTOCLOSE_AFTER_HOURS).",
+        help_text=_(
+            "Close tickets awaiting the customer after this many hours without a reply "
+            "(0: never; empty: the installation default, AUTOCLOSE_AFTER_HOURS)."
+        ),
+        verbose_name=_("autoclose after hours"),
     )
     # db_default: rows written by code that predates the columns (a rolling deploy) still insert.
     closure_summary_required = models.BooleanField(
@@ -486,11 +591,11 @@ class TicketSettings(TenantOwned):
     )
 
     class Meta:
-        verbose_name = verbose_name_plural = "ticket settings"
+        verbose_name = verbose_name_plural = _("ticket settings")
         constraints = [models.UniqueConstraint(fields=["tenant"], name="ticket_settings_one")]
 
     def __str__(self) -> str:
-        return "Ticket settings"
+        return str(_("Ticket settings"))
 
 
 class CannedResponse(TenantOwned):
@@ -508,27 +613,38 @@ class CannedResponse(TenantOwned):
         on_delete=models.CASCADE,
         related_name="+",
         db_index=False,
-        help_text="Empty: shared with every agent of the help desk.",
+        help_text=_("Empty: shared with every agent of the help desk."),
+        verbose_name=_("owner"),
     )
-    title = models.CharField(max_length=120)
-    body = models.TextField()
+    title = models.CharField(max_length=120, verbose_name=_("title"))
+    body = models.TextField(verbose_name=_("body"))
     status = models.CharField(
         max_length=24,
         choices=Status.choices,
         blank=True,
-        help_text="Set this status when the response is sent (optional).",
+        help_text=_("Set this status when the response is sent (optional)."),
+        verbose_name=_("status"),
     )
     priority = models.CharField(
         max_length=16,
         choices=Priority.choices,
         blank=True,
-        help_text="Set this priority when the response is sent (optional).",
+        help_text=_("Set this priority when the response is sent (optional)."),
+        verbose_name=_("priority"),
     )
-    usage_count = models.PositiveIntegerField(default=0, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    usage_count = models.PositiveIntegerField(
+        default=0, editable=False, verbose_name=_("usage count")
+    )
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("updated at")
+    )
 
     class Meta:
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
         ordering = ["title", "id"]
         indexes = [models.Index(fields=["tenant", "owner", "title"], name="canned_owner_title")]
 

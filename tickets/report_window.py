@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.timeparse import parse_aware
 from tickets.reporting import GRANULARITIES, Window
@@ -83,6 +84,10 @@ def window_from(
     if start >= end:
         raise WindowError({"until": [_("Must be after since.")]})
     if end - start > timedelta(days=MAX_DAYS):
-        message = _("The range may span at most %(days)d days.") % {"days": MAX_DAYS}
+        message = ngettext(
+            "The range may span at most %(days)d day.",
+            "The range may span at most %(days)d days.",
+            MAX_DAYS,
+        ) % {"days": MAX_DAYS}
         raise WindowError({"until": [message]})
     return Window(tenant_id=tenant.pk, since=start, until=end, zone=zone, granularity=granularity)

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role
 from sla.priorities import PRIORITY_RANK
@@ -71,7 +72,7 @@ def visible_tickets(member: Membership) -> QuerySet[Ticket]:
 def ticket_for(member: Membership, number: int) -> Ticket:
     ticket = visible_tickets(member).filter(number=number).first()
     if ticket is None:
-        raise Http404("No such ticket.")
+        raise Http404(_("No such ticket."))
     return ticket
 
 
@@ -144,7 +145,7 @@ def attachment_for(member: Membership, attachment_id: str) -> Attachment:
     if attachment is None or (
         attachment.message_id and attachment.message.internal and not member.is_staff_member
     ):
-        raise Http404("No such file.")
+        raise Http404(_("No such file."))
     return attachment
 
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
@@ -25,12 +26,18 @@ CREATE_CHANNELS = [("api", "api"), ("phone", "phone")]
 
 
 def choice(choices, name: str) -> serializers.ChoiceField:
-    valid = ", ".join(c for c, _ in choices)
+    """`name` is the field's API name (a code, like the values listed): kept as it is."""
+    valid = ", ".join(c for c, _label in choices)
+
+    def invalid_choice() -> str:
+        # Translated when the error is raised, in the request's language; `{input}` is DRF's.
+        return _('"{input}" is not a valid %(name)s. Use one of: %(valid)s.') % {
+            "name": name,
+            "valid": valid,
+        }
+
     return serializers.ChoiceField(
-        choices=choices,
-        error_messages={
-            "invalid_choice": f'"{{input}}" is not a valid {name}. Use one of: {valid}.'
-        },
+        choices=choices, error_messages={"invalid_choice": lazy(invalid_choice, str)()}
     )
 
 

@@ -18,22 +18,29 @@ let rows = JSON.parse(document.getElementById("queue-data").textContent);
 
 // --- Formatting -------------------------------------------------------------------------
 
-const tenantFormat = new Intl.DateTimeFormat(undefined, {
+// The page's language (<html lang>), so times read as the rest of the page does (issue 14).
+const pageLanguage = document.documentElement.lang || undefined;
+const tenantFormat = new Intl.DateTimeFormat(pageLanguage, {
   timeZone: zone, dateStyle: "medium", timeStyle: "short",
 });
-const localFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const localFormat = new Intl.DateTimeFormat(pageLanguage, { dateStyle: "medium", timeStyle: "short" });
 
 function fill(template, values) {
   return template.replace(/%\((\w+)\)s/g, (_, name) => values[name]);
 }
 
+// Unit abbreviations in the page's language (en "2d 3h", de "2 T. 3 Std.").
+const units = Object.fromEntries(["day", "hour", "minute", "second"].map((unit) => [
+  unit, new Intl.NumberFormat(pageLanguage, { style: "unit", unit, unitDisplay: "narrow" }),
+]));
+
 function span(ms) {
   const s = Math.floor(Math.abs(ms) / 1000);
   const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
   const m = Math.floor((s % 3600) / 60), sec = s % 60;
-  if (d) return `${d}d ${h}h`;
-  if (h) return `${h}h ${String(m).padStart(2, "0")}m`;
-  return `${m}m ${String(sec).padStart(2, "0")}s`;
+  if (d) return `${units.day.format(d)} ${units.hour.format(h)}`;
+  if (h) return `${units.hour.format(h)} ${units.minute.format(m)}`;
+  return `${units.minute.format(m)} ${units.second.format(sec)}`;
 }
 
 function dueTitle(due) {

@@ -25,7 +25,7 @@
   document.querySelectorAll("time[data-local]").forEach(function (node) {
     const when = new Date(node.getAttribute("datetime"));
     if (isNaN(when)) return;
-    node.title = fill(t.local, { time: when.toLocaleString(undefined, {
+    node.title = fill(t.local, { time: when.toLocaleString(document.documentElement.lang || undefined, {
       weekday: "short", year: "numeric", month: "short", day: "numeric",
       hour: "2-digit", minute: "2-digit", timeZoneName: "short",
     }) });

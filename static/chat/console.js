@@ -432,7 +432,8 @@
       this.history.appendChild(h("h4", { text: t("historyChats") }));
       this.history.appendChild(h("ul", {}, earlierChats.map(function (c) {
         return h("li", { class: "small" }, [
-          t("chatId", { id: c.id }) + " · " + new Date(c.created_at).toLocaleDateString() + " · " + c.status,
+          t("chatId", { id: c.id }) + " · " + new Date(c.created_at).toLocaleDateString(document.documentElement.lang || undefined) + " · " +
+            t("status" + c.status.charAt(0).toUpperCase() + c.status.slice(1)),
           c.ticket ? h("a", { href: cfg.ticketPage + c.ticket + "/", text: " #" + c.ticket }) : null,
         ]);
       })));

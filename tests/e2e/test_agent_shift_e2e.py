@@ -199,7 +199,7 @@ def test_an_agent_works_a_shift_in_the_browser(person, server, app):
     assert "priority=low" in toni.page.url and f"q={STORE.lower()}" in toni.page.url
     assert toni.shown() == {number[k] for k in low}
     toni.bulk([ref[k] for k in sorted(low)], "Assign to…", ALEX)
-    toni.flash("Done for 3 ticket(s).")
+    toni.flash("Done for 3 tickets.")
     for key in low:
         row = toni.row(number[key]).inner_text()
         assert ALEX in row and "In progress" in row and "Low" in row
@@ -207,15 +207,15 @@ def test_an_agent_works_a_shift_in_the_browser(person, server, app):
     toni.filter(priority="Any", assignee="Nobody", category="Technical")
     assert toni.shown() == {number[k] for k in ("vpn", "api", "checkout", "webhook")}
     toni.bulk([ref["api"], ref["webhook"]], "Assign to me")
-    toni.flash("Done for 2 ticket(s).")
+    toni.flash("Done for 2 tickets.")
     assert toni.shown() == {number["vpn"], number["checkout"]}  # assigned: out of "Nobody"
     toni.bulk([ref["checkout"]], "Assign to…", ALEX)  # the tier 1 agent on duty takes it
-    toni.flash("Done for 1 ticket(s).")
+    toni.flash("Done for 1 ticket.")
 
     toni.filter(category="Any")
     assert toni.shown() == {number[k] for k in ("vpn", "reset", "pdf", "seat")}
     toni.bulk([ref["pdf"], ref["seat"]], "Set priority", "high")
-    toni.flash("Done for 2 ticket(s).")
+    toni.flash("Done for 2 tickets.")
     for key in ("pdf", "seat"):
         assert "High" in toni.row(number[key]).inner_text()
 

@@ -93,5 +93,5 @@ class CannedEditView(CannedListView):
         the same 404 (agents cannot tell another agent's responses exist)."""
         found = canned_reads.own(self.membership).filter(pk=canned_id).first()
         if found is None:
-            raise Http404("No such response.")
+            raise Http404(_("No such response."))
         return found

@@ -54,11 +54,12 @@ def business_duration(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
+    # Translators: abbreviated units of a business-time span (days, hours, minutes).
     if days:
-        return f"{days}d {hours}h"
+        return _("%(days)dd %(hours)dh") % {"days": days, "hours": hours}
     if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m"
+        return _("%(hours)dh %(minutes)02dm") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)dm") % {"minutes": minutes}
 
 
 def _state(clock: Clock) -> str:
@@ -202,6 +203,22 @@ def _first(queue: QuerySet, branches: list[Q], order: list) -> int | None:
     return row[0] if row else None
 
 
+def job_label(event: Event) -> str:
+    """The job of the help desk that wrote `event`, as the timeline names it (the audit keeps
+    the job's code); empty when a person or a contact did."""
+    actor = (event.data or {}).get("actor") or {}
+    job = actor.get("job") if isinstance(actor, dict) else None
+    if not job:
+        return ""
+    labels = {
+        "autoclose_idle": _("Auto-close"),
+        "email": _("Email"),
+        "apply_policy": _("Support policy"),
+        "escalate_sla_breaches": _("SLA escalation"),
+    }
+    return str(labels.get(job, job))
+
+
 def event_detail(event: Event, scheme: PriorityScheme = CANONICAL) -> str:
     """What an audit event changed, as an agent reads it in the timeline (a priority under
     the tenant's label, `scheme`)."""
@@ -217,5 +234,6 @@ def event_detail(event: Event, scheme: PriorityScheme = CANONICAL) -> str:
     if event.type == EventType.CATEGORY_CHANGED:
         return data.get("new") or str(_("none"))
     if event.type in (EventType.SLA_WARNING, EventType.SLA_BREACHED) and data.get("metric"):
-        return str(data["metric"]).replace("_", " ")
+        metric = str(data["metric"])
+        return str(Metric(metric).label) if metric in Metric.values else metric.replace("_", " ")
     return ""

@@ -13,8 +13,9 @@ from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import TemplateView
 
 from accounts.actors import Member
@@ -51,8 +52,10 @@ def page_rows(tickets: list[Ticket], zone: str, scheme: PriorityScheme) -> list[
     every label) on each call, and each number and date went through localization. Here the
     labels are read once a page in the request's language, numbers are plain digits (as the
     template wrote them: no thousands separator) and the due time is formatted in the tenant's
-    zone as `|date:"Y-m-d H:i"` under `{% timezone %}` did. The template still escapes it all.
+    zone in the language's SHORT_DATETIME_FORMAT (the page names the zone once). The template
+    still escapes it all.
     """
+    due_format = get_format("SHORT_DATETIME_FORMAT")
     shown = {
         name: {value: str(label) for value, label in Ticket._meta.get_field(name).flatchoices}
         for name in ("status", "channel")
@@ -76,7 +79,7 @@ def page_rows(tickets: list[Ticket], zone: str, scheme: PriorityScheme) -> list[
             "assignee": None if assignee is None else assignee.email,
             "tier": str(ticket.tier),
             "channel_label": shown["channel"].get(ticket.channel, ticket.channel),
-            "due": dateformat.format(due.astimezone(tz), "Y-m-d H:i") if due else "",
+            "due": dateformat.format(due.astimezone(tz), due_format) if due else "",
             "due_iso": due.isoformat() if due else "",
             "paused": ticket.sla_paused,
             "breached": ticket.sla_breached,
@@ -228,7 +231,11 @@ class QueueView(AgentPageMixin, TemplateView):
         results = self.apply(form.cleaned_data)
         if all(ok for _number, ok, _text in results):
             # All done: back to the same view (a reload then repeats nothing).
-            messages.success(request, _("Done for %(n)d ticket(s).") % {"n": len(results)})
+            done = len(results)
+            messages.success(
+                request,
+                ngettext("Done for %(n)d ticket.", "Done for %(n)d tickets.", done) % {"n": done},
+            )
             return HttpResponseRedirect(self.request.get_full_path())
         return self.render_to_response(self.get_context_data(bulk_results=results))
 

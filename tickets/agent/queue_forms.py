@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.widgets import MemoSelect
 from tickets import queue
@@ -92,7 +93,11 @@ class BulkForm(forms.Form):
         numbers = list(dict.fromkeys(self.cleaned_data["tickets"]))
         if len(numbers) > MAX_BULK:
             raise forms.ValidationError(
-                _("At most %(n)d tickets at once.") % {"n": MAX_BULK}, code="too_many"
+                ngettext(
+                    "At most %(n)d ticket at once.", "At most %(n)d tickets at once.", MAX_BULK
+                )
+                % {"n": MAX_BULK},
+                code="too_many",
             )
         return numbers
 

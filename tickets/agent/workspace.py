@@ -25,7 +25,13 @@ from tickets import canned as canned_reads
 from tickets import redaction, selectors, services
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.forms import ControlsForm, WorkspaceReplyForm
-from tickets.agent.panels import event_detail, queue_neighbours, requester_tickets, sla_clocks
+from tickets.agent.panels import (
+    event_detail,
+    job_label,
+    queue_neighbours,
+    requester_tickets,
+    sla_clocks,
+)
 from tickets.forms import add_service_error
 from tickets.services.lifecycle import UNSET
 from tickets.services.workspace import StaleThread, workspace_send
@@ -164,7 +170,7 @@ class WorkspaceView(AgentPageMixin, TemplateView):
             thread=thread,
             last_seen=max((m.pk for m in thread), default=0),
             opening_files=list(selectors.opening_attachments(ticket)),
-            timeline=[(e, event_detail(e, scheme)) for e in selectors.events(ticket)],
+            timeline=[(e, event_detail(e, scheme), job_label(e)) for e in selectors.events(ticket)],
             clocks=sla_clocks(ticket),
             other_tickets=requester_tickets(membership, ticket),
             org_plan=plan_for(tenant=self.tenant, organization=ticket.organization),

@@ -63,9 +63,11 @@ class MailboxAdmin(TenantModelAdmin):
             try:
                 said = imap.test_connection(mailbox)
             except imap.MailboxError as error:
-                self.message_user(request, f"{mailbox.name}: {error}", messages.ERROR)
+                said, level = error, messages.ERROR
             else:
-                self.message_user(request, f"{mailbox.name}: {said}", messages.SUCCESS)
+                level = messages.SUCCESS
+            text = gettext("%(mailbox)s: %(result)s") % {"mailbox": mailbox.name, "result": said}
+            self.message_user(request, text, level)
 
 
 @admin.register(InboundEmail, site=tenant_admin_site)
@@ -97,8 +99,11 @@ class InboundEmailAdmin(TenantModelAdmin):
             result = ingest.retry(row)
             if result.status == InboundEmail.Status.QUARANTINED:
                 failed += 1
-                self.message_user(request, f"{row.subject or row.sender}: {result.reason}",
-                                  messages.WARNING)  # fmt: skip
+                text = gettext("%(email)s: %(reason)s") % {
+                    "email": row.subject or row.sender,
+                    "reason": result.reason,
+                }
+                self.message_user(request, text, messages.WARNING)
             else:
                 done += 1
         self.message_user(

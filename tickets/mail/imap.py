@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.tenancy import all_tenants, tenant_scope
 from core.crypto import CannotDecrypt
@@ -117,7 +118,11 @@ def test_connection(mailbox: Mailbox) -> str:
         waiting = len(data[0].split()) if data and data[0] else 0
     finally:
         _close(conn)
-    said = _("Connected: %(count)s unread messages in %(folder)s.")
+    said = ngettext(
+        "Connected: %(count)s unread message in %(folder)s.",
+        "Connected: %(count)s unread messages in %(folder)s.",
+        waiting,
+    )
     return said % {"count": waiting, "folder": mailbox.folder}
 
 

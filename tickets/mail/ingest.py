@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.actors import Requester, System, requester_for_email
 from accounts.models import Tenant
@@ -261,9 +262,11 @@ def _reply(row, parsed, requester: Requester, ticket: Ticket) -> Result:
 def _new_ticket(row, parsed, requester: Requester, named: Ticket | None, *, force: bool) -> Result:
     opened, acked = _recent(row.tenant, parsed.sender)
     if opened >= settings.EMAIL_NEW_TICKETS_PER_HOUR and not force:
-        reason = _("Rate limited: %(count)s new tickets from this sender in the last hour.") % {
-            "count": opened
-        }
+        reason = ngettext(
+            "Rate limited: %(count)s new ticket from this sender in the last hour.",
+            "Rate limited: %(count)s new tickets from this sender in the last hour.",
+            opened,
+        ) % {"count": opened}
         return Result(Status.QUARANTINED, reason)
     body, files, dropped = _body_and_files(parsed, reply=False)
     acknowledge = acked < settings.EMAIL_ACKS_PER_HOUR

@@ -22,16 +22,24 @@ class Mailbox(TenantOwned):
         help_text=_("Replies to ticket emails go here (Reply-To)."),
     )
     from_name = models.CharField(
-        _("From name on replies"), max_length=100, blank=True, help_text=_("E.g. ACME Support.")
+        _("From name on replies"),
+        max_length=100,
+        blank=True,
+        help_text=_("E.g. ACME Support."),
     )
     host = models.CharField(_("IMAP host"), max_length=255)
     port = models.PositiveIntegerField(_("IMAP port"), default=993)
     security = models.CharField(
-        _("connection security"), max_length=16, choices=Security.choices, default=Security.SSL
+        _("connection security"),
+        max_length=16,
+        choices=Security.choices,
+        default=Security.SSL,
     )
     username = models.CharField(_("IMAP user"), max_length=255)
     # Fernet token (core/crypto.py); never shown, typed again to change it.
-    password_encrypted = models.TextField(blank=True, editable=False)
+    password_encrypted = models.TextField(
+        blank=True, editable=False, verbose_name=_("password encrypted")
+    )
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     processed_folder = models.CharField(
         _("move ingested messages to"),
@@ -40,8 +48,10 @@ class Mailbox(TenantOwned):
         help_text=_("Empty: ingested messages stay where they are, marked as read."),
     )
     is_active = models.BooleanField(_("poll it"), default=True)
-    last_polled_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_error = models.TextField(blank=True, editable=False)
+    last_polled_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last polled at")
+    )
+    last_error = models.TextField(blank=True, editable=False, verbose_name=_("last error"))
 
     class Meta:
         verbose_name = _("mailbox")
@@ -80,23 +90,35 @@ class InboundEmail(TenantOwned):
         NONE = "", _("None")
 
     mailbox = models.ForeignKey(
-        Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Mailbox,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("mailbox"),
     )
-    message_key = models.CharField(max_length=255)
-    message_id = models.CharField(max_length=998, blank=True)
-    sender = models.CharField(max_length=254, blank=True)
-    subject = models.CharField(max_length=255, blank=True)
-    size = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=16, choices=Status.choices)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
-    acknowledged = models.BooleanField(default=False)
-    reason = models.TextField(blank=True)
+    message_key = models.CharField(max_length=255, verbose_name=_("message key"))
+    message_id = models.CharField(max_length=998, blank=True, verbose_name=_("message ID"))
+    sender = models.CharField(max_length=254, blank=True, verbose_name=_("sender"))
+    subject = models.CharField(max_length=255, blank=True, verbose_name=_("subject"))
+    size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
+    status = models.CharField(max_length=16, choices=Status.choices, verbose_name=_("status"))
+    outcome = models.CharField(
+        max_length=16, choices=Outcome.choices, blank=True, default="", verbose_name=_("outcome")
+    )
+    acknowledged = models.BooleanField(default=False, verbose_name=_("acknowledged"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
     ticket = models.ForeignKey(
-        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("ticket"),
     )
-    raw = models.BinaryField(editable=False)
-    received_at = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveSmallIntegerField(default=1)
+    raw = models.BinaryField(editable=False, verbose_name=_("raw"))
+    received_at = models.DateTimeField(default=timezone.now, verbose_name=_("received at"))
+    attempts = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempts"))
 
     class Meta:
         verbose_name = _("inbound email")

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor
@@ -83,7 +84,7 @@ def closure_summary(actor: Actor, ticket: Ticket, new: str | None, summary: str 
     if len(summary) > SUMMARY_MAX_CHARS:
         raise InvalidInput(
             _("A closure summary may be at most %(max)s characters.")
-            % {"max": f"{SUMMARY_MAX_CHARS:,}"},
+            % {"max": number_format(SUMMARY_MAX_CHARS, force_grouping=True)},
             field="summary",
         )
     required = ticket_settings(ticket.tenant_id).closure_summary_required
@@ -96,7 +97,7 @@ def check_body(body: str) -> str:
     if len(body) > settings.MESSAGE_MAX_CHARS:
         raise InvalidInput(
             _("A message may be at most %(max)s characters.")
-            % {"max": f"{settings.MESSAGE_MAX_CHARS:,}"},
+            % {"max": number_format(settings.MESSAGE_MAX_CHARS, force_grouping=True)},
             max_chars=settings.MESSAGE_MAX_CHARS,
         )
     return body

@@ -206,7 +206,7 @@ def test_bulk_actions_give_a_result_per_ticket_with_the_policy_refusals(client, 
         {"tickets": [low.number, high.number], "action": "priority", "value": "urgent"},
         follow=True,
     )
-    assert response.redirect_chain and b"Done for 2 ticket(s)." in response.content
+    assert response.redirect_chain and b"Done for 2 tickets." in response.content
     with tenant_scope(acme.tenant):
         assert set(Ticket.objects.values_list("priority", flat=True)) == {"urgent"}
     response = client.post(URL, {"action": "assign_me"})
