@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key, validate_timezone
+from core.texts import translated
 from sla import holiday_sources
 from sla.business_time import Schedule
 from sla.priorities import Priority
@@ -218,6 +219,8 @@ class PriorityLevel(TenantOwned):
 
     priority = models.CharField(max_length=16, choices=Priority.choices)
     label = models.CharField(max_length=60)
+    # The tenant's other languages (core.texts); `label` is the default language's.
+    label_translations = models.JSONField(default=dict, db_default={}, blank=True)
     # Not in use: stays on the tickets that have it, but nobody can choose it any more.
     in_use = models.BooleanField(default=True)
     is_default = models.BooleanField(default=False)
@@ -243,7 +246,7 @@ class PriorityLevel(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        return translated(self, "label")
 
 
 class PlanAssignment(TenantOwned):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key
+from core.texts import translated
 from sla.priorities import Priority
 
 
@@ -41,6 +42,8 @@ class Channel(models.TextChoices):
 class Category(TenantOwned):
     slug = models.SlugField(max_length=60)
     name = models.CharField(max_length=100)
+    # The tenant's other languages (core.texts); `name` is the default language's.
+    name_translations = models.JSONField(default=dict, db_default={}, blank=True)
     is_active = models.BooleanField(default=True)
     # CONTRACT section 8: tickets in it run no SLA clock; moving a ticket in cancels its running
     # clocks, moving it out starts them from the move (tickets/sla_sync.py).
@@ -62,7 +65,12 @@ class Category(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (core.texts)."""
+        return translated(self, "name")
 
 
 class RequestType(TenantOwned):
@@ -71,6 +79,8 @@ class RequestType(TenantOwned):
     priority, subject to the rule on who may choose that priority (tickets.policy)."""
 
     name = models.CharField(max_length=100)
+    # The tenant's other languages (core.texts); `name` is the default language's.
+    name_translations = models.JSONField(default=dict, db_default={}, blank=True)
     slug = models.SlugField(max_length=60)
     default_priority = models.CharField(
         max_length=16, choices=Priority.choices, default=Priority.NORMAL
@@ -94,7 +104,12 @@ class RequestType(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (core.texts)."""
+        return translated(self, "name")
 
 
 class TicketSequence(TenantOwned):
@@ -512,6 +527,9 @@ class CannedResponse(TenantOwned):
     )
     title = models.CharField(max_length=120)
     body = models.TextField()
+    # The tenant's other languages (core.texts); `title` and `body` are the default language's.
+    title_translations = models.JSONField(default=dict, db_default={}, blank=True)
+    body_translations = models.JSONField(default=dict, db_default={}, blank=True)
     status = models.CharField(
         max_length=24,
         choices=Status.choices,
@@ -533,7 +551,16 @@ class CannedResponse(TenantOwned):
         indexes = [models.Index(fields=["tenant", "owner", "title"], name="canned_owner_title")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (core.texts): what an agent picks by."""
+        return translated(self, "title")
+
+    def body_in(self, language: str | None) -> str:
+        """The body in `language` (the requester's, for the reply box), else the default's."""
+        return translated(self, "body", language)
 
     @property
     def shared(self) -> bool:
