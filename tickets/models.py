@@ -558,6 +558,11 @@ class CannedResponse(TenantOwned):
         """The title in the active language (core.texts): what an agent picks by."""
         return translated(self, "title")
 
+    @property
+    def display_body(self) -> str:
+        """The body in the active language (the agent's, on their list)."""
+        return translated(self, "body")
+
     def body_in(self, language: str | None) -> str:
         """The body in `language` (the requester's, for the reply box), else the default's."""
         return translated(self, "body", language)
