@@ -9,8 +9,8 @@ language's name, in the order of `core.i18n.tenant_languages` (the default first
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language_info
+from django.utils.translation import gettext as _
 
 from core.i18n import tenant_languages
 from core.texts import translations_of
@@ -65,7 +65,9 @@ class LanguageFieldsMixin:
                 if name in self.fields and stored.get(code):
                     self.initial.setdefault(name, stored[code])
         self._label_defaults()
-        self.order_fields(ordered_with_languages(list(self.fields), self.language_spec, self.other_languages))
+        self.order_fields(
+            ordered_with_languages(list(self.fields), self.language_spec, self.other_languages)
+        )
 
     def _label_defaults(self) -> None:
         """The default language's input is the field itself: say which language it is."""
@@ -89,7 +91,6 @@ class LanguageFieldsMixin:
     def language_fields(self, field: str) -> list:
         """The bound inputs of `field`'s other languages (for a template laying them out)."""
         return [self[language_field_name(field, code)] for code in self.other_languages]
-
 
 
 def with_languages(form_class: type, tenant, spec: dict[str, tuple[int | None, bool]]) -> type:

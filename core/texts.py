@@ -20,7 +20,9 @@ from core.i18n import supported
 __all__ = ["text_in", "translated", "translations_of"]
 
 
-def text_in(default: str, translations: Mapping[str, str] | None, language: str | None = None) -> str:
+def text_in(
+    default: str, translations: Mapping[str, str] | None, language: str | None = None
+) -> str:
     """The text in `language` (default: the active one), else in its base language (`pt` for
     `pt-br`), else `default` (the column: the tenant's default language). The order of
     `core.i18n.pick_text`, without its tenant: the column is the default language's value."""

@@ -177,7 +177,11 @@ def _read(tenant_id: int) -> PriorityScheme:
     rows = {
         row.priority: row
         for row in PriorityLevel.objects.filter(tenant_id=tenant_id).only(
-            "priority", "label", "label_translations", "in_use", "is_default",
+            "priority",
+            "label",
+            "label_translations",
+            "in_use",
+            "is_default",
             "customer_may_choose",
         )
     }
