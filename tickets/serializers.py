@@ -92,8 +92,9 @@ def scheme_for(ticket: Ticket, context: dict) -> PriorityScheme:
 class TicketOut(serializers.ModelSerializer):
     """A ticket as an item of the list API, and as the row of a live queue frame (`queue_row`):
     values only (no translated labels, nothing per viewer), so one row serves every agent.
-    `priority_label` is the tenant's own label (typed by its admin, the same for every viewer,
-    never translated); the scheme it comes from costs no query per row (sla/scheme.py)."""
+    `priority_label` is the tenant's own label in the active language (the request's; a live
+    frame's: the tenant's default, pages render the value); the scheme it comes from costs no
+    query per row (sla/scheme.py)."""
 
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     priority_label = serializers.SerializerMethodField()
@@ -330,6 +331,8 @@ class FeedbackIn(serializers.Serializer):
 
 
 class CategoryOut(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", help_text="In the request's language.")
+
     class Meta:
         model = Category
         fields = ["slug", "name"]
@@ -346,6 +349,8 @@ class PriorityOut(serializers.Serializer):
 
 
 class RequestTypeOut(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", help_text="In the request's language.")
+
     class Meta:
         model = RequestType
         fields = ["slug", "name", "default_priority"]

@@ -80,7 +80,7 @@ def report_context(window, tenant, tables) -> dict:
     """What both reports pages show of `window` (this one, and an organization admin's,
     tickets/org_reports.py): the report, its first and last local day, the `tables` (names) under
     the tenant's priority labels, and the summary cards."""
-    report = reporting.report(window)
+    report = in_viewer_language(reporting.report(window))
     labels = priority_scheme(tenant).labels  # the tenant's names for its priorities
     return {
         "report": report,
@@ -102,7 +102,8 @@ class ReportCsvView(AgentPageMixin, View):
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
             return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
         labels = priority_scheme(self.tenant).labels
-        built = report_tables.build(reporting.report(window), table, labels)
+        report = in_viewer_language(reporting.report(window))
+        built = report_tables.build(report, table, labels)
         response = HttpResponse(report_tables.to_csv(built), content_type="text/csv; charset=utf-8")
         first = window.since.astimezone(window.zone).date()
         last = (window.until - timedelta(microseconds=1)).astimezone(window.zone).date()
@@ -110,6 +111,21 @@ class ReportCsvView(AgentPageMixin, View):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+def in_viewer_language(report: dict) -> dict:
+    """The report with its categories' names in the active language (the report reads the
+    stored, default-language names); a copy: a report may be shared."""
+    blocks = report.get("by_category") or {}
+    names = {
+        category.slug: category.display_name
+        for category in Category.objects.filter(slug__in=list(blocks))
+    }
+    localised = {
+        key: {**block, "name": names[key]} if key in names else block
+        for key, block in blocks.items()
+    }
+    return {**report, "by_category": localised}
 
 
 def summary_cards(report: dict) -> list[tuple[str, str]]:
