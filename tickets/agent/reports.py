@@ -23,6 +23,7 @@ from sla.selectors import priority_scheme
 from tickets import reporting
 from tickets.agent import report_tables
 from tickets.agent.doors import AgentPageMixin
+from tickets.models import Category
 from tickets.report_window import WindowError, window_from
 
 
