@@ -91,7 +91,7 @@ class CategoryAdmin(LanguageFieldsAdminMixin, TenantModelAdmin):
     list_filter = ["sla_exempt"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
-    exclude = ["name_translations"]  # one input per language instead (core.text_forms)
+    exclude = ["tenant", "name_translations"]  # one input per language instead (core.text_forms)
     language_spec = {"name": (100, False)}
 
     def save_model(self, request, obj, form, change) -> None:
