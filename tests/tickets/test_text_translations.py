@@ -18,6 +18,7 @@ from sla.scheme import LevelSpec, priority_scheme_save
 from tests.conftest import api_client, login
 from tests.tickets.helpers import member, open_ticket
 from tickets import notify
+from tickets.agent.reports import in_viewer_language
 from tickets.models import Category, RequestType
 
 API = "/api/v1/t/acme"
@@ -184,3 +185,17 @@ def test_an_overlong_name_in_another_language_is_a_form_error(texts):
     assert "errorlist" in response.content.decode()
     with tenant_scope(acme.tenant):
         assert not Category.objects.filter(slug="hardware").exists()
+
+
+def test_reports_name_categories_in_the_viewers_language(texts):
+    acme, *_ = texts
+    report = {"tickets": 2, "by_category": {"fees": {"name": "Billing", "tickets": 2}}}
+    tenant = Tenant.objects.get(pk=acme.tenant.pk)
+    with tenant_scope(acme.tenant):
+        with translation.override("de"):
+            german = in_viewer_language(report, tenant)
+        with translation.override("en"):
+            english = in_viewer_language(report, tenant)
+    assert german["by_category"]["fees"]["name"] == "Abrechnung"
+    assert english["by_category"]["fees"]["name"] == "Billing"
+    assert report["by_category"]["fees"]["name"] == "Billing"  # the shared report is untouched

@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.i18n import supported
 from sla.priorities import Priority
 from sla.selectors import priority_scheme
 from tickets import reporting
@@ -81,7 +82,7 @@ def report_context(window, tenant, tables) -> dict:
     """What both reports pages show of `window` (this one, and an organization admin's,
     tickets/org_reports.py): the report, its first and last local day, the `tables` (names) under
     the tenant's priority labels, and the summary cards."""
-    report = in_viewer_language(reporting.report(window))
+    report = in_viewer_language(reporting.report(window), tenant)
     labels = priority_scheme(tenant).labels  # the tenant's names for its priorities
     return {
         "report": report,
@@ -103,7 +104,7 @@ class ReportCsvView(AgentPageMixin, View):
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
             return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
         labels = priority_scheme(self.tenant).labels
-        report = in_viewer_language(reporting.report(window))
+        report = in_viewer_language(reporting.report(window), self.tenant)
         built = report_tables.build(report, table, labels)
         response = HttpResponse(report_tables.to_csv(built), content_type="text/csv; charset=utf-8")
         first = window.since.astimezone(window.zone).date()
@@ -114,10 +115,13 @@ class ReportCsvView(AgentPageMixin, View):
         return response
 
 
-def in_viewer_language(report: dict) -> dict:
+def in_viewer_language(report: dict, tenant) -> dict:
     """The report with its categories' names in the active language (the report reads the
-    stored, default-language names); a copy: a report may be shared."""
+    stored, default-language names); a copy: a report may be shared. A viewer of the tenant's
+    default language reads the stored names: no query."""
     blocks = report.get("by_category") or {}
+    if supported(get_language()) == tenant.default_language or not blocks:
+        return report
     names = {
         category.slug: category.display_name
         for category in Category.objects.filter(slug__in=list(blocks))

@@ -124,3 +124,12 @@ def test_an_admin_fills_each_language_of_a_shared_response(desks, browse):
         shared = CannedResponse.objects.get(owner=None)
     assert shared.title_translations == {"ru": "Добро пожаловать"}
     assert shared.body_in("ru") == "Здравствуйте" and shared.body_in("de") == "Hi"
+
+
+def test_the_title_filter_finds_a_response_by_its_title_in_the_agents_language(desks):
+    acme, _ = desks
+    greeting(acme)
+    canned(acme, title="Closing", body="Bye")
+    assert [i["title"] for i in picker(speaks(acme.agent, "de"), q="begr")] == ["Begrüßung"]
+    assert [i["title"] for i in picker(acme.agent, q="greet")] == ["Begrüßung"]  # stored title
+    assert picker(speaks(acme.agent, "en"), q="begr") == []  # not what this agent reads
