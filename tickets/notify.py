@@ -13,7 +13,6 @@ from datetime import UTC
 from typing import Any
 
 from django.conf import settings
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Tenant
@@ -91,14 +90,8 @@ def _frame(event_type: str, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def queue_frame(ticket: Ticket, event_type: str) -> dict[str, Any]:
-    return _frame(event_type, _frame_row(ticket))
-
-
-def _frame_row(ticket: Ticket) -> dict[str, Any]:
-    """A frame's row, the same whoever caused it: pages render its values in their viewer's
-    language (static/agent/queue.js), so its `priority_label` is the tenant's default's."""
-    with translation.override(ticket.tenant.default_language):
-        return queue_row(ticket)
+    # The same row whoever caused it: pages render its values in their viewer's language.
+    return _frame(event_type, queue_row(ticket, language=ticket.tenant.default_language))
 
 
 def live_batch(events: list[tuple[Ticket, Event]]) -> Row | None:
@@ -125,7 +118,10 @@ def build_queue_frames(payload: dict[str, Any]) -> list[dict[str, Any]]:
         # The tenant rides along in the same query: its priority scheme (the rows' labels) is
         # then cached by its stamp, with no read of its own.
         tickets = Ticket.objects.select_related("tenant", *LIST_RELATED).in_bulk(ids)
-        rows = {pk: _frame_row(ticket) for pk, ticket in tickets.items()}
+        rows = {
+            pk: queue_row(ticket, language=ticket.tenant.default_language)
+            for pk, ticket in tickets.items()
+        }
     return [
         _frame(event_type, rows[ticket_id])
         for ticket_id, event_type in payload["items"]

@@ -145,9 +145,12 @@ def _name(related, attribute: str):
     return None if related is None else str(getattr(related, attribute))
 
 
-def queue_row(ticket: Ticket, scheme: PriorityScheme | None = None) -> dict:
+def queue_row(
+    ticket: Ticket, scheme: PriorityScheme | None = None, language: str | None = None
+) -> dict:
     """The list API's item for a ticket (plain JSON types: it crosses the channel layer).
-    `scheme`: the tenant's priority scheme when the caller has it (a batch of rows)."""
+    `scheme`: the tenant's priority scheme when the caller has it (a batch of rows);
+    `language`: of `priority_label` (default: the active one; a live frame's: the tenant's)."""
     if scheme is None:
         scheme = scheme_of(ticket)
     return {
@@ -157,7 +160,7 @@ def queue_row(ticket: Ticket, scheme: PriorityScheme | None = None) -> dict:
         "description": str(ticket.description),
         "status": _choice(_STATUS, ticket.status),
         "priority": _choice(_PRIORITY, ticket.priority),
-        "priority_label": scheme.label(ticket.priority),
+        "priority_label": scheme.label(ticket.priority, language),
         "type": _name(ticket.request_type, "slug"),
         "category": _name(ticket.category, "slug"),
         "requester": str(ticket.requester_email),
