@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy
 from accounts.admin_site import tenant_admin_site
 from core.admin_base import TenantModelAdmin
 from core.errors import ServiceError
+from core.i18n import tenant_languages
+from core.text_forms import language_field_name, with_languages
 from sla.models import PriorityLevel
 from sla.priorities import Priority
 from sla.scheme import LABEL_MAX, LevelSpec, priority_scheme, priority_scheme_save
@@ -48,18 +50,22 @@ class BaseLevelFormSet(forms.BaseFormSet):
     def specs(self) -> list[LevelSpec]:
         return [
             LevelSpec(
-                priority=data["priority"],
-                label=data["label"] or "",
-                customer_may_choose=data["customer_may_choose"],
+                priority=form.cleaned_data["priority"],
+                label=form.cleaned_data["label"] or "",
+                customer_may_choose=form.cleaned_data["customer_may_choose"],
+                translations=form.translations("label"),
             )
-            for data in (form.cleaned_data for form in self.forms)
-            if data["in_use"]
+            for form in self.forms
+            if form.cleaned_data["in_use"]
         ]
 
 
-LevelFormSet = formset_factory(
-    LevelForm, formset=BaseLevelFormSet, extra=0, max_num=5, absolute_max=5, validate_max=True
-)
+def level_formset(tenant) -> type[BaseLevelFormSet]:
+    """The formset of the tenant's page: a label input per language of the tenant."""
+    form = with_languages(LevelForm, tenant, {"label": (LABEL_MAX, False)})
+    return formset_factory(
+        form, formset=BaseLevelFormSet, extra=0, max_num=5, absolute_max=5, validate_max=True
+    )
 
 
 class DefaultForm(forms.Form):
@@ -89,16 +95,23 @@ class PrioritySchemeAdmin(TenantModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied  # the site's door has already refused non-admins
         scheme = priority_scheme(request.tenant)
+        others = tenant_languages(request.tenant)[1:]
         initial = [
             {
                 "priority": level.priority,
                 "in_use": level.in_use,
-                "label": level.label,
+                # The stored words (the default language's), not the page's language's.
+                "label": level.stored_label,
                 "customer_may_choose": level.customer_may_choose,
+                **{
+                    language_field_name("label", code): level.translations.get(code, "")
+                    for code in others
+                },
             }
             for level in scheme.levels
         ]
-        formset = LevelFormSet(request.POST or None, initial=initial, prefix="levels")
+        formset_class = level_formset(request.tenant)
+        formset = formset_class(request.POST or None, initial=initial, prefix="levels")
         default = DefaultForm(request.POST or None, initial={"default": scheme.default})
         status = 200  # an invalid form is the admin's usual page; a refusal has its own status
         if request.method == "POST" and formset.is_valid() and default.is_valid():
@@ -123,6 +136,7 @@ class PrioritySchemeAdmin(TenantModelAdmin):
             "opts": self.opts,
             "title": _("Priority scheme"),
             "formset": formset,
+            "rows": [(form, form.language_fields("label")) for form in formset.forms],
             "default_form": default,
             "chosen_default": default["default"].value(),
         }

@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key, validate_timezone
+from core.texts import translated
 from sla import holiday_sources
 from sla.business_time import Schedule
 from sla.priorities import Priority
@@ -258,6 +259,10 @@ class PriorityLevel(TenantOwned):
 
     priority = models.CharField(max_length=16, choices=Priority.choices, verbose_name=_("priority"))
     label = models.CharField(max_length=60, verbose_name=_("label"))
+    # The tenant's other languages (core.texts); `label` is the default language's.
+    label_translations = models.JSONField(
+        default=dict, db_default={}, blank=True, verbose_name=_("label in other languages")
+    )
     # Not in use: stays on the tickets that have it, but nobody can choose it any more.
     in_use = models.BooleanField(default=True, verbose_name=_("in use"))
     is_default = models.BooleanField(default=False, verbose_name=_("is default"))
@@ -283,7 +288,7 @@ class PriorityLevel(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        return translated(self, "label")
 
 
 class PlanAssignment(TenantOwned):

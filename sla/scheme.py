@@ -7,22 +7,32 @@ through `priority_scheme(tenant)` (re-exported by `sla.selectors`); written only
 process by (tenant, stamp): the tenant row every door already reads says whether a cached
 scheme is current, so a label costs no query per row or per request, and an edit is seen by
 every process at once. An empty stamp is the canonical scheme, with nothing to read.
+
+Labels have a value per language (issue 14, core.texts): the cached scheme holds every
+language's labels, and `label()`, `labels` and `choices()` pick the active language's per call
+(a language the tenant did not fill: its default language's label). The canonical labels, and a
+tenant's label still equal to its canonical English name, are translated by the catalogs.
 """
 
 from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import policy
 from accounts.models import AuditType, Tenant
 from accounts.services import audit_record
 from accounts.tenancy import tenant_scope
+from core.texts import text_in, translations_of
 from sla.priorities import PRIORITY_RANK, Priority
 
 __all__ = [
@@ -39,10 +49,32 @@ LABEL_MAX = 60
 
 @dataclass(frozen=True)
 class Level:
+    """`stored_label`: the tenant's default language's label (the column); `translations`: its
+    other languages'; `catalog`: the canonical name, translated by the catalogs, for a label
+    nobody customised (None: the tenant's own words)."""
+
     priority: str
-    label: str
+    stored_label: str
     in_use: bool = True
     customer_may_choose: bool = True
+    translations: Mapping[str, str] = field(default_factory=dict, compare=False)
+    catalog: Promise | None = field(default=None, compare=False)
+
+    def label_in(self, language: str | None = None) -> str:
+        """The label in `language` (default: the active one)."""
+        own = text_in("", self.translations, language)
+        if own:
+            return own
+        if self.catalog is None:
+            return self.stored_label
+        if language:
+            with translation.override(language):
+                return str(self.catalog)
+        return str(self.catalog)
+
+    @property
+    def label(self) -> str:
+        return self.label_in()
 
 
 @dataclass(frozen=True)
@@ -58,14 +90,16 @@ class PriorityScheme:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_value", {level.priority: level for level in self.levels})
 
-    def label(self, priority: str) -> str:
-        """The tenant's label for `priority` (a value unknown to it: the value itself)."""
+    def label(self, priority: str, language: str | None = None) -> str:
+        """The tenant's label for `priority` in `language` (default: the active one); a value
+        unknown to it: the value itself."""
         level = self._by_value.get(priority)
-        return level.label if level is not None else priority
+        return level.label_in(language) if level is not None else priority
 
     @property
     def labels(self) -> dict[str, str]:
-        """Every canonical priority's label, in use or not (what a ticket may carry)."""
+        """Every canonical priority's label in the active language, in use or not (what a
+        ticket may carry)."""
         return {level.priority: level.label for level in self.levels}
 
     @property
@@ -97,8 +131,15 @@ class PriorityScheme:
         ]
 
 
+def _source(name: str | Promise) -> str:
+    """The English source of a choice's label, lazy or not, without translating (import time)."""
+    return name if isinstance(name, str) else name._args[0]  # a gettext_lazy proxy's msgid
+
+
 CANONICAL = PriorityScheme(
-    levels=tuple(Level(p.value, str(p.label)) for p in Priority),
+    levels=tuple(
+        Level(p.value, _source(p.label), catalog=gettext_lazy(_source(p.label))) for p in Priority
+    ),
     default=Priority.NORMAL.value,
 )
 
@@ -136,7 +177,12 @@ def _read(tenant_id: int) -> PriorityScheme:
     rows = {
         row.priority: row
         for row in PriorityLevel.objects.filter(tenant_id=tenant_id).only(
-            "priority", "label", "in_use", "is_default", "customer_may_choose"
+            "priority",
+            "label",
+            "label_translations",
+            "in_use",
+            "is_default",
+            "customer_may_choose",
         )
     }
     return _scheme_of(rows)
@@ -148,9 +194,22 @@ def _scheme_of(rows: dict) -> PriorityScheme:
     for canonical in CANONICAL.levels:
         row = rows.get(canonical.priority)
         if row is None:
-            levels.append(Level(canonical.priority, canonical.label, in_use=False))
+            levels.append(
+                Level(canonical.priority, canonical.stored_label, False, catalog=canonical.catalog)
+            )
             continue
-        levels.append(Level(row.priority, row.label, row.in_use, row.customer_may_choose))
+        # A label nobody changed from the canonical English name is the catalogs' to translate.
+        uncustomised = row.label == canonical.stored_label
+        levels.append(
+            Level(
+                row.priority,
+                row.label,
+                row.in_use,
+                row.customer_may_choose,
+                translations=dict(row.label_translations or {}),
+                catalog=canonical.catalog if uncustomised else None,
+            )
+        )
         if row.is_default:
             default = row.priority
     in_use = [level.priority for level in levels if level.in_use]
@@ -164,11 +223,14 @@ def _scheme_of(rows: dict) -> PriorityScheme:
 
 @dataclass(frozen=True)
 class LevelSpec:
-    """A priority the tenant uses, with its label. One not given is not in use."""
+    """A priority the tenant uses, with its label (the tenant's default language) and the
+    label's other languages (`translations`: {language: label}; None: leave them as they are).
+    One not given is not in use."""
 
     priority: str
     label: str
     customer_may_choose: bool = True
+    translations: Mapping[str, str] | None = field(default=None, compare=False)
 
 
 def scheme_problems(levels: list[LevelSpec], default: str) -> dict[str, list[str]]:
@@ -194,6 +256,13 @@ def scheme_problems(levels: list[LevelSpec], default: str) -> dict[str, list[str
                 _("%(name)s: a label has at most %(max)d characters.")
                 % {"name": spec.priority, "max": LABEL_MAX},
             )
+        for code, text in (spec.translations or {}).items():
+            if len(text.strip()) > LABEL_MAX:
+                add(
+                    "levels",
+                    _("%(name)s (%(language)s): a label has at most %(max)d characters.")
+                    % {"name": spec.priority, "language": code, "max": LABEL_MAX},
+                )
     if not levels:
         add("levels", _("Use at least one priority."))
     labels = [spec.label.strip().lower() for spec in levels]
@@ -215,7 +284,10 @@ def priority_scheme_save(*, actor, tenant: Tenant, levels: list[LevelSpec], defa
 
     # A tenant admin, or the system for an operator's command (`apply_policy`).
     policy.require_setup_writer(actor, tenant)
-    levels = [LevelSpec(s.priority, s.label.strip(), bool(s.customer_may_choose)) for s in levels]
+    levels = [
+        LevelSpec(s.priority, s.label.strip(), bool(s.customer_may_choose), s.translations)
+        for s in levels
+    ]
     problems = scheme_problems(levels, default)
     if problems:
         raise ValidationError(problems)
@@ -228,9 +300,15 @@ def priority_scheme_save(*, actor, tenant: Tenant, levels: list[LevelSpec], defa
     for canonical in CANONICAL.levels:
         value = canonical.priority
         spec = wanted.get(value)
-        row = have.get(value) or PriorityLevel(tenant=locked, priority=value, label=canonical.label)
+        row = have.get(value) or PriorityLevel(
+            tenant=locked, priority=value, label=canonical.stored_label
+        )
+        keep = spec is None or spec.translations is None
         after = {
             "label": spec.label if spec else row.label,
+            "label_translations": row.label_translations
+            if keep
+            else translations_of(spec.translations, locked.default_language),
             "in_use": spec is not None,
             "is_default": value == default,
             "customer_may_choose": spec.customer_may_choose if spec else row.customer_may_choose,

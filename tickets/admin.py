@@ -14,6 +14,7 @@ from core.admin_base import (
     report_refusal,
 )
 from core.errors import ServiceError
+from core.text_forms import LanguageFieldsAdminMixin
 from sla.selectors import PriorityScheme, priority_scheme
 from tickets import services
 from tickets.agent.forms import priority_choices
@@ -29,6 +30,7 @@ from tickets.models import (
 )
 from tickets.services import canned as canned_services
 from tickets.services import settings as settings_services
+from tickets.services.canned import BODY_MAX, TITLE_MAX
 from tickets.services.request_types import request_type_save
 
 EDITABLE = ["status", "priority", "category", "tier", "assignee"]
@@ -84,11 +86,17 @@ class TicketEditForm(forms.ModelForm):
 
 
 @admin.register(Category, site=tenant_admin_site)
-class CategoryAdmin(TenantModelAdmin):
+class CategoryAdmin(LanguageFieldsAdminMixin, TenantModelAdmin):
     list_display = ["name", "slug", "is_active", "sla_exempt"]
     list_filter = ["sla_exempt"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
+    exclude = ["tenant", "name_translations"]  # one input per language instead (core.text_forms)
+    language_spec = {"name": (100, False)}
+
+    def save_model(self, request, obj, form, change) -> None:
+        obj.name_translations = form.translations("name")
+        super().save_model(request, obj, form, change)
 
 
 class RequestTypeForm(forms.ModelForm):
@@ -124,11 +132,14 @@ class RequestTypeForm(forms.ModelForm):
 
 
 @admin.register(RequestType, site=tenant_admin_site)
-class RequestTypeAdmin(SchemeFormMixin, ServiceSaveMixin, TenantModelAdmin):
+class RequestTypeAdmin(
+    SchemeFormMixin, LanguageFieldsAdminMixin, ServiceSaveMixin, TenantModelAdmin
+):
     list_display = ["name", "slug", "default_priority_label", "is_active"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "slug"]
     form = RequestTypeForm
+    language_spec = {"name": (100, False)}
 
     @admin.display(description=_lazy("Default priority"), ordering="default_priority")
     def default_priority_label(self, request_type: RequestType) -> str:
@@ -151,6 +162,7 @@ class RequestTypeAdmin(SchemeFormMixin, ServiceSaveMixin, TenantModelAdmin):
                 default_priority=data["default_priority"],
                 is_active=data.get("is_active", False),
                 request_type=RequestType.objects.get(pk=obj.pk) if change else None,
+                name_translations=form.translations("name"),
             )
         except ValidationError as error:
             problems = (
@@ -323,13 +335,14 @@ class SharedCannedForm(forms.ModelForm):
 
 
 @admin.register(CannedResponse, site=tenant_admin_site)
-class SharedCannedAdmin(SchemeFormMixin, TenantModelAdmin):
+class SharedCannedAdmin(SchemeFormMixin, LanguageFieldsAdminMixin, TenantModelAdmin):
     """The tenant's shared canned responses (agents keep their own in the workspace). Saved
     through the same services as the workspace's page."""
 
     list_display = ["title", "status", "priority", "usage_count", "updated_at"]
     search_fields = ["title", "body"]
     form = SharedCannedForm
+    language_spec = {"title": (TITLE_MAX, False), "body": (BODY_MAX, True)}
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(owner__isnull=True)
@@ -337,6 +350,8 @@ class SharedCannedAdmin(SchemeFormMixin, TenantModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         actor, values = Member(request.membership), form.cleaned_data
         fields = {name: values.get(name) or "" for name in ("title", "body", "status", "priority")}
+        fields["title_translations"] = form.translations("title")
+        fields["body_translations"] = form.translations("body")
         if change:
             canned_services.canned_update(actor=actor, canned=obj, **fields)
         else:

@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
+from core.i18n import supported
 from tickets.models import CannedResponse, Ticket
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+\.[a-z_]+)\s*\}\}")
@@ -82,8 +83,12 @@ def placeholder_help() -> list[tuple[str, str]]:
 def usable_by(member: Membership, *, q: str | None = None) -> QuerySet[CannedResponse]:
     """The shared responses and the member's own, own ones first, then by title."""
     canned = CannedResponse.objects.filter(Q(owner__isnull=True) | Q(owner=member.user_id))
-    if q:
-        canned = canned.filter(title__icontains=q)
+    if q:  # the title as stored, or as the agent reads it (core.texts)
+        matches = Q(title__icontains=q)
+        language = supported(get_language())
+        if language:
+            matches |= Q(**{f"title_translations__{language}__icontains": q})
+        canned = canned.filter(matches)
     return canned.order_by(F("owner").asc(nulls_last=True), "title", "id")
 
 

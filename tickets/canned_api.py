@@ -5,8 +5,14 @@ POST /api/v1/t/<tenant>/canned-responses/<id>/use/                      agents: 
 
 Bodies come back rendered for the ticket (`rendered`); without `ticket` only the agent's
 placeholders are filled and the ticket's stay as written.
+
+Languages (issue 14): titles are in the agent's language (the request's), what they pick by;
+bodies are in the language of whoever the reply goes to — the ticket requester's own setting,
+else the help desk's default language — or in `language` when given (the chat console's
+visitor), each falling back to the default language's text.
 """
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -14,6 +20,7 @@ from rest_framework.response import Response
 from accounts.actors import Member
 from accounts.doors import STAFF_ROLES, TenantAPIView
 from core.api.pagination import EnvelopePagination
+from core.i18n import language_for, supported
 from sla.selectors import priority_scheme
 from tickets import canned, selectors
 from tickets.models import CannedResponse
@@ -26,9 +33,16 @@ class CannedFiltersIn(serializers.Serializer):
         help_text="Render the bodies for this ticket (its number); 404 when not yours.",
     )  # fmt: skip
     q = serializers.CharField(required=False, max_length=120, help_text="Part of the title.")
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES], required=False,
+        help_text="The bodies' language (default: the ticket requester's, else the help desk's).",
+    )  # fmt: skip
 
 
 class CannedOut(serializers.ModelSerializer):
+    title = serializers.CharField(source="display_title", help_text="In the agent's language.")
+    body = serializers.SerializerMethodField(help_text="In `language`, placeholders unfilled.")
+    language = serializers.SerializerMethodField(help_text="The language `body` is meant for.")
     rendered = serializers.SerializerMethodField(help_text="The body with placeholders filled.")
     shared = serializers.BooleanField(read_only=True)
     priority_label = serializers.SerializerMethodField(
@@ -38,15 +52,22 @@ class CannedOut(serializers.ModelSerializer):
     class Meta:
         model = CannedResponse
         fields = [
-            "id", "title", "body", "rendered", "status", "priority", "priority_label", "shared",
-            "usage_count",
+            "id", "title", "body", "language", "rendered", "status", "priority", "priority_label",
+            "shared", "usage_count",
         ]  # fmt: skip
 
     def get_priority_label(self, obj: CannedResponse) -> str:
         return self.context["scheme"].label(obj.priority) if obj.priority else ""
 
+    def get_body(self, obj: CannedResponse) -> str:
+        return obj.body_in(self.context["language"])
+
+    def get_language(self, obj: CannedResponse) -> str:
+        return self.context["language"]
+
     def get_rendered(self, obj: CannedResponse) -> str:
-        return canned.render(obj.body, ticket=self.context["ticket"], agent=self.context["agent"])
+        body = obj.body_in(self.context["language"])
+        return canned.render(body, ticket=self.context["ticket"], agent=self.context["agent"])
 
 
 class CannedUseOut(serializers.Serializer):
@@ -70,10 +91,17 @@ class CannedListView(TenantAPIView):
         items = canned.usable_by(request.membership, q=values.get("q"))
         paginator = EnvelopePagination()
         page = paginator.paginate_queryset(items, request, view=self)
+        requester = ticket.requester if ticket is not None and ticket.requester_id else None
+        language = supported(values.get("language")) or (
+            language_for(user=requester, tenant=request.tenant)
+            if ticket is not None
+            else request.tenant.default_language
+        )
         context = {
             "ticket": ticket,
             "agent": request.user,
             "scheme": priority_scheme(request.tenant),
+            "language": language,
         }
         return paginator.get_paginated_response(CannedOut(page, many=True, context=context).data)
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key
+from core.texts import translated
 from sla.priorities import Priority
 
 
@@ -42,6 +43,10 @@ class Channel(models.TextChoices):
 class Category(TenantOwned):
     slug = models.SlugField(max_length=60, verbose_name=_("slug"))
     name = models.CharField(max_length=100, verbose_name=_("name"))
+    # The tenant's other languages (core.texts); `name` is the default language's.
+    name_translations = models.JSONField(
+        default=dict, db_default={}, blank=True, verbose_name=_("name in other languages")
+    )
     is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     # CONTRACT section 8: tickets in it run no SLA clock; moving a ticket in cancels its running
     # clocks, moving it out starts them from the move (tickets/sla_sync.py).
@@ -64,7 +69,12 @@ class Category(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (core.texts)."""
+        return translated(self, "name")
 
 
 class RequestType(TenantOwned):
@@ -73,6 +83,10 @@ class RequestType(TenantOwned):
     priority, subject to the rule on who may choose that priority (tickets.policy)."""
 
     name = models.CharField(max_length=100, verbose_name=_("name"))
+    # The tenant's other languages (core.texts); `name` is the default language's.
+    name_translations = models.JSONField(
+        default=dict, db_default={}, blank=True, verbose_name=_("name in other languages")
+    )
     slug = models.SlugField(max_length=60, verbose_name=_("slug"))
     default_priority = models.CharField(
         max_length=16,
@@ -103,7 +117,12 @@ class RequestType(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (core.texts)."""
+        return translated(self, "name")
 
 
 class TicketSequence(TenantOwned):
@@ -618,6 +637,13 @@ class CannedResponse(TenantOwned):
     )
     title = models.CharField(max_length=120, verbose_name=_("title"))
     body = models.TextField(verbose_name=_("body"))
+    # The tenant's other languages (core.texts); `title` and `body` are the default language's.
+    title_translations = models.JSONField(
+        default=dict, db_default={}, blank=True, verbose_name=_("title in other languages")
+    )
+    body_translations = models.JSONField(
+        default=dict, db_default={}, blank=True, verbose_name=_("body in other languages")
+    )
     status = models.CharField(
         max_length=24,
         choices=Status.choices,
@@ -649,7 +675,21 @@ class CannedResponse(TenantOwned):
         indexes = [models.Index(fields=["tenant", "owner", "title"], name="canned_owner_title")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        """The title in the active language (core.texts): what an agent picks by."""
+        return translated(self, "title")
+
+    @property
+    def display_body(self) -> str:
+        """The body in the active language (the agent's, on their list)."""
+        return translated(self, "body")
+
+    def body_in(self, language: str | None) -> str:
+        """The body in `language` (the requester's, for the reply box), else the default's."""
+        return translated(self, "body", language)
 
     @property
     def shared(self) -> bool:

@@ -154,7 +154,8 @@ def _frame(event_type: str, row: dict[str, Any]) -> dict[str, Any]:
 
 
 def queue_frame(ticket: Ticket, event_type: str) -> dict[str, Any]:
-    return _frame(event_type, queue_row(ticket))
+    # The same row whoever caused it: pages render its values in their viewer's language.
+    return _frame(event_type, queue_row(ticket, language=ticket.tenant.default_language))
 
 
 def live_batch(events: list[tuple[Ticket, Event]]) -> Row | None:
@@ -181,7 +182,10 @@ def build_queue_frames(payload: dict[str, Any]) -> list[dict[str, Any]]:
         # The tenant rides along in the same query: its priority scheme (the rows' labels) is
         # then cached by its stamp, with no read of its own.
         tickets = Ticket.objects.select_related("tenant", *LIST_RELATED).in_bulk(ids)
-        rows = {pk: queue_row(ticket) for pk, ticket in tickets.items()}
+        rows = {
+            pk: queue_row(ticket, language=ticket.tenant.default_language)
+            for pk, ticket in tickets.items()
+        }
     return [
         _frame(event_type, rows[ticket_id])
         for ticket_id, event_type in payload["items"]

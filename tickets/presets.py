@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.utils.text import slugify
 
 from accounts.models import Tenant
+from core.texts import translations_of
 from sla.presets import Preset
 from tickets.models import Category, RequestType, TicketSettings
 from tickets.services.request_types import request_type_save
@@ -32,18 +33,30 @@ def apply_ticket_part(*, actor, tenant: Tenant, preset: Preset) -> list[str]:
 
 
 def _categories(tenant: Tenant, preset: Preset) -> list[str]:
+    """By name in the tenant's default language (the files' English when they have none)."""
     created, changed = [], []
-    for name in preset.categories:
-        exempt = name in preset.sla_exempt
+    for english in preset.categories:
+        exempt = english in preset.sla_exempt
+        name = preset.text(english, tenant.default_language)
+        translations = translations_of(preset.texts(english), tenant.default_language)
         category = Category.objects.filter(name__iexact=name).first()
         if category is None:
             Category.objects.create(
-                tenant=tenant, name=name, slug=_free_slug(name), sla_exempt=exempt
+                tenant=tenant,
+                name=name,
+                name_translations=translations,
+                slug=_free_slug(english),
+                sla_exempt=exempt,
             )
             created.append(name)
-        elif category.sla_exempt != exempt or not category.is_active:
+        elif (
+            category.sla_exempt != exempt
+            or not category.is_active
+            or category.name_translations != translations
+        ):
             category.sla_exempt, category.is_active = exempt, True
-            category.save(update_fields=["sla_exempt", "is_active"])
+            category.name_translations = translations
+            category.save(update_fields=["sla_exempt", "is_active", "name_translations"])
             changed.append(category.name)
     out = []
     if created:
@@ -65,22 +78,26 @@ def _free_slug(name: str) -> str:
 def _request_types(actor, tenant: Tenant, preset: Preset) -> list[str]:
     changed = []
     for spec in preset.request_types:
-        row = RequestType.objects.filter(name__iexact=spec.name).first()
+        name = preset.text(spec.name, tenant.default_language)
+        translations = translations_of(preset.texts(spec.name), tenant.default_language)
+        row = RequestType.objects.filter(name__iexact=name).first()
         if (
             row is not None
             and row.default_priority == spec.priority
             and row.is_active
             and row.slug == spec.slug
+            and row.name_translations == translations
         ):
             continue
         request_type_save(
             actor=actor,
             tenant=tenant,
-            name=spec.name,
+            name=name,
             slug=spec.slug,
             default_priority=spec.priority,
+            name_translations=translations,
         )
-        changed.append(spec.name)
+        changed.append(name)
     return ["request types set: " + ", ".join(changed)] if changed else []
 
 

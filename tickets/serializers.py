@@ -99,8 +99,9 @@ def scheme_for(ticket: Ticket, context: dict) -> PriorityScheme:
 class TicketOut(serializers.ModelSerializer):
     """A ticket as an item of the list API, and as the row of a live queue frame (`queue_row`):
     values only (no translated labels, nothing per viewer), so one row serves every agent.
-    `priority_label` is the tenant's own label (typed by its admin, the same for every viewer,
-    never translated); the scheme it comes from costs no query per row (sla/scheme.py)."""
+    `priority_label` is the tenant's own label in the active language (the request's; a live
+    frame's: the tenant's default, pages render the value); the scheme it comes from costs no
+    query per row (sla/scheme.py)."""
 
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     priority_label = serializers.SerializerMethodField()
@@ -151,9 +152,12 @@ def _name(related, attribute: str):
     return None if related is None else str(getattr(related, attribute))
 
 
-def queue_row(ticket: Ticket, scheme: PriorityScheme | None = None) -> dict:
+def queue_row(
+    ticket: Ticket, scheme: PriorityScheme | None = None, language: str | None = None
+) -> dict:
     """The list API's item for a ticket (plain JSON types: it crosses the channel layer).
-    `scheme`: the tenant's priority scheme when the caller has it (a batch of rows)."""
+    `scheme`: the tenant's priority scheme when the caller has it (a batch of rows);
+    `language`: of `priority_label` (default: the active one; a live frame's: the tenant's)."""
     if scheme is None:
         scheme = scheme_of(ticket)
     return {
@@ -163,7 +167,7 @@ def queue_row(ticket: Ticket, scheme: PriorityScheme | None = None) -> dict:
         "description": str(ticket.description),
         "status": _choice(_STATUS, ticket.status),
         "priority": _choice(_PRIORITY, ticket.priority),
-        "priority_label": scheme.label(ticket.priority),
+        "priority_label": scheme.label(ticket.priority, language),
         "type": _name(ticket.request_type, "slug"),
         "category": _name(ticket.category, "slug"),
         "requester": str(ticket.requester_email),
@@ -337,6 +341,8 @@ class FeedbackIn(serializers.Serializer):
 
 
 class CategoryOut(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", help_text="In the request's language.")
+
     class Meta:
         model = Category
         fields = ["slug", "name"]
@@ -353,6 +359,8 @@ class PriorityOut(serializers.Serializer):
 
 
 class RequestTypeOut(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", help_text="In the request's language.")
+
     class Meta:
         model = RequestType
         fields = ["slug", "name", "default_priority"]

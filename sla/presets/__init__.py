@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
+from core.i18n import CODES, supported
 from sla.models import TargetChannel
 from sla.priorities import Priority
 from sla.rules import IntervalSpec
@@ -31,6 +32,7 @@ PRESET_IDS = (
 DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 CLOCKS = {"bh": False, "24/7": True}
 CHANNELS = tuple(TargetChannel.values)
+SOURCE_LANGUAGE = "en"  # the language the files' texts are written in
 
 
 class PresetError(ValueError):
@@ -109,11 +111,30 @@ class Preset:
     sla_exempt: frozenset[str]
     request_types: tuple[PresetRequestType, ...]
     settings: PresetSettings
-    languages: tuple[str, ...] = ()  # recorded only: no per-tenant language setting exists
+    # The tenant's languages (Tenant.languages; codes as Django's: "pt-br"); `default_language`:
+    # the one to make its default (None: the tenant keeps its own).
+    languages: tuple[str, ...] = ()
+    default_language: str | None = None
+    # language -> {English text of the file: that language's}: priority labels, category and
+    # request type names in the other languages (issue 14).
+    translations: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
 
     @property
     def priorities(self) -> list[str]:
         return [level.priority for level in self.levels]
+
+    def text(self, english: str, language: str) -> str:
+        """One of the file's texts in `language` (English, or the file's own when it has no
+        translation into `language`)."""
+        return self.translations.get(language, {}).get(english) or english
+
+    def texts(self, english: str) -> dict[str, str]:
+        """{language: text} of one of the file's texts, English included."""
+        found = {SOURCE_LANGUAGE: english}
+        for language, table in self.translations.items():
+            if table.get(english):
+                found[language] = table[english]
+        return found
 
     @property
     def default_plan(self) -> PresetPlan:
@@ -230,6 +251,7 @@ def _plan(table: dict, used: list[str]) -> PresetPlan:
 def _preset(data: dict) -> Preset:
     top = {"id", "title", "policy", "tenant_name", "reference_prefix", "calendar", "priorities"}
     top |= {"plans", "channel_targets", "categories", "request_types", "settings", "languages"}
+    top |= {"default_language", "translations"}
     _only(data, top, "preset")
     scheme = _only(data["priorities"], {"default", "levels"}, "priorities")
     levels = tuple(
@@ -269,6 +291,9 @@ def _preset(data: dict) -> Preset:
     )
     if any(t.priority not in used for t in request_types):
         raise ValueError("request types: a default priority must be one of the levels")
+    texts = {level.label for level in levels} | set(categories["names"])
+    texts |= {t.name for t in request_types}
+    languages, default_language, translations = _languages(data, texts)
     settings_keys = set(PresetSettings.__dataclass_fields__)
     settings = PresetSettings(**_only(data.get("settings", {}), settings_keys, "settings"))
     return Preset(
@@ -286,5 +311,32 @@ def _preset(data: dict) -> Preset:
         sla_exempt=exempt,
         request_types=request_types,
         settings=settings,
-        languages=tuple(data.get("languages", [])),
+        languages=languages,
+        default_language=default_language,
+        translations=translations,
     )
+
+
+def _language(code: str, where: str) -> str:
+    found = supported(code)
+    if found is None or found not in CODES:
+        raise ValueError(f"{where}: unknown language {code!r}; the languages are {CODES}")
+    return found
+
+
+def _languages(data: dict, texts: set[str]) -> tuple[tuple[str, ...], str | None, dict]:
+    """The preset's languages, its default language, and its translations: every language's
+    table translates only texts of the file (a typo in a key is an error, not a text nobody
+    sees)."""
+    languages = tuple(_language(code, "languages") for code in data.get("languages", []))
+    default = data.get("default_language")
+    if default is not None:
+        default = _language(default, "default_language")
+    translations = {}
+    for code, table in data.get("translations", {}).items():
+        language = _language(code, "translations")
+        unknown = sorted(set(table) - texts)
+        if unknown:
+            raise ValueError(f"translations.{code}: not texts of this preset: {unknown}")
+        translations[language] = {key: str(value).strip() for key, value in table.items()}
+    return languages, default, translations

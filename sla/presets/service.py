@@ -33,7 +33,7 @@ from sla import configure
 from sla.models import Calendar, Clock, SupportPlan
 from sla.presets import Preset, PresetTarget
 from sla.rules import CLOCK_METRICS, ChannelTargetSpec, TargetSpec
-from sla.scheme import priority_scheme_save
+from sla.scheme import LevelSpec, priority_scheme_save
 
 __all__ = ["Applied", "apply_preset", "register_part", "system_actor", "tenant_for_preset"]
 
@@ -112,10 +112,11 @@ def apply_preset(
     applied = Applied(preset=preset.id, tenant=tenant.slug, created=created)
     if created:
         applied.changes.append("tenant created")
+    applied.changes += _languages(tenant, preset)
     if priority_scheme_save(
         actor=actor,
         tenant=tenant,
-        levels=list(preset.levels),
+        levels=[_in_languages(tenant, preset, level) for level in preset.levels],
         default=preset.default_priority,
     ):
         applied.changes.append("priority scheme set")
@@ -130,6 +131,36 @@ def apply_preset(
             data["by"] = actor.audit()
         audit_record(actor=actor, type=AuditType.POLICY_APPLIED, obj=tenant, data=data)
     return applied
+
+
+# -- languages --------------------------------------------------------------------------------
+
+
+def _languages(tenant: Tenant, preset: Preset) -> list[str]:
+    """The preset's languages become the tenant's (`Tenant.languages`: those besides its
+    default); its default language changes only when the preset names one."""
+    if not preset.languages and not preset.default_language:
+        return []
+    default = preset.default_language or tenant.default_language
+    others = [code for code in preset.languages if code != default]
+    if not preset.languages:
+        others = [code for code in tenant.languages or [] if code != default]
+    if default == tenant.default_language and others == list(tenant.languages or []):
+        return []
+    tenant.default_language, tenant.languages = default, others
+    tenant.save(update_fields=["default_language", "languages"])
+    return ["languages set: " + ", ".join([default, *others])]
+
+
+def _in_languages(tenant: Tenant, preset: Preset, level: LevelSpec) -> LevelSpec:
+    """A level of the preset with its label in the tenant's default language, and the others'
+    (the files are written in English)."""
+    return LevelSpec(
+        priority=level.priority,
+        label=preset.text(level.label, tenant.default_language),
+        customer_may_choose=level.customer_may_choose,
+        translations=preset.texts(level.label),
+    )
 
 
 # -- calendar ---------------------------------------------------------------------------------

@@ -10,12 +10,16 @@ from django.views.generic import TemplateView
 
 from accounts.actors import Member
 from core.errors import ServiceError
+from core.text_forms import with_languages
 from sla.selectors import priority_scheme
 from tickets import canned as canned_reads
 from tickets.agent.doors import AgentPageMixin
 from tickets.agent.forms import CannedForm
 from tickets.forms import add_service_error
 from tickets.services import canned as canned_services
+from tickets.services.canned import BODY_MAX, TITLE_MAX
+
+FIELDS = ("title", "body", "status", "priority")
 
 
 def _list_url(tenant) -> str:
@@ -35,7 +39,7 @@ class CannedListView(AgentPageMixin, TemplateView):
         form = self.form(request.POST)
         if form.is_valid():
             try:
-                canned_services.canned_create(actor=Member(self.membership), **form.cleaned_data)
+                canned_services.canned_create(actor=Member(self.membership), **self.values(form))
             except ServiceError as error:
                 add_service_error(form, error)
             else:
@@ -44,8 +48,19 @@ class CannedListView(AgentPageMixin, TemplateView):
         return self.render_to_response(self.context(form), status=400)
 
     def form(self, *args, current_priority: str = "", **kwargs) -> CannedForm:
+        """The form, with a title and a text input per language of the help desk."""
         scheme = priority_scheme(self.tenant)
-        return CannedForm(*args, scheme=scheme, current_priority=current_priority, **kwargs)
+        spec = {"title": (TITLE_MAX, False), "body": (BODY_MAX, True)}
+        form_class = with_languages(CannedForm, self.tenant, spec)
+        return form_class(*args, scheme=scheme, current_priority=current_priority, **kwargs)
+
+    @staticmethod
+    def values(form) -> dict:
+        return {
+            **{name: form.cleaned_data.get(name) or "" for name in FIELDS},
+            "title_translations": form.translations("title"),
+            "body_translations": form.translations("body"),
+        }
 
     def context(self, form, editing=None) -> dict:
         return self.get_context_data(
@@ -62,8 +77,8 @@ class CannedEditView(CannedListView):
 
     def get(self, request, tenant, canned_id: int):
         found = self._own_or_404(canned_id)
-        initial = {f: getattr(found, f) for f in ("title", "body", "status", "priority")}
-        form = self.form(initial=initial, current_priority=found.priority)
+        initial = {f: getattr(found, f) for f in FIELDS}
+        form = self.form(initial=initial, current_priority=found.priority, texts_of=found)
         return self.render_to_response(self.context(form, editing=found))
 
     def post(self, request, tenant, canned_id: int):
@@ -80,7 +95,7 @@ class CannedEditView(CannedListView):
         form = self.form(request.POST, current_priority=found.priority)
         if form.is_valid():
             try:
-                canned_services.canned_update(actor=actor, canned=found, **form.cleaned_data)
+                canned_services.canned_update(actor=actor, canned=found, **self.values(form))
             except ServiceError as error:
                 add_service_error(form, error)
             else:

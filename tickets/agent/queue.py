@@ -75,7 +75,7 @@ def page_rows(tickets: list[Ticket], zone: str, scheme: PriorityScheme) -> list[
             "priority_label": scheme.label(ticket.priority),
             "status": ticket.status,
             "status_label": shown["status"].get(ticket.status, ticket.status),
-            "category": None if category is None else category.name,
+            "category": None if category is None else category.display_name,
             "assignee": None if assignee is None else assignee.email,
             "tier": str(ticket.tier),
             "channel_label": shown["channel"].get(ticket.channel, ticket.channel),
@@ -120,7 +120,9 @@ class QueueView(AgentPageMixin, TemplateView):
         self.categories = {c.pk: c for c in Category.objects.order_by("name")}
         self.plans = {p.pk: p for p in SupportPlan.objects.order_by("name")}
         return {
-            "categories": [(c.slug, c.name) for c in self.categories.values() if c.is_active],
+            "categories": [
+                (c.slug, c.display_name) for c in self.categories.values() if c.is_active
+            ],
             "agents": [member.email for member in staff],
             "plans": [plan.name for plan in self.plans.values()],
             # The tenant's priorities in use, under its labels (cached: no query).
@@ -198,7 +200,8 @@ class QueueView(AgentPageMixin, TemplateView):
             # Every priority's label, those out of use too: tickets may still carry them.
             "priority": self.scheme().labels,
             "channel": dict(Channel.choices),
-            "category": dict(choices["categories"]),
+            # Every category, inactive ones too: tickets may still be in them.
+            "category": {c.slug: c.display_name for c in self.categories.values()},
             "text": {
                 "overdue": _("overdue %(time)s"),
                 "due_in": _("in %(time)s"),

@@ -13,16 +13,18 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils import formats, timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.i18n import supported
 from sla.priorities import Priority
 from sla.selectors import priority_scheme
 from tickets import reporting
 from tickets.agent import report_tables
 from tickets.agent.doors import AgentPageMixin
+from tickets.models import Category
 from tickets.report_window import WindowError, window_from
 
 
@@ -80,7 +82,7 @@ def report_context(window, tenant, tables) -> dict:
     """What both reports pages show of `window` (this one, and an organization admin's,
     tickets/org_reports.py): the report, its first and last local day, the `tables` (names) under
     the tenant's priority labels, and the summary cards."""
-    report = reporting.report(window)
+    report = in_viewer_language(reporting.report(window), tenant)
     labels = priority_scheme(tenant).labels  # the tenant's names for its priorities
     return {
         "report": report,
@@ -102,7 +104,8 @@ class ReportCsvView(AgentPageMixin, View):
             problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
             return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
         labels = priority_scheme(self.tenant).labels
-        built = report_tables.build(reporting.report(window), table, labels)
+        report = in_viewer_language(reporting.report(window), self.tenant)
+        built = report_tables.build(report, table, labels)
         response = HttpResponse(report_tables.to_csv(built), content_type="text/csv; charset=utf-8")
         first = window.since.astimezone(window.zone).date()
         last = (window.until - timedelta(microseconds=1)).astimezone(window.zone).date()
@@ -110,6 +113,24 @@ class ReportCsvView(AgentPageMixin, View):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+def in_viewer_language(report: dict, tenant) -> dict:
+    """The report with its categories' names in the active language (the report reads the
+    stored, default-language names); a copy: a report may be shared. A viewer of the tenant's
+    default language reads the stored names: no query."""
+    blocks = report.get("by_category") or {}
+    if supported(get_language()) == tenant.default_language or not blocks:
+        return report
+    names = {
+        category.slug: category.display_name
+        for category in Category.objects.filter(slug__in=list(blocks))
+    }
+    localised = {
+        key: {**block, "name": names[key]} if key in names else block
+        for key, block in blocks.items()
+    }
+    return {**report, "by_category": localised}
 
 
 def summary_cards(report: dict) -> list[tuple[str, str]]:

@@ -15,6 +15,19 @@ TITLE_MAX = 120
 BODY_MAX = 10_000
 
 
+def _clean_translations(title_translations, body_translations) -> dict:
+    """The other languages' titles and bodies (core.texts): each within the same limits."""
+    titles = {code: text.strip() for code, text in (title_translations or {}).items() if text}
+    bodies = {code: text.strip() for code, text in (body_translations or {}).items() if text}
+    if any(len(text) > TITLE_MAX for text in titles.values()):
+        raise InvalidInput(_("A title is at most %(max)s characters.") % {"max": TITLE_MAX},
+                           field="title")  # fmt: skip
+    if any(len(text) > BODY_MAX for text in bodies.values()):
+        raise InvalidInput(_("A response is at most %(max)s characters.") % {"max": BODY_MAX},
+                           field="body")  # fmt: skip
+    return {"title_translations": titles, "body_translations": bodies}
+
+
 def _clean(title: str, body: str, status: str, priority: str) -> dict:
     title, body = (title or "").strip(), (body or "").strip()
     if not title:
@@ -43,12 +56,17 @@ def canned_create(
     status: str = "",
     priority: str = "",
     shared: bool = False,
+    title_translations: dict[str, str] | None = None,
+    body_translations: dict[str, str] | None = None,
 ) -> CannedResponse:
-    """A new response: the actor's own, or (`shared`, admins) every agent's."""
+    """A new response: the actor's own, or (`shared`, admins) every agent's. `title` and
+    `body` are in the tenant's default language; `*_translations`: {language: text} of its
+    other languages."""
     canned = CannedResponse(
         tenant_id=actor.tenant_id,
         owner_id=None if shared else actor.user_id,
         **_clean(title, body, status, priority),
+        **_clean_translations(title_translations, body_translations),
     )
     policy.check_canned_manage(actor, canned)
     canned.save()
@@ -64,12 +82,21 @@ def canned_update(
     body: str,
     status: str = "",
     priority: str = "",
+    title_translations: dict[str, str] | None = None,
+    body_translations: dict[str, str] | None = None,
 ) -> CannedResponse:
+    """`*_translations`: None leaves that text's other languages as they are."""
     policy.check_canned_manage(actor, canned)
-    for name, value in _clean(title, body, status, priority).items():
+    values = _clean(title, body, status, priority)
+    translations = _clean_translations(title_translations, body_translations)
+    if title_translations is not None:
+        values["title_translations"] = translations["title_translations"]
+    if body_translations is not None:
+        values["body_translations"] = translations["body_translations"]
+    for name, value in values.items():
         setattr(canned, name, value)
     canned.updated_at = timezone.now()
-    canned.save(update_fields=["title", "body", "status", "priority", "updated_at"])
+    canned.save(update_fields=[*values, "updated_at"])
     return canned
 
 

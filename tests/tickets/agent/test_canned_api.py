@@ -32,7 +32,7 @@ def test_an_agent_gets_the_shared_and_their_own_rendered_for_the_ticket(desks):
     by_title = {item["title"]: item for item in body["results"]}
     assert list(by_title) == ["Mine", "Shared"]  # own first
     assert by_title["Shared"] == {
-        "id": shared.pk, "title": "Shared", "body": shared.body,
+        "id": shared.pk, "title": "Shared", "body": shared.body, "language": "en",
         "rendered": f"Hi Casey, {ticket.reference}", "status": "awaiting_customer",
         "priority": "high", "priority_label": "High", "shared": True, "usage_count": 0,
     }  # fmt: skip
