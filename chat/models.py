@@ -119,6 +119,17 @@ class ChatSession(TenantOwned):
     visitor_name = models.CharField(max_length=150)
     visitor_email = models.EmailField()
     verified = models.BooleanField(default=False)
+    # The language the widget spoke to the visitor when the chat started (chat/languages.py):
+    # the console shows it, and what is said to the visitor later (system messages, the
+    # transcript email) is in it. Blank: chats from before languages; the tenant's default.
+    visitor_language = models.CharField(
+        _("visitor's language"),
+        max_length=8,
+        blank=True,
+        default="",
+        db_default="",
+        choices=settings.LANGUAGES,
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
