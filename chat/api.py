@@ -162,9 +162,9 @@ class AvailabilityView(WidgetAPIView):
 
 class WidgetStringsView(WidgetAPIView):
     """The widget's words in one language (chat/widget_strings.py), and the languages its
-    picker offers. The same for every visitor: cached by browsers and proxies a while."""
-
-    MAX_AGE = 600
+    picker offers. Checked and throttled like the other widget routes, and like every API
+    answer never kept by a browser (core/headers.py); the process keeps each language's
+    strings once built (`strings_in`)."""
 
     @extend_schema(parameters=[WidgetStringsIn], responses=WidgetStringsOut, auth=[])
     def get(self, request, tenant):
@@ -177,9 +177,7 @@ class WidgetStringsView(WidgetAPIView):
             "languages": language_choices(request.tenant),
             "strings": strings_in(language),
         }
-        response = Response(body)
-        response["Cache-Control"] = f"public, max-age={self.MAX_AGE}"
-        return response
+        return Response(body)
 
 
 class OfflineMessageView(WidgetAPIView):

@@ -70,7 +70,9 @@ def opening_text(next_open: datetime | None, zone: str) -> str:
     if next_open is None:
         return ""
     local = next_open.astimezone(ZoneInfo(zone))
-    return _("Chat opens again on %(date)s at %(time)s (%(zone)s).") % {
+    # Translators: when live chat opens again, e.g. "We're back on Dec. 7, 2026 at 9 a.m.
+    # (Europe/Berlin)."; the zone is an IANA time zone name, left as it is.
+    return _("We're back on %(date)s at %(time)s (%(zone)s).") % {
         "date": formats.date_format(local, "DATE_FORMAT"),
         "time": formats.time_format(local, "TIME_FORMAT"),
         "zone": zone,

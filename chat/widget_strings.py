@@ -8,6 +8,8 @@ the visitor's values (`t("chatId", {id: ...})`), so translators move them but ne
 
 from __future__ import annotations
 
+import functools
+
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -76,7 +78,10 @@ STRINGS = {
 }
 
 
+@functools.lru_cache(maxsize=16)
 def strings_in(language: str) -> dict[str, str]:
-    """Every widget string, translated into `language` (a code of settings.LANGUAGES)."""
+    """Every widget string, translated into `language` (a code of settings.LANGUAGES). Kept
+    per process: catalogs change only with a deploy, which starts new processes. Callers
+    must not change the dict."""
     with translation.override(language):
         return {key: str(text) for key, text in STRINGS.items()}
