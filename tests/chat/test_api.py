@@ -49,8 +49,14 @@ def test_availability_follows_the_calendar_the_plan_and_the_agents(desks):
     assert APIClient().get(url).json()["open"] is True
     open_chat_settings(acme, queue_when_no_agent=False)
     body = APIClient().get(url).json()
-    assert body == {"open": False, "agents_online": 0, "next_open": None, "reason": "no_agent",
-                    "message": "All our agents are busy right now.", "next_open_text": ""}  # fmt: skip
+    assert body == {
+        "open": False,
+        "agents_online": 0,
+        "next_open": None,
+        "reason": "no_agent",
+        "message": "All our agents are busy right now.",
+        "next_open_text": "",
+    }
     agent = api_client(acme.agent)
     online = agent.post("/api/v1/t/acme/chat/presence/", {"available": True}, format="json")
     assert online.json() == {"available": True, "agents_online": 1}
