@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.utils import formats, translation
+from django.conf import settings
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
@@ -52,11 +53,10 @@ def wanted_from_header(value: str | None) -> list[str]:
 
 
 def language_choices(tenant: Tenant) -> list[dict[str, str]]:
-    """The widget's picker: each language of the tenant, named in itself."""
-    return [
-        {"code": code, "name": translation.get_language_info(code)["name_local"]}
-        for code in tenant_languages(tenant)
-    ]
+    """The widget's picker: each language of the tenant, named in itself (as settings name
+    them, the same words as the profile's language menu)."""
+    names = dict(settings.LANGUAGES)
+    return [{"code": code, "name": names[code]} for code in tenant_languages(tenant)]
 
 
 def chat_language(chat: ChatSession) -> str:

@@ -276,13 +276,18 @@
   }
 
   // --- Views --------------------------------------------------------------------------------------
-  function showForm(error) {
+  function showForm(error, typed) {
     view = "form";
-    redraw = welcome;
+    typed = typed || {};
+    redraw = function () {
+      // Another language: the same form, what was typed kept.
+      showForm("", { n: name.input.value, e: email.input.value, m: msg.input.value });
+    };
     frame(t("intro"));
-    var name = field(t("name"), { name: "name", autocomplete: "name", required: true, maxlength: 200, value: USER_NAME || state.name });
-    var email = field(t("email"), { name: "email", type: "email", autocomplete: "email", required: true, maxlength: 254, value: USER_EMAIL || state.email });
+    var name = field(t("name"), { name: "name", autocomplete: "name", required: true, maxlength: 200, value: typed.n || USER_NAME || state.name });
+    var email = field(t("email"), { name: "email", type: "email", autocomplete: "email", required: true, maxlength: 254, value: typed.e || USER_EMAIL || state.email });
     var msg = field(t("message"), { name: "message", rows: 3, required: true, maxlength: 4000 });
+    msg.input.value = typed.m || "";
     var err = h("p", { class: "err", role: "alert", text: error || "" });
     var button = h("button", { class: "p", type: "submit", text: t("start") });
     var form = h("form", { class: "card", novalidate: false }, [name.label, email.label, msg.label, err, button]);

@@ -152,7 +152,8 @@ def test_outside_hours_the_widget_says_when_chat_opens_and_takes_a_message(brows
     chat = widget(page)
     chat.get_by_role("button", name="Chat with us").click()
     chat.get_by_text("Chat is closed right now.").wait_for()
-    assert "We're back" in chat.locator("[data-next-open]").inner_text()
+    opens = chat.locator("[data-next-open]").inner_text()
+    assert "We're back on" in opens and "(America/New_York)" in opens  # globex's zone, named
     chat.get_by_label("Your name").fill("Otto Offhours")
     chat.get_by_label("Email").fill("otto@example.com")
     chat.get_by_label("How can we help?").fill("Please call me back about my invoice")

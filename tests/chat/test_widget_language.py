@@ -134,8 +134,8 @@ def test_the_picker_offers_the_tenant_languages_named_in_themselves(desks):
     assert body["language"] == "de"
     assert body["languages"] == [
         {"code": "de", "name": "Deutsch"},
-        {"code": "pt-br", "name": "Português Brasileiro"},
-        {"code": "es", "name": "español"},
+        {"code": "pt-br", "name": "Português (Brasil)"},
+        {"code": "es", "name": "Español"},
     ]
 
 
