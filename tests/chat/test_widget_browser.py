@@ -123,10 +123,12 @@ def test_a_visitor_and_an_agent_chat_through_a_network_cut_without_losing_a_word
 def test_the_widget_on_an_origin_the_tenant_did_not_allow_shows_nothing(browser, desk):  # noqa: F811
     context, page = new_page(browser)
     asked = []
-    page.on("request", lambda r: asked.append(r.url) if "/chat/availability/" in r.url else None)
-    page.goto(f"{desk.foreign}/acme.html")
-    page.wait_for_function("() => !document.querySelector('helpdesk-chat')")
-    assert len(asked) == 1  # the widget asked, was refused (no CORS answer), and left
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/t/acme/" in r.url else None)
+    with page.expect_console_message(lambda m: "not available on this site" in m.text):
+        page.goto(f"{desk.foreign}/acme.html")
+    assert page.locator("helpdesk-chat").count() == 0
+    # The widget asked for its words, was refused (no CORS answer), and left.
+    assert len(asked) == 1 and "/chat/strings/" in asked[0]
     assert page.get_by_role("button", name="Chat with us").count() == 0
     availability = page.request.get(
         f"{desk.url}/api/v1/t/acme/chat/availability/", headers={"Origin": desk.foreign}
