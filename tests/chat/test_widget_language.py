@@ -124,7 +124,11 @@ def test_every_widget_string_is_in_the_catalog_of_each_language(code):
         f"{key}: {msgid!r}" for key, (context, msgid) in SOURCES.items()
         if (context, msgid) not in catalog
     ]  # fmt: skip
-    assert not missing, f"{len(missing)} widget strings missing from {code}: " + "; ".join(missing)
+    assert not missing, (
+        f"{len(missing)} widget strings missing from locale/{translation.to_locale(code)}: "
+        + "; ".join(missing)
+        + " (run `make messages`, then translate them)"
+    )
 
 
 def test_the_picker_offers_the_tenant_languages_named_in_themselves(desks):
