@@ -14,9 +14,10 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-# Translators: the live chat widget on a customer's website, speaking to a visitor. Words in
-# braces ({id}, {n}, {name}, {email}, {ref}) stay as written: the widget fills them in.
+# The widget fills in the words in braces ({id}, {n}, {name}, {email}, {ref}): translators
+# keep them as written (the comments below reach the catalog).
 STRINGS = {
+    # Translators: the live chat widget's button on a customer's website.
     "launcher": _("Chat with us"),
     "title": _("Chat with us"),
     "close": _("Close"),
@@ -26,12 +27,15 @@ STRINGS = {
     "email": _("Email"),
     "message": _("How can we help?"),
     "start": _("Start chat"),
-    # Translators: the chat's ID, which a visitor can read out on the phone.
+    # Translators: the chat's ID, which a visitor can read out on the phone; keep {id}.
     "chatId": _("Chat ID: {id}"),
     "waiting": _("Waiting for an agent…"),
-    # Translators: the visitor's place in the queue of waiting chats; {n} is 1, 2, 3...
+    # Translators: the visitor's place in the queue of waiting chats; {n} is 1, 2, 3... (keep
+    # {n} as written).
     "position": _("You are number {n} in line."),
+    # Translators: {name} is the agent's name; keep {name} as written.
     "chattingWith": _("You're chatting with {name}"),
+    # Translators: {name} is the agent's name; keep {name} as written.
     "typing": _("{name} is typing…"),
     "agent": _("Agent"),
     "you": _("You"),
@@ -46,12 +50,13 @@ STRINGS = {
     "endChat": _("End chat"),
     "ended": _("This chat has ended."),
     "rate": _("How did we do?"),
-    # Translators: the label of the n-th star of a 1-5 rating.
+    # Translators: the label of the n-th star of a 1-5 rating; keep {n} as written.
     "star": _("{n} of 5"),
     "comment": _("Comment (optional)"),
     "sendRating": _("Send rating"),
     "thanks": _("Thank you for your feedback!"),
     "transcript": _("Email me the transcript"),
+    # Translators: {email} is the visitor's address; keep {email} as written.
     "transcriptSent": _("We sent the transcript to {email}."),
     "newChat": _("Start a new chat"),
     "closedNow": _("Chat is closed right now."),
@@ -64,7 +69,7 @@ STRINGS = {
         "Chat has closed for today. Leave a message with the conversation so far and we'll "
         "reply by email."
     ),
-    # Translators: {ref} is the request's reference, e.g. ACME-42.
+    # Translators: {ref} is the request's reference, e.g. ACME-42; keep {ref} as written.
     "becameTicket": _("This chat is now request {ref}. We'll reply by email."),
     "leave": _("Leave a message"),
     "addMore": _("Anything to add? (optional)"),
