@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -13,10 +15,12 @@ from accounts.models import Membership
 from chat import selectors, services
 from chat.availability import availability, chat_settings
 from chat.doors import ChatAPIView, ChatParticipant, WidgetAPIView, WidgetDoor
+from chat.languages import language_choices, wanted_from_query, widget_language
 from chat.models import ChatStatus
 from chat.serializers import ChatMessageOut, ChatOut, chat_json
 from chat.services.common import MAX_BODY
 from chat.services.start import identity_matches
+from chat.widget_strings import strings_in
 from core.api.pagination import EnvelopePagination
 from tickets.serializers import TicketDetailOut
 
@@ -31,6 +35,34 @@ class ChatAvailabilityOut(serializers.Serializer):
         choices=["", "no_chat_on_plan", "closed_hours", "no_agent"],
         help_text="Why chat is not offered; empty when it is.",
     )
+    message = serializers.CharField(help_text="`reason` for the visitor; empty when open.")
+    next_open_text = serializers.CharField(
+        help_text="When chat opens again, for the visitor, in the calendar's zone (named)."
+    )
+
+
+LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+
+
+class WidgetStringsIn(serializers.Serializer):
+    lang = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Wanted languages, most wanted first, comma-separated: the visitor's own "
+        "choice, then the host page's `lang` (e.g. `pt-BR,de`).",
+    )
+
+
+class WidgetLanguageOut(serializers.Serializer):
+    code = serializers.ChoiceField(choices=LANGUAGE_CODES)
+    name = serializers.CharField(help_text="The language's name in itself.")
+
+
+class WidgetStringsOut(serializers.Serializer):
+    language = serializers.ChoiceField(choices=LANGUAGE_CODES)
+    languages = WidgetLanguageOut(many=True)
+    strings = serializers.DictField(child=serializers.CharField())
 
 
 class ChatOfflineMessageIn(serializers.Serializer):
@@ -43,6 +75,11 @@ class ChatStartIn(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     email = serializers.EmailField()
     message = serializers.CharField(max_length=MAX_BODY, required=False, allow_blank=True)
+    language = serializers.ChoiceField(
+        choices=LANGUAGE_CODES,
+        required=False,
+        help_text="The language the widget speaks (default: the request's, see chat/strings/).",
+    )
     user_email = serializers.EmailField(
         required=False, help_text="The widget's data-user-email (identity verification)."
     )
@@ -118,8 +155,29 @@ def _staff_only(request) -> None:
 class AvailabilityView(WidgetAPIView):
     @extend_schema(responses=ChatAvailabilityOut, auth=[])
     def get(self, request, tenant):
-        """Is chat offered now? When not, when next (`next_open`, null when unknown)."""
+        """Is chat offered now? When not, when next (`next_open`, null when unknown), with the
+        reason and the opening time in the visitor's language (`Accept-Language`)."""
         return Response(availability(tenant=request.tenant).as_json())
+
+
+class WidgetStringsView(WidgetAPIView):
+    """The widget's words in one language (chat/widget_strings.py), and the languages its
+    picker offers. Checked and throttled like the other widget routes, and like every API
+    answer never kept by a browser (core/headers.py); the process keeps each language's
+    strings once built (`strings_in`)."""
+
+    @extend_schema(parameters=[WidgetStringsIn], responses=WidgetStringsOut, auth=[])
+    def get(self, request, tenant):
+        """The widget's strings in the first wanted language the tenant speaks (`lang`: the
+        visitor's choice, then the host page's), else in the tenant's default language."""
+        wanted = wanted_from_query(_valid(WidgetStringsIn, request.query_params.dict()).get("lang"))
+        language = widget_language(request.tenant, wanted)
+        body = {
+            "language": language,
+            "languages": language_choices(request.tenant),
+            "strings": strings_in(language),
+        }
+        return Response(body)
 
 
 class OfflineMessageView(WidgetAPIView):
@@ -173,6 +231,7 @@ class ChatListView(ChatAPIView):
             message=values.get("message", ""),
             user=user,
             signed=signed,
+            language=values.get("language") or translation.get_language(),
         )
         chat = started.chat
         ws_url = f"/ws/t/{request.tenant.slug}/chats/{chat.public_id}/?token={started.token}"

@@ -4,6 +4,7 @@ from chat import api, contact_api
 
 urlpatterns = [
     path("chat/availability/", api.AvailabilityView.as_view(), name="api-chat-availability"),
+    path("chat/strings/", api.WidgetStringsView.as_view(), name="api-chat-strings"),
     path("chat/offline-message/", api.OfflineMessageView.as_view(), name="api-chat-offline"),
     path("chat/presence/", api.PresenceView.as_view(), name="api-chat-presence"),
     # The contact form's JSON door (a tickets feature behind the widget's origin checks).

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Tenant
 from chat import presence
@@ -27,14 +28,31 @@ class Availability:
     agents_online: int
     next_open: datetime | None
     reason: str = ""  # why not: "no_chat_on_plan", "closed_hours", "no_agent"; "" when open
+    zone: str = ""  # the calendar's time zone, which `next_open` is told in
 
     def as_json(self) -> dict:
+        """The route's answer; `message` and `next_open_text` in the active language (the
+        visitor's: chat.languages), the opening time in the calendar's zone, named."""
+        from chat.languages import opening_text
+
         return {
             "open": self.open,
             "agents_online": self.agents_online,
             "next_open": self.next_open,
             "reason": self.reason,
+            "message": self.message(),
+            "next_open_text": opening_text(self.next_open, self.zone) if self.zone else "",
         }
+
+    def message(self) -> str:
+        """Why chat is not offered, for the visitor ("" when it is)."""
+        if not self.reason:
+            return ""
+        return {
+            "no_chat_on_plan": _("Chat is not available right now. Leave us a message instead."),
+            "closed_hours": _("Chat is closed right now."),
+            "no_agent": _("All our agents are busy right now."),
+        }.get(self.reason, _("Chat is not available right now. Leave us a message instead."))
 
 
 def chat_settings(tenant: Tenant) -> ChatSettings:
@@ -69,7 +87,8 @@ def availability(
     if plan is None or not plan.includes_chat:
         return Availability(False, agents, None, "no_chat_on_plan")
     if not settings.always_open and not calendar_open(plan, now):
-        return Availability(False, agents, next_opening(plan, now), "closed_hours")
+        zone = plan.calendar.timezone
+        return Availability(False, agents, next_opening(plan, now), "closed_hours", zone)
     if agents == 0 and not settings.queue_when_no_agent:
         return Availability(False, agents, None, "no_agent")
     return Availability(True, agents, None)

@@ -23,7 +23,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.actors import Contact, Member
@@ -43,6 +43,7 @@ from accounts.sockets import (
 from accounts.tenancy import tenant_scope
 from chat import selectors, services
 from chat.availability import chat_settings
+from chat.languages import widget_language
 from chat.live import chat_group
 from chat.models import ChatSession, ChatStatus, normalize_origin
 from chat.serializers import message_frame
@@ -100,6 +101,8 @@ class ChatSocket(TenantSocket):
             chat = doors.chat
             self.tenant = doors.tenant
             self.chat, self.chat_pk, self.role = chat, chat.pk, "customer"
+            # What the server says to the visitor (error frames) is in the chat's language.
+            self.language = widget_language(doors.tenant, [chat.visitor_language])
             self.actor = Contact(
                 tenant=self.tenant, name=chat.visitor_name, email=chat.visitor_email
             )
@@ -206,7 +209,15 @@ class ChatSocket(TenantSocket):
 
     # -- frames from the client -----------------------------------------------------------------
 
+    language: str | None = None  # the visitor's (chat/languages.py); agents: their own
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        if self.language is None:
+            return await self.receive_frame(text_data)
+        with translation.override(self.language):
+            return await self.receive_frame(text_data)
+
+    async def receive_frame(self, text_data) -> None:
         try:
             content = json.loads(text_data or "")
         except ValueError:

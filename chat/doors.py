@@ -6,6 +6,9 @@
   the help desk's own (others: 403); allowed foreign origins get CORS headers, and preflights
   (`OPTIONS`) are answered for them only. Credentials never travel by cookie cross-origin: the
   widget sends its chat token in the header.
+- The visitor is answered in their language (chat/languages.py): the chat's own for the chat
+  token, else the first of the request's `Accept-Language` (which the widget sets to the
+  language it shows) that the tenant speaks, else the tenant's default. Members keep theirs.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -32,6 +36,7 @@ from accounts.doors import IsTenantMember, TenantAPIView
 from accounts.sockets import own_origin
 from chat import selectors
 from chat.availability import chat_settings
+from chat.languages import chat_language, wanted_from_header, widget_language
 from chat.models import ChatSession, normalize_origin
 from core.api.throttling import AddressThrottle, FailOpenMixin, tenant_ident
 
@@ -177,6 +182,27 @@ class ChatAPIView(TenantAPIView):
         own = own_origin(origin, self.request.get_host())
         return origin is None or own or self.foreign_origin_allowed(origin)
 
+    # -- the visitor's language --------------------------------------------------------------
+
+    def perform_authentication(self, request) -> None:
+        """Once it is known who asks, speak the visitor's language (before the permission and
+        throttle checks, whose refusals they read). `finalize_response` restores the one the
+        request came in with."""
+        super().perform_authentication(request)
+        language = self.visitor_language(request)
+        if language:
+            self._language_before = translation.get_language()
+            translation.activate(language)
+
+    def visitor_language(self, request) -> str | None:
+        tenant = getattr(self, "door_tenant", None)
+        if isinstance(request.auth, ChatPass):
+            return chat_language(request.auth.chat)
+        if tenant is None or (request.user and request.user.is_authenticated):
+            return None  # a member reads their own language (the site's middleware)
+        wanted = wanted_from_header(request.headers.get("Accept-Language"))
+        return widget_language(tenant, wanted)
+
     def initial(self, request, *args, **kwargs):
         if not self.origin_allowed(self.origin()):
             raise PermissionDenied(_("This website may not use this help desk's chat."))
@@ -205,6 +231,11 @@ class ChatAPIView(TenantAPIView):
             response["Access-Control-Allow-Origin"] = self.request.headers["Origin"]
             response["Access-Control-Expose-Headers"] = "Retry-After"
         response["Vary"] = "Origin" if "Vary" not in response else response["Vary"] + ", Origin"
+        if hasattr(self, "_language_before"):
+            response["Content-Language"] = translation.get_language()
+            response["Vary"] += ", Accept-Language"
+            before = self._language_before
+            translation.activate(before) if before else translation.deactivate()
         return response
 
     # -- who and what -----------------------------------------------------------------------

@@ -20,10 +20,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
+from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.tenancy import all_tenants, tenant_scope
 from chat.availability import calendar_open
+from chat.languages import chat_language
 from chat.models import ChatSession, ChatSettings, ChatStatus, CloseReason
 from chat.services.common import after_change, close, idle_limit_hours
 from core import live as core_live
@@ -126,7 +128,8 @@ def _close_idle(chat: ChatSession, now: datetime) -> bool:
         and chat.last_message_at <= now - timedelta(hours=hours)
     ):
         return False
-    note = gettext("We closed this chat because we had not heard back from you.")
+    with translation.override(chat_language(chat)):  # said to the visitor
+        note = gettext("We closed this chat because we had not heard back from you.")
     message = close(chat, reason=CloseReason.IDLE, at=now, note=note)
     after_change(chat, "closed", message)
     return True

@@ -126,6 +126,17 @@ class ChatSession(TenantOwned):
     visitor_name = models.CharField(max_length=150, verbose_name=_("visitor name"))
     visitor_email = models.EmailField(verbose_name=_("visitor email"))
     verified = models.BooleanField(default=False, verbose_name=_("verified"))
+    # The language the widget spoke to the visitor when the chat started (chat/languages.py):
+    # the console shows it, and what is said to the visitor later (system messages, the
+    # transcript email) is in it. Blank: chats from before languages; the tenant's default.
+    visitor_language = models.CharField(
+        _("visitor's language"),
+        max_length=8,
+        blank=True,
+        default="",
+        db_default="",
+        choices=settings.LANGUAGES,
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -22,6 +22,9 @@ class ChatCustomerOut(serializers.Serializer):
     name = serializers.CharField()
     email = serializers.EmailField()
     verified = serializers.BooleanField()
+    language = serializers.CharField(
+        allow_null=True, help_text="The language the widget spoke to them (e.g. `pt-br`)."
+    )
 
 
 class ChatOut(serializers.Serializer):
@@ -56,6 +59,7 @@ def chat_json(chat: ChatSession) -> dict[str, Any]:
             "name": chat.visitor_name,
             "email": chat.visitor_email,
             "verified": chat.verified,
+            "language": chat.visitor_language or None,
         },
         "agent": chat.agent.email if chat.agent_id else None,
         "agent_name": chat.agent.display_name if chat.agent_id else None,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, Member
 from accounts.models import Membership, Role
 from accounts.redaction import mask_secrets
 from chat import policy
+from chat.languages import chat_language
 from chat.models import ChatSession, ChatStatus, CloseReason
 from chat.selectors import messages_of
 from chat.services.common import after_change, close, locked
@@ -115,14 +117,19 @@ def chat_transcript(*, actor: Actor, chat: ChatSession) -> None:
 
 
 def _email_transcript(chat: ChatSession, *, key: str) -> None:
-    lines = [
-        {
-            "at": f"{m.created_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
-            "name": m.author_name or _("Help desk"),
-            "body": m.body,
-        }
-        for m in messages_of(chat)
-    ]
+    """The transcript, in the visitor's language (whoever asked: the agent's close too), its
+    times in the tenant's zone, named."""
+    language = chat_language(chat)
+    zone = chat.tenant.timezone
+    with translation.override(language):
+        lines = [
+            {
+                "at": f"{m.created_at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}",
+                "name": m.author_name or _("Help desk"),
+                "body": m.body,
+            }
+            for m in messages_of(chat)
+        ]
     context = {
         "chat": {"id": chat.public_id},
         "tenant": chat.tenant.name,
@@ -133,6 +140,9 @@ def _email_transcript(chat: ChatSession, *, key: str) -> None:
         key=key,
         kind="email",
         payload=email_payload(
-            to=[chat.visitor_email], template="chat/email/transcript", context=context
+            to=[chat.visitor_email],
+            template="chat/email/transcript",
+            context=context,
+            language=language,
         ),
     )

@@ -16,6 +16,7 @@ from accounts.actors import Contact
 from accounts.models import Membership, Role, Tenant, User
 from chat import live, sla
 from chat.availability import availability, chat_settings
+from chat.languages import opening_text, widget_language
 from chat.models import ChatSession, ChatSettings, ChatStatus, hash_token, new_token
 from chat.serializers import iso
 from chat.services.common import MESSAGE_FIELDS, append, author_of, check_body
@@ -63,11 +64,14 @@ def chat_start(
     message: str = "",
     user: User | None = None,
     signed: bool = False,
+    language: str | None = None,
 ) -> Started:
     """A visitor starts a chat. `user`: a member from their own logged-in session; `signed`:
     the tenant's site vouched for `email` (identity verification). Either makes it verified;
-    anything else is an unverified contact on the tenant's default plan."""
+    anything else is an unverified contact on the tenant's default plan. `language`: the one
+    the widget speaks to them (chat/languages.py), kept on the chat; else the tenant's."""
     name, email = _visitor(name, email)
+    language = widget_language(tenant, [language])
     first = check_body(message) if message and message.strip() else ""
     membership = None
     if user is not None:
@@ -95,6 +99,7 @@ def chat_start(
             _("Chat is not available right now. Leave us a message instead."),
             reason=offered.reason,
             next_open=iso(offered.next_open),
+            next_open_text=opening_text(offered.next_open, offered.zone) if offered.zone else "",
         )
     if ChatSession.objects.filter(status=ChatStatus.WAITING).count() >= settings.max_waiting:
         raise TooManyWaiting(
@@ -107,6 +112,7 @@ def chat_start(
         visitor_name=name,
         visitor_email=email,
         verified=membership is not None or signed,
+        visitor_language=language,
         user=membership.user if membership is not None else None,
         plan=plan_for(tenant=tenant, organization=organization),
         token_hash=hash_token(token),

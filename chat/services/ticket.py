@@ -9,12 +9,13 @@ Idempotent on the chat (source `chat:<id>`): a repeat returns the same ticket.
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, Contact, Member, Requester, System
 from accounts.models import Membership
 from chat import policy
+from chat.languages import chat_language
 from chat.models import ChatSession, ChatStatus, CloseReason
 from chat.selectors import messages_of
 from chat.services.common import (
@@ -108,9 +109,10 @@ def chat_to_ticket(*, actor: Actor, chat: ChatSession, message: str = ""):
     chat.ticket = Ticket.objects.get(pk=ticket.pk)
     chat.save(update_fields=["ticket"])
     if chat.status != ChatStatus.CLOSED:
-        note = _(
-            "This conversation continues as request %(reference)s: we will answer by email."
-        ) % {"reference": ticket.reference}
+        with translation.override(chat_language(chat)):  # said to the visitor
+            note = _(
+                "This conversation continues as request %(reference)s: we will answer by email."
+            ) % {"reference": ticket.reference}
         message_row = close(chat, reason=CloseReason.TICKET, at=now, note=note)
         after_change(chat, "ticket", message_row)
     else:

@@ -375,6 +375,8 @@
     var c = this.chat.customer || {};
     this.title.textContent = (c.name || "") + " ";
     this.title.appendChild(h("span", { class: "badge " + (c.verified ? "verified" : ""), text: c.verified ? t("verified") : t("unverified") }));
+    // The visitor's language (a code: frames carry values, the page names nothing itself).
+    if (c.language) this.title.appendChild(h("span", { class: "badge lang", lang: c.language, "data-language": c.language, text: c.language.toUpperCase() }));
     var statusText = t("status" + this.chat.status.charAt(0).toUpperCase() + this.chat.status.slice(1));
     this.meta.textContent = [c.email, t("chatId", { id: this.id }), statusText].filter(Boolean).join(" · ");
     var mine = this.chat.agent === cfg.me;

@@ -4,6 +4,13 @@
  * Optional: data-lang (else <html lang>), data-user-email + data-user-hash (tenant-signed
  * identity), data-user-name.
  *
+ * Words: the server's gettext catalog (chat/widget_strings.py), fetched once at start from
+ * chat/strings/?lang=<the visitor's pick>,<the page's lang>; the server answers in the first
+ * of those the tenant speaks, else in its default language, and lists the tenant's languages
+ * for the picker in the header. The pick is remembered in localStorage. Every later request
+ * says that language (Accept-Language), so the server's own words (errors, opening times) are
+ * in it too, and so is the chat it starts (its emails).
+ *
  * Plain JavaScript, no dependency. Everything lives in a shadow root with its own styles, so the
  * host page's CSS cannot reach in and ours cannot leak out. Text a person typed is only ever set
  * with textContent.
@@ -34,79 +41,40 @@
   var USER_EMAIL = script.getAttribute("data-user-email") || "";
   var USER_HASH = script.getAttribute("data-user-hash") || "";
   var USER_NAME = script.getAttribute("data-user-name") || "";
-  var LANG = (script.getAttribute("data-lang") || document.documentElement.lang || navigator.language || "en")
-    .toLowerCase();
+  var PAGE_LANG = script.getAttribute("data-lang") || document.documentElement.lang || "";
+  var LANG_KEY = "helpdesk-chat-lang:" + ORIGIN + ":" + TENANT;
+  var LANG = ""; // the language the server chose (chat/strings/): what everything speaks
+  var languages = []; // the tenant's, for the picker: [{code, name}]
 
-  // The strings, by language. Adding a language is adding a dictionary (issue 14); a key missing
-  // from it falls back to English.
-  var CATALOG = {
-    en: {
-      launcher: "Chat with us",
-      title: "Chat with us",
-      close: "Close",
-      intro: "Ask us anything. We usually reply within a few minutes.",
-      name: "Your name",
-      email: "Email",
-      message: "How can we help?",
-      start: "Start chat",
-      chatId: "Chat ID: {id}",
-      waiting: "Waiting for an agent…",
-      position: "You are number {n} in line.",
-      chattingWith: "You're chatting with {name}",
-      typing: "{name} is typing…",
-      agent: "Agent",
-      you: "You",
-      placeholder: "Type a message…",
-      send: "Send",
-      sending: "Sending…",
-      queued: "Will be sent when you're back online",
-      read: "Read",
-      notSent: "Not sent",
-      reconnecting: "Connection lost. Reconnecting…",
-      endChat: "End chat",
-      ended: "This chat has ended.",
-      rate: "How did we do?",
-      star: "{n} of 5",
-      comment: "Comment (optional)",
-      sendRating: "Send rating",
-      thanks: "Thank you for your feedback!",
-      transcript: "Email me the transcript",
-      transcriptSent: "We sent the transcript to {email}.",
-      newChat: "Start a new chat",
-      closedNow: "Chat is closed right now.",
-      opensAt: "We're back {when}.",
-      leaveIntro: "Leave us a message and we'll reply by email.",
-      noAgent: "Sorry, nobody could take your chat in time. Leave a message with the conversation so far and we'll reply by email.",
-      closedMeanwhile: "Chat has closed for today. Leave a message with the conversation so far and we'll reply by email.",
-      becameTicket: "This chat is now request {ref}. We'll reply by email.",
-      leave: "Leave a message",
-      addMore: "Anything to add? (optional)",
-      sendMessage: "Send message",
-      left: "Thanks! We got your message and will reply by email.",
-      busy: "All our agents are busy right now.",
-      tooMany: "Too many attempts. Please wait a minute and try again.",
-      failed: "Something went wrong. Please try again.",
-      unavailable: "Chat is not available on this site.",
-      expired: "This chat is no longer available.",
-    },
+  // Only for a rejoined chat whose strings cannot be fetched (the server is unreachable):
+  // everything else waits for the server's words.
+  var strings = {
+    launcher: "Chat", title: "Chat", close: "Close", send: "Send", agent: "Agent", you: "You",
+    reconnecting: "Connection lost. Reconnecting…", failed: "Something went wrong. Please try again.",
   };
-  var strings = CATALOG[LANG] || CATALOG[LANG.split("-")[0]] || CATALOG.en;
+  function picked() {
+    try {
+      return localStorage.getItem(LANG_KEY) || "";
+    } catch (e) {
+      return "";
+    }
+  }
   function t(key, vars) {
-    var text = strings[key] || CATALOG.en[key] || key;
+    var text = strings[key] || "";
     return text.replace(/\{(\w+)\}/g, function (_, name) {
       return vars && vars[name] != null ? String(vars[name]) : "";
     });
   }
   function clock(iso) {
     try {
-      return new Intl.DateTimeFormat(LANG, { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+      return new Intl.DateTimeFormat(LANG || undefined, { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
     } catch (e) {
       return "";
     }
   }
   function when(iso) {
     try {
-      return new Intl.DateTimeFormat(LANG, {
+      return new Intl.DateTimeFormat(LANG || undefined, {
         weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit",
       }).format(new Date(iso));
     } catch (e) {
@@ -176,7 +144,7 @@
   var CSS =
     ":host{all:initial!important;position:fixed!important;right:20px!important;bottom:20px!important;z-index:2147483000!important;display:block!important}" +
     ".w{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1f2430;text-align:left}" +
-    ".w *{box-sizing:border-box;margin:0}button,input,textarea{font:inherit;color:inherit}" +
+    ".w *{box-sizing:border-box;margin:0}button,input,textarea,select{font:inherit;color:inherit}" +
     "button{cursor:pointer;border:1px solid #d0d5dd;background:#fff;border-radius:8px;padding:6px 12px}" +
     "button.p{background:#2b5fd9;border-color:#2b5fd9;color:#fff}button:disabled{opacity:.6;cursor:default}" +
     "button.l{border:0;background:none;color:#2b5fd9;padding:0;text-decoration:underline}" +
@@ -186,6 +154,7 @@
     ".head{background:#2b5fd9;color:#fff;padding:12px 14px;display:flex;align-items:flex-start;gap:8px}" +
     ".head .t{flex:1}.head b{display:block;font-size:15px}.head small{display:block;opacity:.9;font-size:12px}" +
     ".head button{background:none;border:0;color:#fff;font-size:18px;line-height:1;padding:2px 6px}" +
+    ".head select{font-size:12px;border:0;border-radius:6px;padding:2px 4px;max-width:130px;background:#fff;color:#1f2430}" +
     ".body{flex:1;overflow-y:auto;padding:12px 14px;display:flex;flex-direction:column;gap:8px}" +
     "label{display:block;font-weight:600;font-size:13px;margin-top:6px}" +
     "input,textarea{display:block;width:100%;border:1px solid #d0d5dd;border-radius:8px;padding:7px 9px;background:#fff;margin-top:3px}" +
@@ -217,8 +186,9 @@
   root.appendChild(wrap);
   var panel = h("div", { class: "panel", role: "dialog", "aria-label": t("title"), hidden: true });
   var badge = h("span", { class: "badge", hidden: true });
+  var launchText = h("span");
   var launcher = h("button", { class: "launch", type: "button", "aria-expanded": "false", onclick: toggle }, [
-    h("span", { text: t("launcher") }),
+    launchText,
     badge,
   ]);
   var launchRow = h("div", { class: "lrow" }, [launcher]);
@@ -227,6 +197,43 @@
 
   // The panel's parts, rebuilt by each view.
   var headSub, body, typingLine, connLine, foot, actions, log, input;
+  var redraw = null; // shows the current view again (in another language)
+
+  // The words changed (first fetch, or the visitor picked a language).
+  function speak(data) {
+    strings = data.strings || strings;
+    LANG = data.language || LANG;
+    languages = data.languages || languages;
+    wrap.setAttribute("lang", LANG);
+    launchText.textContent = t("launcher");
+    panel.setAttribute("aria-label", t("title"));
+  }
+
+  function fetchStrings(wanted) {
+    return api("GET", "chat/strings/?lang=" + encodeURIComponent(wanted.filter(Boolean).join(",")));
+  }
+
+  function picker() {
+    if (languages.length < 2) return null;
+    var select = h("select", { class: "lang", name: "language", "aria-label": t("language") });
+    languages.forEach(function (l) {
+      select.appendChild(h("option", { value: l.code, lang: l.code, selected: l.code === LANG, text: l.name }));
+    });
+    select.addEventListener("change", function () {
+      var code = select.value;
+      try {
+        localStorage.setItem(LANG_KEY, code);
+      } catch (e) {
+        /* not remembered: this page view still switches */
+      }
+      fetchStrings([code]).then(function (res) {
+        if (!res.ok) return;
+        speak(res.data);
+        if (redraw) redraw();
+      });
+    });
+    return select;
+  }
 
   function frame(sub) {
     panel.textContent = "";
@@ -234,6 +241,7 @@
     panel.appendChild(
       h("div", { class: "head" }, [
         h("div", { class: "t" }, [h("b", { text: t("title") }), headSub]),
+        picker(),
         h("button", { type: "button", "aria-label": t("close"), text: "×", onclick: toggle }),
       ])
     );
@@ -268,12 +276,18 @@
   }
 
   // --- Views --------------------------------------------------------------------------------------
-  function showForm(error) {
+  function showForm(error, typed) {
     view = "form";
+    typed = typed || {};
+    redraw = function () {
+      // Another language: the same form, what was typed kept.
+      showForm("", { n: name.input.value, e: email.input.value, m: msg.input.value });
+    };
     frame(t("intro"));
-    var name = field(t("name"), { name: "name", autocomplete: "name", required: true, maxlength: 200, value: USER_NAME || state.name });
-    var email = field(t("email"), { name: "email", type: "email", autocomplete: "email", required: true, maxlength: 254, value: USER_EMAIL || state.email });
+    var name = field(t("name"), { name: "name", autocomplete: "name", required: true, maxlength: 200, value: typed.n || USER_NAME || state.name });
+    var email = field(t("email"), { name: "email", type: "email", autocomplete: "email", required: true, maxlength: 254, value: typed.e || USER_EMAIL || state.email });
     var msg = field(t("message"), { name: "message", rows: 3, required: true, maxlength: 4000 });
+    msg.input.value = typed.m || "";
     var err = h("p", { class: "err", role: "alert", text: error || "" });
     var button = h("button", { class: "p", type: "submit", text: t("start") });
     var form = h("form", { class: "card", novalidate: false }, [name.label, email.label, msg.label, err, button]);
@@ -292,11 +306,19 @@
     body.appendChild(form);
   }
 
-  function showOffline(intro, prefill, next) {
+  // `why`: a string's key ("busy") or ""; `next`: when chat opens again (ISO) and `nextText`,
+  // the server's sentence for it (in the visitor's language, the calendar's zone, named).
+  function showOffline(why, prefill, next, nextText) {
     view = "offline";
+    redraw = function () {
+      if (!next) return showOffline(why, prefill);
+      api("GET", "chat/availability/").then(function (res) {
+        showOffline(why, prefill, next, res.ok && res.data.next_open === next ? res.data.next_open_text : "");
+      });
+    };
     frame(t("leave"));
-    if (next) body.appendChild(h("p", { class: "note", "data-next-open": next, text: t("closedNow") + " " + t("opensAt", { when: when(next) }) }));
-    body.appendChild(h("p", { text: intro }));
+    if (next) body.appendChild(h("p", { class: "note", "data-next-open": next, text: t("closedNow") + " " + (nextText || when(next)) }));
+    body.appendChild(h("p", { text: why ? t(why) + " " + t("leaveIntro") : t("leaveIntro") }));
     var name = field(t("name"), { name: "name", autocomplete: "name", required: true, maxlength: 200, value: USER_NAME || state.name });
     var email = field(t("email"), { name: "email", type: "email", autocomplete: "email", required: true, maxlength: 254, value: USER_EMAIL || state.email });
     var msg = field(t("message"), { name: "message", rows: 5, required: true });
@@ -312,6 +334,7 @@
         if (res.ok) {
           forget();
           view = "left";
+          redraw = null;
           frame();
           body.appendChild(h("p", { class: "card ok", role: "status", text: t("left") }));
         } else {
@@ -325,12 +348,14 @@
 
   function showUnusable(text) {
     view = "unusable";
+    redraw = null;
     frame();
     body.appendChild(h("p", { class: "note", text: text }));
   }
 
   function showChat() {
     view = "chat";
+    redraw = showChat;
     frame(state.id ? t("chatId", { id: state.id }) : "");
     headSub.setAttribute("data-chat-id", state.id || "");
     log = h("div", { class: "log", role: "log", "aria-live": "polite" });
@@ -395,6 +420,7 @@
           forget();
           reset();
           view = "left";
+          redraw = null;
           frame();
           body.appendChild(h("p", { class: "card ok", role: "status", text: t("left") }));
         });
@@ -493,6 +519,7 @@
   // --- HTTP -----------------------------------------------------------------------------------------
   function api(method, path, payload, withToken) {
     var headers = { Accept: "application/json" };
+    if (LANG) headers["Accept-Language"] = LANG; // the server answers in the widget's language
     if (payload) headers["Content-Type"] = "application/json";
     if (withToken) headers.Authorization = "Chat " + state.token;
     return fetch(API + path, {
@@ -522,7 +549,7 @@
   }
 
   function startChat(name, email, message) {
-    var payload = { name: name, email: email, message: message };
+    var payload = { name: name, email: email, message: message, language: LANG || undefined };
     if (USER_EMAIL && USER_HASH) {
       payload.user_email = USER_EMAIL;
       payload.user_hash = USER_HASH;
@@ -535,8 +562,8 @@
         if (res.status === 409 || (res.status === 429 && code === "too_many_waiting")) {
           state.name = name;
           state.email = email;
-          var next = res.data && res.data.next_open;
-          showOffline(next ? t("leaveIntro") : t("busy") + " " + t("leaveIntro"), message, next);
+          var data = res.data || {};
+          showOffline(data.next_open ? "" : "busy", message, data.next_open, data.next_open_text);
           return;
         }
         throw problemText(res);
@@ -764,27 +791,47 @@
   window.addEventListener("online", function () { attempts = 0; connect(); });
   document.addEventListener("visibilitychange", markRead);
 
-  function boot() {
-    document.body.appendChild(host);
-    render();
-    if (state.token) {
-      status = "waiting";
-      showChat();
-      connect();
-      return;
-    }
+  function unusable(res) {
+    // This site is not one of the tenant's allowed origins (its 403 carries no CORS header, so
+    // the script sees a network error), no such desk, or the desk is unreachable: a launcher
+    // that cannot work would only mislead, so show nothing.
+    if (res.status !== 0 && res.status !== 403 && res.status !== 404) return false;
+    host.remove();
+    if (window.console) console.warn("helpdesk chat: not available on this site (" + (res.status || "refused") + ")");
+    return true;
+  }
+
+  // Before a chat: is chat offered now (in the visitor's language), else leave a message.
+  function welcome() {
     api("GET", "chat/availability/").then(function (res) {
-      if (res.status === 0 || res.status === 403 || res.status === 404) {
-        // This site is not one of the tenant's allowed origins (its 403 carries no CORS header,
-        // so the script sees a network error), no such desk, or the desk is unreachable: a
-        // launcher that cannot work would only mislead, so show nothing.
-        host.remove();
-        if (window.console) console.warn("helpdesk chat: not available on this site (" + (res.status || "refused") + ")");
+      if (unusable(res)) return;
+      availability = res.ok ? res.data : null;
+      if (availability && !availability.open) {
+        var why = availability.reason === "no_agent" ? "busy" : "";
+        showOffline(why, "", availability.next_open, availability.next_open_text);
+      } else showForm();
+    });
+  }
+
+  function boot() {
+    fetchStrings([picked(), PAGE_LANG]).then(function (res) {
+      if (state.token) {
+        // A chat to rejoin: it goes on even when the words cannot be had (English fallback).
+        if (res.ok) speak(res.data);
+        else launchText.textContent = t("launcher");
+        document.body.appendChild(host);
+        render();
+        status = "waiting";
+        showChat();
+        connect();
         return;
       }
-      availability = res.ok ? res.data : null;
-      if (availability && !availability.open) showOffline(t("leaveIntro"), "", availability.next_open);
-      else showForm();
+      if (unusable(res)) return;
+      if (!res.ok) return host.remove();
+      speak(res.data);
+      document.body.appendChild(host);
+      render();
+      welcome();
     });
   }
 

@@ -32,6 +32,8 @@ from accounts.tenancy import tenant_scope
 from chat.models import ChatSettings
 from sla.models import Holiday, SupportPlan
 ORIGINS = {origins!r}
+# acme speaks English (its default), Brazilian Portuguese and German: the widget offers them.
+Tenant.objects.filter(slug="acme").update(languages=["pt-br", "de"])
 for slug in ("acme", "globex"):
     tenant = Tenant.objects.get(slug=slug)
     with tenant_scope(tenant):
@@ -67,6 +69,21 @@ SHOP_PAGE = """<!doctype html>
   <script src="{server}/static/chat/widget.js" data-tenant="{tenant}"{extra}></script>
 </body></html>
 """
+
+
+SAMPLE_SHOP = Path(__file__).resolve().parents[2] / "static" / "chat" / "sample-shop"
+
+
+def sample_shop_in_portuguese(site: Path, server: str) -> None:
+    """static/chat/sample-shop as a Brazilian shop would serve it (`<html lang="pt-BR">`), at
+    `pt/index.html`, its widget tag pointing at the running help desk."""
+    page = (SAMPLE_SHOP / "index.html").read_text()
+    assert '<html lang="en">' in page and "http://127.0.0.1:8000/static" in page
+    page = page.replace('<html lang="en">', '<html lang="pt-BR">')
+    page = page.replace("http://127.0.0.1:8000/static", f"{server}/static")
+    (site / "pt").mkdir()
+    (site / "pt" / "index.html").write_text(page)
+    (site / "pt" / "shop.css").write_text((SAMPLE_SHOP / "shop.css").read_text())
 
 
 class Desk:
@@ -116,6 +133,7 @@ def desk(tmp_path_factory):
         extra = f' data-user-email="{SIGNED_EMAIL}" data-user-hash="{signature}"'
         signed = SHOP_PAGE.format(server=url, tenant="acme", extra=extra)
         (site / "acme-signed.html").write_text(signed)
+        sample_shop_in_portuguese(site, url)
 
         sites = []
         try:

@@ -38,7 +38,7 @@ def test_a_visitor_starts_a_chat_and_gets_a_token_and_the_socket_url(desks):
     assert body["ws_url"] == f"/ws/t/acme/chats/{body['id']}/?token={body['token']}"
     detail = with_token(body["token"]).get(f"/api/v1/t/acme/chats/{body['id']}/").json()
     assert detail["customer"] == {"name": "Vera Visitor", "email": "vera@example.net",
-                                  "verified": False}  # fmt: skip
+                                  "verified": False, "language": "en"}  # fmt: skip
     assert detail["agent"] is None and detail["first_response_due"]
     assert detail["visitor_history"] == {"chats": [], "tickets": []}
 
@@ -49,7 +49,14 @@ def test_availability_follows_the_calendar_the_plan_and_the_agents(desks):
     assert APIClient().get(url).json()["open"] is True
     open_chat_settings(acme, queue_when_no_agent=False)
     body = APIClient().get(url).json()
-    assert body == {"open": False, "agents_online": 0, "next_open": None, "reason": "no_agent"}
+    assert body == {
+        "open": False,
+        "agents_online": 0,
+        "next_open": None,
+        "reason": "no_agent",
+        "message": "All our agents are busy right now.",
+        "next_open_text": "",
+    }
     agent = api_client(acme.agent)
     online = agent.post("/api/v1/t/acme/chat/presence/", {"available": True}, format="json")
     assert online.json() == {"available": True, "agents_online": 1}

@@ -123,10 +123,12 @@ def test_a_visitor_and_an_agent_chat_through_a_network_cut_without_losing_a_word
 def test_the_widget_on_an_origin_the_tenant_did_not_allow_shows_nothing(browser, desk):  # noqa: F811
     context, page = new_page(browser)
     asked = []
-    page.on("request", lambda r: asked.append(r.url) if "/chat/availability/" in r.url else None)
-    page.goto(f"{desk.foreign}/acme.html")
-    page.wait_for_function("() => !document.querySelector('helpdesk-chat')")
-    assert len(asked) == 1  # the widget asked, was refused (no CORS answer), and left
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/t/acme/" in r.url else None)
+    with page.expect_console_message(lambda m: "not available on this site" in m.text):
+        page.goto(f"{desk.foreign}/acme.html")
+    assert page.locator("helpdesk-chat").count() == 0
+    # The widget asked for its words, was refused (no CORS answer), and left.
+    assert len(asked) == 1 and "/chat/strings/" in asked[0]
     assert page.get_by_role("button", name="Chat with us").count() == 0
     availability = page.request.get(
         f"{desk.url}/api/v1/t/acme/chat/availability/", headers={"Origin": desk.foreign}
@@ -152,7 +154,8 @@ def test_outside_hours_the_widget_says_when_chat_opens_and_takes_a_message(brows
     chat = widget(page)
     chat.get_by_role("button", name="Chat with us").click()
     chat.get_by_text("Chat is closed right now.").wait_for()
-    assert "We're back" in chat.locator("[data-next-open]").inner_text()
+    opens = chat.locator("[data-next-open]").inner_text()
+    assert "We're back on" in opens and "(America/New_York)" in opens  # globex's zone, named
     chat.get_by_label("Your name").fill("Otto Offhours")
     chat.get_by_label("Email").fill("otto@example.com")
     chat.get_by_label("How can we help?").fill("Please call me back about my invoice")

@@ -92,6 +92,7 @@ MEMBERS = [
     f"GET {T}/request-types/",
     f"GET {T}/attachments/{{attachment_id}}/",
     f"GET {T}/chat/availability/",
+    f"GET {T}/chat/strings/",
     f"POST {T}/chats/",
     f"POST {T}/chat/offline-message/",
     f"POST {T}/contact/",

@@ -94,6 +94,7 @@ ROUTES: dict[str, Route] = {
     # Live chat (issue 11): the widget's routes are anonymous; a chat's routes take its token
     # or an agent (anyone else: 401, another tenant's member and another customer: 404).
     "api/v1/t/<slug:tenant>/chat/availability/": WIDGET_API,
+    "api/v1/t/<slug:tenant>/chat/strings/": WIDGET_API,  # the widget's words (issue 14)
     "api/v1/t/<slug:tenant>/chat/offline-message/": WIDGET_API,
     "api/v1/t/<slug:tenant>/chat/presence/": STAFF_API,
     "api/v1/t/<slug:tenant>/chats/": WIDGET_API,  # POST starts a chat; GET is agents' (403)
