@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.actors import Contact, Member
 from accounts.doors import STAFF_ROLES
@@ -243,7 +244,11 @@ class ChatSocket(TenantSocket):
         if len(self.sent_times) == RATE_COUNT and now - self.sent_times[0] < RATE_WINDOW:
             await self.error(
                 "rate_limited",
-                _("At most %(n)s messages a second; send it again in a moment.")
+                ngettext(
+                    "At most %(n)s message a second; send it again in a moment.",
+                    "At most %(n)s messages a second; send it again in a moment.",
+                    RATE_COUNT,
+                )
                 % {"n": RATE_COUNT},
                 client_id=client_id,
             )
