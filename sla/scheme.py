@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts import policy
 from accounts.models import AuditType, Tenant
@@ -253,14 +253,22 @@ def scheme_problems(levels: list[LevelSpec], default: str) -> dict[str, list[str
         elif len(label) > LABEL_MAX:
             add(
                 "levels",
-                _("%(name)s: a label has at most %(max)d characters.")
+                ngettext(
+                    "%(name)s: a label has at most %(max)d character.",
+                    "%(name)s: a label has at most %(max)d characters.",
+                    LABEL_MAX,
+                )
                 % {"name": spec.priority, "max": LABEL_MAX},
             )
         for code, text in (spec.translations or {}).items():
             if len(text.strip()) > LABEL_MAX:
                 add(
                     "levels",
-                    _("%(name)s (%(language)s): a label has at most %(max)d characters.")
+                    ngettext(
+                        "%(name)s (%(language)s): a label has at most %(max)d character.",
+                        "%(name)s (%(language)s): a label has at most %(max)d characters.",
+                        LABEL_MAX,
+                    )
                     % {"name": spec.priority, "language": code, "max": LABEL_MAX},
                 )
     if not levels:

@@ -275,7 +275,7 @@ def ticket_created(
 STATUS_HEADLINES = {
     Status.AWAITING_RESPONSE: gettext_lazy("Your request is now awaiting response"),
     Status.IN_PROGRESS: gettext_lazy("Your request is now in progress"),
-    Status.AWAITING_CUSTOMER: gettext_lazy("Your request is now awaiting customer"),
+    Status.AWAITING_CUSTOMER: gettext_lazy("Your request is waiting for your reply"),
 }
 
 

@@ -235,7 +235,9 @@ class TicketCreateIn(serializers.Serializer):
             "phone: an agent opens it for a customer who called (403 for customers); default api."
         ),
         error_messages={
-            "invalid_choice": '"{input}" is not a channel you can set. Use api or phone.'
+            "invalid_choice": gettext_lazy(
+                '"{input}" is not a channel you can set. Use api or phone.'
+            )
         },
     )
 

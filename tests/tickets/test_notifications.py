@@ -99,7 +99,7 @@ def test_a_status_email_says_the_status_of_its_change_even_if_the_ticket_moved_o
     assert email.extra_headers["Message-ID"] == row.payload["headers"]["Message-ID"]
     assert email.to == [acme.customer.email]
     assert email.subject == (
-        f"[{ticket.reference}] Your request is now awaiting customer: {ticket.subject}"
+        f"[{ticket.reference}] Your request is waiting for your reply: {ticket.subject}"
     )
     assert "Status: Awaiting customer" in email.body and "Closed" not in email.body
     [(html, mimetype)] = email.alternatives

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.actors import System
 from accounts.models import AuditType, Tenant
@@ -47,7 +48,16 @@ def request_type_save(
         row.name_translations = translations_of(name_translations, tenant.default_language)
         if any(len(text) > NAME_MAX for text in row.name_translations.values()):
             raise ValidationError(
-                {"name": [_("A name has at most %(max)d characters.") % {"max": NAME_MAX}]}
+                {
+                    "name": [
+                        ngettext(
+                            "A name has at most %(max)d character.",
+                            "A name has at most %(max)d characters.",
+                            NAME_MAX,
+                        )
+                        % {"max": NAME_MAX}
+                    ]
+                }
             )
     scheme = priority_scheme(tenant)
     if not scheme.is_in_use(default_priority):
