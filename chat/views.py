@@ -68,7 +68,7 @@ def console_strings() -> dict[str, str]:
         "closedChat": _("This chat is closed."),
         "statusWaiting": _("waiting"),
         "statusActive": _("active"),
-        "statusClosed": _("closed"),
+        "statusClosed": pgettext("of a chat", "closed"),
         "history": _("Earlier with this visitor"),
         "historyChats": _("Chats"),
         "historyTickets": _("Tickets"),
