@@ -264,7 +264,7 @@ def prepare() -> None:
     from accounts.models import Tenant
     from accounts.tenancy import all_tenants
     from core.models import OutboxMessage
-    from sla.models import Calendar, Holiday
+    from sla.models import Calendar, Holiday, SupportPlan
     from tickets.models import Event
     from tickets.report_rollup import bulk_load
 
@@ -291,8 +291,10 @@ def prepare() -> None:
         Event.objects.filter(ticket__subject=BENCH_SUBJECT).delete()
         OutboxMessage.objects.all().delete()  # the bench database's outbox has no reader
         Holiday.objects.filter(name=BENCH_HOLIDAY).delete()
-        # The reset rewrote every bench clock from its shape: no edit is waiting for marks.
+        # The reset rewrote every bench clock from its shape: no edit is waiting for marks
+        # (a preset's apply bumped its plans' versions too).
         Calendar.objects.update(clocks_marked_version=F("version"))
+        SupportPlan.objects.update(clocks_marked_version=F("version"))
     with connection.cursor() as cursor:
         for table in ("tickets_ticket", "sla_clock", "tickets_event", "core_outboxmessage"):
             cursor.execute(f"VACUUM ANALYZE {table}")
