@@ -65,11 +65,13 @@ class LanguageMiddleware:
 
     def __call__(self, request):
         language = request_language(request)
-        translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
-        # The view may have switched (a token's owner, a visitor who just chose): say what the
-        # answer actually speaks.
-        response.headers.setdefault("Content-Language", translation.get_language())
+        # override, not activate: the thread's language is put back after the answer, so the
+        # next thing this thread does (a test, a job) does not inherit this person's language.
+        with translation.override(language):
+            response = self.get_response(request)
+            # The view may have switched (a token's owner, a visitor who just chose): say what
+            # the answer actually speaks.
+            response.headers.setdefault("Content-Language", translation.get_language())
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response

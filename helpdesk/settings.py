@@ -492,6 +492,8 @@ SPECTACULAR_SETTINGS = {
         "TargetChannelEnum": "sla.models.TargetChannel.choices",
         "ChannelEnum": "tickets.models.Channel.choices",
         "CreateChannelEnum": "tickets.serializers.CREATE_CHANNELS",
+        # The widget's strings route names its language and the tenant's (issue 14).
+        "LanguageEnum": "chat.api.LANGUAGE_CODES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -60,6 +60,7 @@ ROUTES: dict[str, Route] = {
     "t/<slug:tenant>/": PAGE,
     "t/<slug:tenant>/portal/": PAGE,
     "t/<slug:tenant>/security/": Route("page", staff_only=True),  # its admins only
+    "t/<slug:tenant>/languages/": Route("page", staff_only=True),  # its admins only
     "t/<slug:tenant>/portal/new/": PAGE,
     "t/<slug:tenant>/tickets/<int:number>/": PAGE,
     "t/<slug:tenant>/tickets/<int:number>/close/": PAGE,

@@ -116,7 +116,7 @@ def test_customer_facing_times_are_in_the_tenants_zone_with_the_zone_shown(clien
         local = ticket.created_at.astimezone(ZoneInfo(zone))
         login(client, desk.customer)
         page = client.get(f"/t/{desk.tenant.slug}/tickets/{ticket.number}/").content.decode()
-        assert f"Opened {local:%Y-%m-%d %H:%M} {local.tzname()}" in page
+        assert f"Opened {local:%Y-%m-%d %H:%M} by" in page
         assert f"times in {zone}" in page
         assert " UTC" not in page
         portal = client.get(f"/t/{desk.tenant.slug}/portal/").content.decode()

@@ -67,7 +67,7 @@ def test_the_platform_admin_can_still_change_it(client, acme):
     response = client.post(
         f"/admin/accounts/tenant/{tenant.pk}/change/",
         {"slug": tenant.slug, "name": tenant.name, "timezone": tenant.timezone,
-         "reference_prefix": "RENAMED"},
+         "reference_prefix": "RENAMED", "default_language": tenant.default_language},
     )  # fmt: skip
     assert response.status_code == 302, response.content
     assert _prefix(acme) == "RENAMED"

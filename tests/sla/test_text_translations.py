@@ -68,7 +68,8 @@ def test_the_cached_scheme_answers_every_language_without_a_query(acme):
 def test_another_tenants_translations_never_show_here(acme, globex):
     save_scheme(globex)
     with tenant_scope(acme.tenant), translation.override("de"):
-        assert priority_scheme(fresh(acme)).label("critical") == "Critical"
+        # Its own canonical name, in the catalog's German: never the other tenant's words.
+        assert priority_scheme(fresh(acme)).label("critical") == "Kritisch"
     assert priority_scheme(fresh(globex)).label("critical", "de") == "Schweregrad 1"
 
 
@@ -110,7 +111,7 @@ def test_the_admin_page_has_a_label_input_per_language_and_saves_each(client, ac
     assert scheme.label("critical", "de") == "Schweregrad 1"
     assert scheme.label("critical", "pt-br") == "Severidade 1"
     assert scheme.label("critical", "en") == "Severity 1"
-    assert priority_scheme(fresh(globex)).label("critical", "de") == "Critical"
+    assert priority_scheme(fresh(globex)).label("critical", "de") == "Kritisch"  # the catalog's
     # The page shows each language's stored label back.
     assert 'value="Schweregrad 1"' in client.get(PAGE).content.decode()
 
@@ -155,7 +156,7 @@ def test_a_preset_sets_the_tenants_languages_and_applies_its_five(acme, globex):
     with translation.override("ru"):
         assert categories["Account access"].display_name == "Доступ к учётной записи"
     assert fresh(globex).languages == []  # the outsider is untouched
-    assert priority_scheme(fresh(globex)).label("critical", "de") == "Critical"
+    assert priority_scheme(fresh(globex)).label("critical", "de") == "Kritisch"  # the catalog's
 
 
 def test_a_german_tenant_gets_the_presets_german_words_as_its_own(acme):
