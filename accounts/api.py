@@ -2,7 +2,6 @@
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox.models import AuthToken
@@ -17,6 +16,7 @@ from accounts.auth import TokenAuthentication
 from accounts.selectors import memberships_of
 from accounts.throttle import LOCKOUT_MESSAGE
 from core.api.throttling import AddressThrottle, WsTicketThrottle
+from core.language import speak
 
 
 class Credentials(serializers.Serializer):
@@ -136,7 +136,8 @@ class MeView(APIView):
             )
         except DjangoValidationError as error:
             raise ValidationError(error.message_dict) from None
-        translation.activate(user.language or translation.get_language())
+        if user.language:
+            speak(request, user.language)
         return Response(self._me(user))
 
     @staticmethod

@@ -5,13 +5,14 @@ import re
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox import auth
 from rest_framework.exceptions import AuthenticationFailed
 
 from core.i18n import supported
+from core.language import speak
 
 HEX_TOKEN = re.compile(rb"[0-9a-fA-F]{1,512}")
 
@@ -40,8 +41,7 @@ class TokenAuthentication(auth.TokenAuthentication):
         # knowing who this is: the token's owner reads their own language from here on
         # (errors, DRF's messages), and the middleware's Content-Language says so.
         if found is not None and (own := supported(getattr(found[0], "language", ""))):
-            translation.activate(own)
-            request._request.LANGUAGE_CODE = own
+            speak(request, own)
         return found
 
     def _cleanup_token(self, auth_token) -> bool:

@@ -2,11 +2,13 @@
 
 Checks run in the order of CONTRACT section 4: credentials (401 / login redirect), then
 membership (the same 404 for a missing tenant and a tenant one does not belong to), then role
-(403). Only after the membership check is the tenant's scope entered, and everything the view
-does, rendering included, happens inside it.
+(403). Only after the membership check is the tenant's scope entered (`inside`), and everything
+the view does, rendering included, happens inside it, in the tenant's default language for a
+person who chose none of their own (core/language.py).
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -19,8 +21,23 @@ from accounts.models import Membership, Role
 from accounts.selectors import membership_in, tenant_by_slug
 from accounts.tenancy import tenant_scope
 from core.api.pagination import EnvelopePagination
+from core.i18n import supported
+from core.language import chose_own, speak
 
 STAFF_ROLES = (Role.ADMIN, Role.AGENT)
+
+
+def inside(request, tenant, respond: Callable):
+    """`respond()` in the tenant's scope and, unless the person chose their own language, in
+    the tenant's default; a TemplateResponse is rendered before the scope ends (it renders
+    lazily, after dispatch returns), so that querysets in templates stay filtered."""
+    if not chose_own(request) and (default := supported(tenant.default_language)):
+        speak(request, default)
+    with tenant_scope(tenant):
+        response = respond()
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        return response
 
 
 def _check_role(membership: Membership, roles: Iterable[str] | None) -> None:
@@ -40,13 +57,9 @@ class TenantPageMixin:
         _check_role(membership, self.allowed_roles)
         request.tenant, request.membership = membership.tenant, membership
         self.tenant, self.membership = membership.tenant, membership
-        with tenant_scope(membership.tenant):
-            response = super().dispatch(request, *args, **kwargs)
-            # A TemplateResponse renders lazily, after dispatch returns: render it while the
-            # scope is still active so that querysets in templates stay filtered.
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            return response
+        return inside(
+            request, membership.tenant, partial(super().dispatch, request, *args, **kwargs)
+        )
 
 
 class PublicTenantPageMixin:
@@ -59,11 +72,7 @@ class PublicTenantPageMixin:
         if tenant is None:
             raise Http404(_("No such help desk."))
         request.tenant = self.tenant = tenant
-        with tenant_scope(tenant):
-            response = super().dispatch(request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            return response
+        return inside(request, tenant, partial(super().dispatch, request, *args, **kwargs))
 
 
 class IsTenantMember(BasePermission):
@@ -92,8 +101,4 @@ class TenantAPIView(APIView):
         if tenant is None:
             # No scope: the permission answers 401 or 404 before any tenant data is read.
             return super().dispatch(request, *args, **kwargs)
-        with tenant_scope(tenant):
-            response = super().dispatch(request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-            return response
+        return inside(request, tenant, partial(super().dispatch, request, *args, **kwargs))

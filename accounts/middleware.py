@@ -1,12 +1,14 @@
 import re
+from functools import partial
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from accounts.admin_site import tenant_admin_urlconf
+from accounts.doors import inside
 from accounts.selectors import membership_in
-from accounts.tenancy import all_tenants, tenant_scope
+from accounts.tenancy import all_tenants
 
 TENANT_ADMIN_PATH = re.compile(r"^/t/(?P<slug>[a-z0-9-]+)/admin/")
 
@@ -36,8 +38,7 @@ class AdminDoorMiddleware:
             raise PermissionDenied(_("Only the help desk's admins can open its admin."))
         request.tenant, request.membership = membership.tenant, membership
         request.urlconf = tenant_admin_urlconf(membership.tenant.slug)
-        with tenant_scope(membership.tenant):
-            return self._rendered(self.get_response(request))
+        return inside(request, membership.tenant, partial(self.get_response, request))
 
     @staticmethod
     def _rendered(response):

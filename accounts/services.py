@@ -77,7 +77,7 @@ def person_language(user: User) -> str:
         first = Membership.objects.filter(user=user).select_related("tenant").first()
     return language_for(
         user=user,
-        tenant=first.tenant if first is not None else None,
+        tenant_language=first.tenant.default_language if first is not None else None,
         accept_language=translation.get_language(),
     )
 
@@ -166,7 +166,7 @@ def membership_invite(
     )
     # In the invitee's language (their own, else this help desk's), whoever invites them; the
     # role's name is worded in it too.
-    language = language_for(user=user, tenant=tenant)
+    language = language_for(user=user, tenant_language=tenant.default_language)
     with translation.override(language):
         role = str(membership.get_role_display())
     enqueue_email(

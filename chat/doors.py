@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
-from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -39,6 +38,7 @@ from chat.availability import chat_settings
 from chat.languages import chat_language, wanted_from_header, widget_language
 from chat.models import ChatSession, normalize_origin
 from core.api.throttling import AddressThrottle, FailOpenMixin, tenant_ident
+from core.language import speak
 
 
 @dataclass(frozen=True)
@@ -186,13 +186,10 @@ class ChatAPIView(TenantAPIView):
 
     def perform_authentication(self, request) -> None:
         """Once it is known who asks, speak the visitor's language (before the permission and
-        throttle checks, whose refusals they read). `finalize_response` restores the one the
-        request came in with."""
+        throttle checks, whose refusals they read); the answer says so (core/language.py)."""
         super().perform_authentication(request)
-        language = self.visitor_language(request)
-        if language:
-            self._language_before = translation.get_language()
-            translation.activate(language)
+        if language := self.visitor_language(request):
+            speak(request, language)
 
     def visitor_language(self, request) -> str | None:
         tenant = getattr(self, "door_tenant", None)
@@ -231,11 +228,6 @@ class ChatAPIView(TenantAPIView):
             response["Access-Control-Allow-Origin"] = self.request.headers["Origin"]
             response["Access-Control-Expose-Headers"] = "Retry-After"
         response["Vary"] = "Origin" if "Vary" not in response else response["Vary"] + ", Origin"
-        if hasattr(self, "_language_before"):
-            response["Content-Language"] = translation.get_language()
-            response["Vary"] += ", Accept-Language"
-            before = self._language_before
-            translation.activate(before) if before else translation.deactivate()
         return response
 
     # -- who and what -----------------------------------------------------------------------

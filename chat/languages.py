@@ -29,13 +29,10 @@ MAX_WANTED = 5  # a visitor's list of wishes is short; more is noise
 def widget_language(tenant: Tenant, wanted: Iterable[str | None]) -> str:
     """The first of `wanted` (most wanted first) that the tenant speaks, else its default."""
     offered = tenant_languages(tenant)
+    # supported() already maps a regional variant to its language (`de-AT` -> `de`).
     for code in list(wanted)[:MAX_WANTED]:
-        found = supported(code)
-        if found in offered:
+        if (found := supported(code)) in offered:
             return found
-        base = found.split("-")[0] if found else ""
-        if base in offered:
-            return base
     return offered[0]
 
 

@@ -5,12 +5,11 @@ tenant's default (`Tenant.default_language`), else the browser's `Accept-Languag
 installation's `LANGUAGE_CODE`. Codes are Django's (`pt-br`, not `pt_BR`).
 
 Tenant-editable texts (priority labels, request types, category names, canned responses) keep a
-value per language; `pick_text` chooses one, falling back to the tenant's default language.
+value per language: core/texts.py reads them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Protocol
 
 from django.conf import settings
@@ -49,17 +48,18 @@ def tenant_languages(tenant: Tenant) -> list[str]:
 def language_for(
     *,
     user: User | None = None,
-    tenant: Tenant | None = None,
     chosen: str | None = None,
+    tenant_language: str | None = None,
     accept_language: str | None = None,
 ) -> str:
     """The language to speak to a person: `chosen` (a visitor's pick) or their own setting,
-    else the tenant's default, else what their browser asks for, else LANGUAGE_CODE."""
+    else their tenant's default (`tenant_language`), else what their browser asks for, else
+    LANGUAGE_CODE."""
     own = supported(chosen) or supported(getattr(user, "language", None))
     if own:
         return own
-    if tenant is not None and supported(tenant.default_language):
-        return tenant.default_language
+    if found := supported(tenant_language):
+        return found
     if accept_language:
         from django.utils.translation.trans_real import parse_accept_lang_header
 
@@ -67,15 +67,3 @@ def language_for(
             if code != "*" and (found := supported(code)):
                 return found
     return settings.LANGUAGE_CODE
-
-
-def pick_text(values: Mapping[str, str] | None, tenant: Tenant, language: str | None = None) -> str:
-    """The value of a tenant-editable text in `language` (default: the active one), else in the
-    tenant's default language, else any value it has; "" when it has none."""
-    if not values:
-        return ""
-    wanted = supported(language or translation.get_language()) or ""
-    for code in (wanted, wanted.split("-")[0], tenant.default_language):
-        if code and values.get(code):
-            return values[code]
-    return next((text for text in values.values() if text), "")

@@ -514,9 +514,6 @@ LANGUAGES = [
     ("ru", "Русский"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# The language middleware reads a tenant's default language through this (a cached read, so
-# no query per request); core names no app above it.
-TENANT_LANGUAGE_LOOKUP = "accounts.selectors.tenant_default_language"
 # A visitor's explicit choice (the login and contact pages' switcher, Django's set_language).
 LANGUAGE_COOKIE_NAME = "helpdesk_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

@@ -93,7 +93,7 @@ class CannedListView(TenantAPIView):
         page = paginator.paginate_queryset(items, request, view=self)
         requester = ticket.requester if ticket is not None and ticket.requester_id else None
         language = supported(values.get("language")) or (
-            language_for(user=requester, tenant=request.tenant)
+            language_for(user=requester, tenant_language=request.tenant.default_language)
             if ticket is not None
             else request.tenant.default_language
         )

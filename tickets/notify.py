@@ -71,7 +71,7 @@ def _worded(value: Any) -> Any:
 def recipient_language(ticket: Ticket, language: str | None) -> str:
     """A recipient's language: their own setting, else the ticket's tenant's default (core.i18n:
     whoever caused the email, it speaks the reader's language)."""
-    return language_for(chosen=language or None, tenant=ticket.tenant)
+    return language_for(chosen=language or None, tenant_language=ticket.tenant.default_language)
 
 
 def email_message(
