@@ -26,11 +26,10 @@ from accounts.models import (
 from accounts.tenancy import all_tenants
 from core import live, outbox
 from core.emails import enqueue_email
-from core.i18n import language_for
+from core.i18n import CODES, language_for
 
 log = logging.getLogger(__name__)
 
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 WS_TICKET_TTL = timedelta(seconds=60)
 
@@ -361,10 +360,10 @@ def language_problem(code: str, *, blank: bool = False) -> str | None:
     """Why `code` is not a language a person or a tenant may choose (None: it is)."""
     if blank and code == "":
         return None
-    if code not in LANGUAGE_CODES:
+    if code not in CODES:
         return _("Unknown language %(code)s. Choose one of: %(codes)s.") % {
             "code": code,
-            "codes": ", ".join(LANGUAGE_CODES),
+            "codes": ", ".join(CODES),
         }
     return None
 
@@ -391,7 +390,7 @@ def tenant_languages_update(
     problems = [p for code in [default_language, *languages] if (p := language_problem(code))]
     if problems:
         raise ValidationError({"languages": problems[:1]})
-    others = [code for code in LANGUAGE_CODES if code in languages and code != default_language]
+    others = [code for code in CODES if code in languages and code != default_language]
     locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
     before = {"default_language": locked.default_language, "languages": locked.languages}
     after = {"default_language": default_language, "languages": others}

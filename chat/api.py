@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -22,6 +21,7 @@ from chat.services.common import MAX_BODY
 from chat.services.start import identity_matches
 from chat.widget_strings import strings_in
 from core.api.pagination import EnvelopePagination
+from core.i18n import CODES
 from tickets.serializers import TicketDetailOut
 
 PAGING = [OpenApiParameter("page", int), OpenApiParameter("page_size", int)]
@@ -41,9 +41,6 @@ class ChatAvailabilityOut(serializers.Serializer):
     )
 
 
-LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
-
-
 class WidgetStringsIn(serializers.Serializer):
     lang = serializers.CharField(
         required=False,
@@ -55,12 +52,12 @@ class WidgetStringsIn(serializers.Serializer):
 
 
 class WidgetLanguageOut(serializers.Serializer):
-    code = serializers.ChoiceField(choices=LANGUAGE_CODES)
+    code = serializers.ChoiceField(choices=CODES)
     name = serializers.CharField(help_text="The language's name in itself.")
 
 
 class WidgetStringsOut(serializers.Serializer):
-    language = serializers.ChoiceField(choices=LANGUAGE_CODES)
+    language = serializers.ChoiceField(choices=CODES)
     languages = WidgetLanguageOut(many=True)
     strings = serializers.DictField(child=serializers.CharField())
 
@@ -76,7 +73,7 @@ class ChatStartIn(serializers.Serializer):
     email = serializers.EmailField()
     message = serializers.CharField(max_length=MAX_BODY, required=False, allow_blank=True)
     language = serializers.ChoiceField(
-        choices=LANGUAGE_CODES,
+        choices=CODES,
         required=False,
         help_text="The language the widget speaks (default: the request's, see chat/strings/).",
     )

@@ -493,7 +493,7 @@ SPECTACULAR_SETTINGS = {
         "ChannelEnum": "tickets.models.Channel.choices",
         "CreateChannelEnum": "tickets.serializers.CREATE_CHANNELS",
         # The widget's strings route names its language and the tenant's (issue 14).
-        "LanguageEnum": "chat.api.LANGUAGE_CODES",
+        "LanguageEnum": "core.i18n.CODES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
