@@ -1,13 +1,11 @@
 """Reading the catalogs and looking for English in what a person reads (issue 14).
 
-The .po files are parsed here with the standard library (gettext's own format: flags, context,
-plural forms, continued strings), so the tests need no package beyond Django; `msgfmt` (GNU
-gettext, which `.ci/run` installs) checks and compiles them.
+The .po files are read with polib; `msgfmt` (GNU gettext, which `.ci/run` installs) checks and
+compiles them.
 """
 
 from __future__ import annotations
 
-import ast
 import re
 import shutil
 import subprocess
@@ -15,6 +13,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+import polib
 from django.conf import settings
 
 # Django's language code -> the catalog's folder (locale/<folder>/LC_MESSAGES).
@@ -53,75 +52,22 @@ def po_files(language: str, root: Path | None = None) -> list[Path]:
     return [p for d in DOMAINS if (p := po_path(language, d, root)).exists()]
 
 
-def _unquote(text: str) -> str:
-    return ast.literal_eval(text)  # a C string literal: the same escapes as Python's
-
-
 def parse_po(path: Path) -> tuple[dict[str, str], list[Entry]]:
-    """(header fields, entries) of a .po file; the header entry (empty msgid) is not listed."""
-    entries: list[Entry] = []
-    current: Entry | None = None
-    target: tuple[str, int] | None = None
-    flags: set[str] = set()
-
-    def finish() -> None:
-        nonlocal current
-        if current is not None:
-            entries.append(current)
-        current = None
-
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        obsolete = line.startswith("#~")
-        if obsolete:
-            line = line[2:].strip()
-        if not line:
-            continue
-        if line.startswith("#,"):
-            flags |= {f.strip() for f in line[2:].split(",")}
-            continue
-        if line.startswith("#"):
-            continue
-        keyword, _, rest = line.partition(" ")
-        if keyword.startswith('"'):
-            if current is None or target is None:
-                continue
-            name, index = target
-            value = _unquote(line)
-            if name == "msgstr":
-                current.msgstr[index] = current.msgstr.get(index, "") + value
-            else:
-                setattr(current, name, (getattr(current, name) or "") + value)
-            continue
-        context_waits = (
-            current is not None
-            and current.msgctxt is not None
-            and not (current.msgid or current.msgstr)
+    """(header fields, entries) of a .po file; the header and obsolete entries are not listed."""
+    catalog = polib.pofile(str(path))
+    listed = [
+        Entry(
+            msgid=entry.msgid,
+            msgid_plural=entry.msgid_plural or None,
+            msgctxt=entry.msgctxt,
+            msgstr=dict(entry.msgstr_plural) if entry.msgid_plural else {0: entry.msgstr},
+            flags=set(entry.flags),
+            obsolete=entry.obsolete,
         )
-        if keyword == "msgctxt" or (keyword == "msgid" and not context_waits):
-            finish()
-            current = Entry(msgid="", flags=flags, obsolete=obsolete)
-            flags = set()
-        assert current is not None, f"{path}: {raw!r} outside an entry"
-        if keyword.startswith("msgstr["):
-            index = int(keyword[7:-1])
-            current.msgstr[index] = _unquote(rest)
-            target = ("msgstr", index)
-        elif keyword == "msgstr":
-            current.msgstr[0] = _unquote(rest)
-            target = ("msgstr", 0)
-        else:
-            setattr(current, keyword, _unquote(rest))
-            target = (keyword, 0)
-    finish()
-    header: dict[str, str] = {}
-    for entry in entries:
-        if entry.msgid == "" and entry.msgctxt is None:
-            for row in entry.singular.splitlines():
-                name, _, value = row.partition(":")
-                header[name.strip()] = value.strip()
-    listed = [e for e in entries if (e.msgid or e.msgctxt) and not e.obsolete]
-    return header, listed
+        for entry in catalog
+        if not entry.obsolete
+    ]
+    return dict(catalog.metadata), listed
 
 
 def nplurals(header: dict[str, str]) -> int:

@@ -10,16 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polib
+
 from tests.i18n import catalogs
 from tests.i18n.catalogs import LANGUAGES, Entry
-
-
-def _quoted(text: str) -> str:
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-    )
-    return f'"{escaped}"'
-
 
 # Kept as they are: placeholders, HTML tags and entities; every other letter changes case, so
 # no word of the source is left as it was.
@@ -35,22 +29,21 @@ def fake_text(language: str, source: str, form: int | None = None) -> str:
     return f"⟦{mark}⟧ " + "".join([*pieces, source[at:].swapcase()])
 
 
-def _entry(entry: Entry, language: str, forms: int, fill: bool) -> str:
-    lines = []
-    if entry.flags - {"fuzzy"}:
-        lines.append("#, " + ", ".join(sorted(entry.flags - {"fuzzy"})))
-    if entry.msgctxt is not None:
-        lines.append(f"msgctxt {_quoted(entry.msgctxt)}")
-    lines.append(f"msgid {_quoted(entry.msgid)}")
+def _entry(entry: Entry, language: str, forms: int, fill: bool) -> polib.POEntry:
+    made = polib.POEntry(
+        msgid=entry.msgid, msgctxt=entry.msgctxt, flags=sorted(entry.flags - {"fuzzy"})
+    )
     if entry.msgid_plural is not None:
-        lines.append(f"msgid_plural {_quoted(entry.msgid_plural)}")
-        for form in range(forms):
-            source = entry.msgid if form == 0 else entry.msgid_plural
-            text = fake_text(language, source, form) if fill else ""
-            lines.append(f"msgstr[{form}] {_quoted(text)}")
+        made.msgid_plural = entry.msgid_plural
+        made.msgstr_plural = {
+            form: fake_text(language, entry.msgid if form == 0 else entry.msgid_plural, form)
+            if fill
+            else ""
+            for form in range(forms)
+        }
     else:
-        lines.append(f"msgstr {_quoted(fake_text(language, entry.msgid) if fill else '')}")
-    return "\n".join(lines)
+        made.msgstr = fake_text(language, entry.msgid) if fill else ""
+    return made
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,11 +108,11 @@ def write_catalogs(
             forms = catalogs.nplurals(header)
             target = catalogs.po_path(language, po.stem, root)
             target.parent.mkdir(parents=True, exist_ok=True)
-            head = "".join(f"{name}: {value}\n" for name, value in header.items())
-            body = [f'msgid ""\nmsgstr {_quoted(head)}']
+            catalog = polib.POFile()
+            catalog.metadata = header
             wanted = [*listed, *(extra if po.stem == "django" else [])]
-            body += [_entry(e, language, forms, e.msgid not in leave) for e in wanted]
-            target.write_text("\n\n".join(body) + "\n", encoding="utf-8")
+            catalog.extend(_entry(e, language, forms, e.msgid not in leave) for e in wanted)
+            catalog.save(str(target))
             result = catalogs.compile_po(target, target.with_suffix(".mo"))
             assert result.returncode == 0, result.stderr
     return root
