@@ -272,20 +272,17 @@ def prepare() -> None:
     call_command("migrate", verbosity=0)
     call_command("seed_demo", verbosity=0, stdout=io.StringIO())
     now = timezone.now()
-    filled = reset = 0
     tenants = list(Tenant.objects.filter(slug__in=BENCH_TENANTS).order_by("slug"))
     empty = [tenant for tenant in tenants if not has_bench_tickets(tenant)]
+    filled = [tenant for tenant in tenants if tenant not in empty]
     # The report rollup's row triggers off during the bulk fill, its rows rebuilt after (with
     # them on, each of the 400,000 clock rows paid a trigger: the fill took over an hour).
     if empty:
         with bulk_load([tenant.pk for tenant in empty]):
             for tenant in empty:
                 fill_tenant(tenant, now)
-                filled += 1
-    for tenant in tenants:
-        if tenant not in empty:
-            reset_tenant(tenant, now)
-            reset += 1
+    for tenant in filled:
+        reset_tenant(tenant, now)
     with all_tenants():
         # What earlier runs of (b) and (c) left: their events, outbox rows and holiday.
         Event.objects.filter(ticket__subject=BENCH_SUBJECT).delete()
@@ -303,7 +300,8 @@ def prepare() -> None:
     print(
         f"data: {PER_TENANT * len(BENCH_TENANTS):,} open bench tickets in "
         f"{', '.join(BENCH_TENANTS)} with {running:,} running clocks, {due:,} of them past due "
-        f"(filled {filled}, reset {reset} tenants in {clock.perf_counter() - began:.0f} s)"
+        f"(filled {len(empty)}, reset {len(filled)} tenants in "
+        f"{clock.perf_counter() - began:.0f} s)"
     )
 
 
@@ -315,8 +313,8 @@ def has_bench_tickets(tenant) -> bool:
         return Ticket.objects.filter(subject=BENCH_SUBJECT).exists()
 
 
-def fill_tenant(tenant, now: datetime) -> bool:
-    """Bulk-insert the tenant's bench tickets and their clocks, unless they exist (False)."""
+def fill_tenant(tenant, now: datetime) -> None:
+    """Bulk-insert the tenant's bench tickets and their clocks (it has none yet)."""
     from django.db import transaction
 
     from accounts.models import Membership, Role
@@ -326,8 +324,6 @@ def fill_tenant(tenant, now: datetime) -> bool:
     from tickets.models import Ticket, TicketSequence
 
     with tenant_scope(tenant), transaction.atomic():
-        if Ticket.objects.filter(subject=BENCH_SUBJECT).exists():
-            return False
         preset_plans = apply_bench_preset(tenant) if USE_PRESETS else None
         members = Membership.objects.filter(role=Role.CUSTOMER).select_related(
             "user", "organization"
@@ -361,7 +357,6 @@ def fill_tenant(tenant, now: datetime) -> bool:
             Clock.objects.bulk_create(clocks, batch_size=FILL_BATCH)
         sequence.last_number = first + PER_TENANT - 1
         sequence.save(update_fields=["last_number"])
-    return True
 
 
 def apply_bench_preset(tenant) -> list:
