@@ -88,6 +88,11 @@ class LanguageFieldsMixin:
         }
         return translations_of(values, self.default_language)
 
+    def translated_values(self) -> dict[str, dict[str, str]]:
+        """`{"<field>_translations": {language: text}}` for every field of the spec: the
+        keyword arguments of the services, the attributes of the models (core.texts)."""
+        return {f"{field}_translations": self.translations(field) for field in self.language_spec}
+
     def language_fields(self, field: str) -> list:
         """The bound inputs of `field`'s other languages (for a template laying them out)."""
         return [self[language_field_name(field, code)] for code in self.other_languages]
