@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Tenant
 from chat import presence
+from chat.languages import opening_text
 from chat.models import ChatSettings
 from sla.models import SupportPlan
 from sla.services import plan_for
@@ -33,8 +34,6 @@ class Availability:
     def as_json(self) -> dict:
         """The route's answer; `message` and `next_open_text` in the active language (the
         visitor's: chat.languages), the opening time in the calendar's zone, named."""
-        from chat.languages import opening_text
-
         return {
             "open": self.open,
             "agents_online": self.agents_online,
