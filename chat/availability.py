@@ -40,8 +40,12 @@ class Availability:
             "next_open": self.next_open,
             "reason": self.reason,
             "message": self.message(),
-            "next_open_text": opening_text(self.next_open, self.zone) if self.zone else "",
+            "next_open_text": self.next_open_text(),
         }
+
+    def next_open_text(self) -> str:
+        """When chat opens again, for the visitor ("" when not known)."""
+        return opening_text(self.next_open, self.zone) if self.zone else ""
 
     def message(self) -> str:
         """Why chat is not offered, for the visitor ("" when it is)."""
