@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Tenant
 from chat import presence
+from chat.languages import opening_text
 from chat.models import ChatSettings
 from sla.models import SupportPlan
 from sla.services import plan_for
@@ -33,16 +34,18 @@ class Availability:
     def as_json(self) -> dict:
         """The route's answer; `message` and `next_open_text` in the active language (the
         visitor's: chat.languages), the opening time in the calendar's zone, named."""
-        from chat.languages import opening_text
-
         return {
             "open": self.open,
             "agents_online": self.agents_online,
             "next_open": self.next_open,
             "reason": self.reason,
             "message": self.message(),
-            "next_open_text": opening_text(self.next_open, self.zone) if self.zone else "",
+            "next_open_text": self.next_open_text(),
         }
+
+    def next_open_text(self) -> str:
+        """When chat opens again, for the visitor ("" when not known)."""
+        return opening_text(self.next_open, self.zone) if self.zone else ""
 
     def message(self) -> str:
         """Why chat is not offered, for the visitor ("" when it is)."""

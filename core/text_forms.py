@@ -8,6 +8,8 @@ language's name, in the order of `core.i18n.tenant_languages` (the default first
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
@@ -59,15 +61,26 @@ class LanguageFieldsMixin:
         super().__init__(*args, **kwargs)
         instance = texts_of if texts_of is not None else getattr(self, "instance", None)
         for field in self.language_spec:
-            stored = getattr(instance, f"{field}_translations", None) or {}
-            for code in self.other_languages:
-                name = language_field_name(field, code)
-                if name in self.fields and stored.get(code):
-                    self.initial.setdefault(name, stored[code])
+            stored = getattr(instance, f"{field}_translations", None)
+            for name, text in self.language_initial(field, stored).items():
+                if name in self.fields:
+                    self.initial.setdefault(name, text)
         self._label_defaults()
         self.order_fields(
             ordered_with_languages(list(self.fields), self.language_spec, self.other_languages)
         )
+
+    @classmethod
+    def language_initial(cls, field: str, stored: Mapping[str, str] | None) -> dict[str, str]:
+        """The initial values of `field`'s other languages' inputs, from its stored
+        translations ({language: text}); for a form with no object to read them from (a
+        formset's rows), pass them in its `initial`."""
+        stored = stored or {}
+        return {
+            language_field_name(field, code): stored[code]
+            for code in cls.other_languages
+            if stored.get(code)
+        }
 
     def _label_defaults(self) -> None:
         """The default language's input is the field itself: say which language it is."""
@@ -87,6 +100,11 @@ class LanguageFieldsMixin:
             for code in self.other_languages
         }
         return translations_of(values, self.default_language)
+
+    def translated_values(self) -> dict[str, dict[str, str]]:
+        """`{"<field>_translations": {language: text}}` for every field of the spec: the
+        keyword arguments of the services, the attributes of the models (core.texts)."""
+        return {f"{field}_translations": self.translations(field) for field in self.language_spec}
 
     def language_fields(self, field: str) -> list:
         """The bound inputs of `field`'s other languages (for a template laying them out)."""

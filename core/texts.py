@@ -13,11 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.db import models
 from django.utils import translation
 
 from core.i18n import supported
 
-__all__ = ["text_in", "translated", "translations_of"]
+__all__ = ["text_in", "translated", "translations_field", "translations_of"]
+
+
+def translations_field(verbose_name) -> models.JSONField:
+    """The `<column>_translations` field beside a tenant-editable text: {language: text} of
+    the tenant's other languages, empty by default (rows written before it too)."""
+    return models.JSONField(default=dict, db_default={}, blank=True, verbose_name=verbose_name)
 
 
 def text_in(

@@ -22,8 +22,7 @@ from django.utils.translation import gettext_lazy
 from accounts.admin_site import tenant_admin_site
 from core.admin_base import TenantModelAdmin
 from core.errors import ServiceError
-from core.i18n import tenant_languages
-from core.text_forms import language_field_name, with_languages
+from core.text_forms import with_languages
 from sla.models import PriorityLevel
 from sla.priorities import Priority
 from sla.scheme import LABEL_MAX, LevelSpec, priority_scheme, priority_scheme_save
@@ -95,7 +94,7 @@ class PrioritySchemeAdmin(TenantModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied  # the site's door has already refused non-admins
         scheme = priority_scheme(request.tenant)
-        others = tenant_languages(request.tenant)[1:]
+        formset_class = level_formset(request.tenant)
         initial = [
             {
                 "priority": level.priority,
@@ -103,14 +102,10 @@ class PrioritySchemeAdmin(TenantModelAdmin):
                 # The stored words (the default language's), not the page's language's.
                 "label": level.stored_label,
                 "customer_may_choose": level.customer_may_choose,
-                **{
-                    language_field_name("label", code): level.translations.get(code, "")
-                    for code in others
-                },
+                **formset_class.form.language_initial("label", level.translations),
             }
             for level in scheme.levels
         ]
-        formset_class = level_formset(request.tenant)
         formset = formset_class(request.POST or None, initial=initial, prefix="levels")
         default = DefaultForm(request.POST or None, initial={"default": scheme.default})
         status = 200  # an invalid form is the admin's usual page; a refusal has its own status

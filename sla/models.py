@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key, validate_timezone
-from core.texts import translated
+from core.texts import translated, translations_field
 from sla import holiday_sources
 from sla.business_time import Schedule
 from sla.priorities import Priority
@@ -260,9 +260,7 @@ class PriorityLevel(TenantOwned):
     priority = models.CharField(max_length=16, choices=Priority.choices, verbose_name=_("priority"))
     label = models.CharField(max_length=60, verbose_name=_("label"))
     # The tenant's other languages (core.texts); `label` is the default language's.
-    label_translations = models.JSONField(
-        default=dict, db_default={}, blank=True, verbose_name=_("label in other languages")
-    )
+    label_translations = translations_field(_("label in other languages"))
     # Not in use: stays on the tickets that have it, but nobody can choose it any more.
     in_use = models.BooleanField(default=True, verbose_name=_("in use"))
     is_default = models.BooleanField(default=False, verbose_name=_("is default"))

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from accounts import policy
 from accounts.models import AuditType, Tenant
@@ -138,7 +138,9 @@ def _source(name: str | Promise) -> str:
 
 CANONICAL = PriorityScheme(
     levels=tuple(
-        Level(p.value, _source(p.label), catalog=gettext_lazy(_source(p.label))) for p in Priority
+        # The choice's own lazy label is the catalogs' translation of that English name.
+        Level(p.value, _source(p.label), catalog=p.label)
+        for p in Priority
     ),
     default=Priority.NORMAL.value,
 )

@@ -17,7 +17,7 @@ from core.errors import ServiceError
 from core.text_forms import LanguageFieldsAdminMixin
 from sla.selectors import PriorityScheme, priority_scheme
 from tickets import services
-from tickets.agent.forms import priority_choices
+from tickets.agent.forms import CANNED_LANGUAGE_SPEC, priority_choices
 from tickets.models import (
     SUMMARY_MAX_CHARS,
     CannedResponse,
@@ -30,7 +30,6 @@ from tickets.models import (
 )
 from tickets.services import canned as canned_services
 from tickets.services import settings as settings_services
-from tickets.services.canned import BODY_MAX, TITLE_MAX
 from tickets.services.request_types import request_type_save
 
 EDITABLE = ["status", "priority", "category", "tier", "assignee"]
@@ -162,7 +161,7 @@ class RequestTypeAdmin(
                 default_priority=data["default_priority"],
                 is_active=data.get("is_active", False),
                 request_type=RequestType.objects.get(pk=obj.pk) if change else None,
-                name_translations=form.translations("name"),
+                **form.translated_values(),
             )
         except ValidationError as error:
             problems = (
@@ -342,7 +341,7 @@ class SharedCannedAdmin(SchemeFormMixin, LanguageFieldsAdminMixin, TenantModelAd
     list_display = ["title", "status", "priority", "usage_count", "updated_at"]
     search_fields = ["title", "body"]
     form = SharedCannedForm
-    language_spec = {"title": (TITLE_MAX, False), "body": (BODY_MAX, True)}
+    language_spec = CANNED_LANGUAGE_SPEC
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(owner__isnull=True)
@@ -350,8 +349,7 @@ class SharedCannedAdmin(SchemeFormMixin, LanguageFieldsAdminMixin, TenantModelAd
     def save_model(self, request, obj, form, change) -> None:
         actor, values = Member(request.membership), form.cleaned_data
         fields = {name: values.get(name) or "" for name in ("title", "body", "status", "priority")}
-        fields["title_translations"] = form.translations("title")
-        fields["body_translations"] = form.translations("body")
+        fields.update(form.translated_values())
         if change:
             canned_services.canned_update(actor=actor, canned=obj, **fields)
         else:

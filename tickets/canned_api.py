@@ -12,7 +12,6 @@ else the help desk's default language — or in `language` when given (the chat 
 visitor), each falling back to the default language's text.
 """
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -20,7 +19,7 @@ from rest_framework.response import Response
 from accounts.actors import Member
 from accounts.doors import STAFF_ROLES, TenantAPIView
 from core.api.pagination import EnvelopePagination
-from core.i18n import language_for, supported
+from core.i18n import CODES, language_for
 from sla.selectors import priority_scheme
 from tickets import canned, selectors
 from tickets.models import CannedResponse
@@ -34,7 +33,7 @@ class CannedFiltersIn(serializers.Serializer):
     )  # fmt: skip
     q = serializers.CharField(required=False, max_length=120, help_text="Part of the title.")
     language = serializers.ChoiceField(
-        choices=[code for code, _name in settings.LANGUAGES], required=False,
+        choices=CODES, required=False,
         help_text="The bodies' language (default: the ticket requester's, else the help desk's).",
     )  # fmt: skip
 
@@ -92,10 +91,11 @@ class CannedListView(TenantAPIView):
         paginator = EnvelopePagination()
         page = paginator.paginate_queryset(items, request, view=self)
         requester = ticket.requester if ticket is not None and ticket.requester_id else None
-        language = supported(values.get("language")) or (
-            language_for(user=requester, tenant_language=request.tenant.default_language)
-            if ticket is not None
-            else request.tenant.default_language
+        # The order every email to the requester follows (core.i18n), `language` first.
+        language = language_for(
+            chosen=values.get("language"),
+            user=requester,
+            tenant_language=request.tenant.default_language,
         )
         context = {
             "ticket": ticket,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.tenancy import TenantOwned, tenant_key
-from core.texts import translated
+from core.texts import translated, translations_field
 from sla.priorities import Priority
 
 
@@ -44,9 +44,7 @@ class Category(TenantOwned):
     slug = models.SlugField(max_length=60, verbose_name=_("slug"))
     name = models.CharField(max_length=100, verbose_name=_("name"))
     # The tenant's other languages (core.texts); `name` is the default language's.
-    name_translations = models.JSONField(
-        default=dict, db_default={}, blank=True, verbose_name=_("name in other languages")
-    )
+    name_translations = translations_field(_("name in other languages"))
     is_active = models.BooleanField(default=True, verbose_name=_("is active"))
     # CONTRACT section 8: tickets in it run no SLA clock; moving a ticket in cancels its running
     # clocks, moving it out starts them from the move (tickets/sla_sync.py).
@@ -84,9 +82,7 @@ class RequestType(TenantOwned):
 
     name = models.CharField(max_length=100, verbose_name=_("name"))
     # The tenant's other languages (core.texts); `name` is the default language's.
-    name_translations = models.JSONField(
-        default=dict, db_default={}, blank=True, verbose_name=_("name in other languages")
-    )
+    name_translations = translations_field(_("name in other languages"))
     slug = models.SlugField(max_length=60, verbose_name=_("slug"))
     default_priority = models.CharField(
         max_length=16,
@@ -638,12 +634,8 @@ class CannedResponse(TenantOwned):
     title = models.CharField(max_length=120, verbose_name=_("title"))
     body = models.TextField(verbose_name=_("body"))
     # The tenant's other languages (core.texts); `title` and `body` are the default language's.
-    title_translations = models.JSONField(
-        default=dict, db_default={}, blank=True, verbose_name=_("title in other languages")
-    )
-    body_translations = models.JSONField(
-        default=dict, db_default={}, blank=True, verbose_name=_("body in other languages")
-    )
+    title_translations = translations_field(_("title in other languages"))
+    body_translations = translations_field(_("body in other languages"))
     status = models.CharField(
         max_length=24,
         choices=Status.choices,

@@ -10,12 +10,10 @@ exactly as an item of the ticket list API, so a dashboard never refetches on an 
 """
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +24,7 @@ from core import live as core_live
 from core import outbox
 from core.emails import email_payload
 from core.i18n import language_for
+from core.local_time import local_time
 from sla.models import Metric
 from tickets.mail import outbound
 from tickets.models import Event, EventType, Message, Status, Ticket
@@ -199,23 +198,13 @@ SLA_HEADLINES = {
 }
 
 
-def local_time(moment: datetime, tenant: Tenant) -> str:
-    """A moment as an email shows it: in the tenant's zone, named, in the active language's
-    format (`DATETIME_FORMAT`)."""
-    zone = ZoneInfo(tenant.timezone)
-    return _("%(time)s (%(zone)s)") % {
-        "time": formats.date_format(moment.astimezone(zone), "DATETIME_FORMAT"),
-        "zone": tenant.timezone,
-    }
-
-
 def sla_alert_message(ticket: Ticket, clock, kind: str, staff: Roster) -> list[Row]:
     def headline() -> str:
         return SLA_HEADLINES[kind] % {"metric": Metric(clock.metric).label}
 
     return email_message(f"sla-{kind}:{clock.pk}", staff.responsible(ticket), ticket, headline,
                          languages=staff.languages, for_customer=False,
-                         due=lambda: local_time(clock.due_at, ticket.tenant))  # fmt: skip
+                         due=lambda: local_time(clock.due_at, ticket.tenant.timezone))  # fmt: skip
 
 
 def escalation_message(ticket: Ticket, event: Event, staff: Roster) -> list[Row]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -20,6 +19,7 @@ from chat.services.common import after_change, close, locked
 from core import outbox
 from core.emails import email_payload
 from core.errors import Conflict, InvalidInput, ServiceError
+from core.local_time import local_time
 from tickets.selectors import ticket_settings
 
 TRANSCRIPTS_PER_HOUR = 3
@@ -118,13 +118,13 @@ def chat_transcript(*, actor: Actor, chat: ChatSession) -> None:
 
 def _email_transcript(chat: ChatSession, *, key: str) -> None:
     """The transcript, in the visitor's language (whoever asked: the agent's close too), its
-    times in the tenant's zone, named."""
+    times in the tenant's zone, named, as that language writes them."""
     language = chat_language(chat)
     zone = chat.tenant.timezone
     with translation.override(language):
         lines = [
             {
-                "at": f"{m.created_at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}",
+                "at": local_time(m.created_at, zone, "SHORT_DATETIME_FORMAT"),
                 "name": m.author_name or _("Help desk"),
                 "body": m.body,
             }

@@ -16,7 +16,7 @@ from accounts.actors import Contact
 from accounts.models import Membership, Role, Tenant, User
 from chat import live, sla
 from chat.availability import availability, chat_settings
-from chat.languages import opening_text, widget_language
+from chat.languages import widget_language
 from chat.models import ChatSession, ChatSettings, ChatStatus, hash_token, new_token
 from chat.serializers import iso
 from chat.services.common import MESSAGE_FIELDS, append, author_of, check_body
@@ -99,7 +99,7 @@ def chat_start(
             _("Chat is not available right now. Leave us a message instead."),
             reason=offered.reason,
             next_open=iso(offered.next_open),
-            next_open_text=opening_text(offered.next_open, offered.zone) if offered.zone else "",
+            next_open_text=offered.next_open_text(),
         )
     if ChatSession.objects.filter(status=ChatStatus.WAITING).count() >= settings.max_waiting:
         raise TooManyWaiting(

@@ -14,10 +14,9 @@ from core.text_forms import with_languages
 from sla.selectors import priority_scheme
 from tickets import canned as canned_reads
 from tickets.agent.doors import AgentPageMixin
-from tickets.agent.forms import CannedForm
+from tickets.agent.forms import CANNED_LANGUAGE_SPEC, CannedForm
 from tickets.forms import add_service_error
 from tickets.services import canned as canned_services
-from tickets.services.canned import BODY_MAX, TITLE_MAX
 
 FIELDS = ("title", "body", "status", "priority")
 
@@ -50,16 +49,14 @@ class CannedListView(AgentPageMixin, TemplateView):
     def form(self, *args, current_priority: str = "", **kwargs) -> CannedForm:
         """The form, with a title and a text input per language of the help desk."""
         scheme = priority_scheme(self.tenant)
-        spec = {"title": (TITLE_MAX, False), "body": (BODY_MAX, True)}
-        form_class = with_languages(CannedForm, self.tenant, spec)
+        form_class = with_languages(CannedForm, self.tenant, CANNED_LANGUAGE_SPEC)
         return form_class(*args, scheme=scheme, current_priority=current_priority, **kwargs)
 
     @staticmethod
     def values(form) -> dict:
         return {
             **{name: form.cleaned_data.get(name) or "" for name in FIELDS},
-            "title_translations": form.translations("title"),
-            "body_translations": form.translations("body"),
+            **form.translated_values(),
         }
 
     def context(self, form, editing=None) -> dict:

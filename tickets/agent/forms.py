@@ -101,6 +101,11 @@ def priority_choices(scheme: PriorityScheme, current: str | None) -> list[tuple[
     return choices
 
 
+# The texts of a canned response that have a value per language (core.text_forms): the
+# agents' page and the tenant admin lay out the same inputs.
+CANNED_LANGUAGE_SPEC = {"title": (TITLE_MAX, False), "body": (BODY_MAX, True)}
+
+
 class CannedForm(forms.Form):
     title = forms.CharField(max_length=TITLE_MAX, label=_("Title"))
     body = forms.CharField(

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership
 from sla.deadlines import paused_time, schedule_for
@@ -203,20 +204,24 @@ def _first(queue: QuerySet, branches: list[Q], order: list) -> int | None:
     return row[0] if row else None
 
 
+# How the timeline names the help desk's jobs (the audit keeps the job's code).
+JOB_LABELS = {
+    "autoclose_idle": gettext_lazy("Auto-close"),
+    "email": gettext_lazy("Email"),
+    "apply_policy": gettext_lazy("Support policy"),
+    "escalate_sla_breaches": gettext_lazy("SLA escalation"),
+}
+
+
 def job_label(event: Event) -> str:
-    """The job of the help desk that wrote `event`, as the timeline names it (the audit keeps
-    the job's code); empty when a person or a contact did."""
+    """The job of the help desk that wrote `event`, as the timeline names it; empty when a
+    person or a contact did. Only the event's own label is translated (one per timeline row,
+    not the four)."""
     actor = (event.data or {}).get("actor") or {}
     job = actor.get("job") if isinstance(actor, dict) else None
     if not job:
         return ""
-    labels = {
-        "autoclose_idle": _("Auto-close"),
-        "email": _("Email"),
-        "apply_policy": _("Support policy"),
-        "escalate_sla_breaches": _("SLA escalation"),
-    }
-    return str(labels.get(job, job))
+    return str(JOB_LABELS.get(job, job))
 
 
 def event_detail(event: Event, scheme: PriorityScheme = CANONICAL) -> str:

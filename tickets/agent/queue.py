@@ -60,10 +60,14 @@ def page_rows(tickets: list[Ticket], zone: str, scheme: PriorityScheme) -> list[
         name: {value: str(label) for value, label in Ticket._meta.get_field(name).flatchoices}
         for name in ("status", "channel")
     }
+    priorities = scheme.labels
+    # Each of the page's few categories named once (the rows share them: QueueView._rows).
+    used = {ticket.category for ticket in tickets if ticket.category is not None}
+    categories = {category.pk: category.display_name for category in used}
     tz = zoneinfo.ZoneInfo(zone)
     rows = []
     for ticket in tickets:
-        organization, category, assignee = ticket.organization, ticket.category, ticket.assignee
+        organization, assignee = ticket.organization, ticket.assignee
         due = ticket.sla_due_at
         rows.append({
             "number": str(ticket.number),
@@ -72,10 +76,10 @@ def page_rows(tickets: list[Ticket], zone: str, scheme: PriorityScheme) -> list[
             "requester": ticket.requester_email,
             "organization": None if organization is None else organization.name,
             "priority": ticket.priority,
-            "priority_label": scheme.label(ticket.priority),
+            "priority_label": priorities.get(ticket.priority, ticket.priority),
             "status": ticket.status,
             "status_label": shown["status"].get(ticket.status, ticket.status),
-            "category": None if category is None else category.display_name,
+            "category": categories.get(ticket.category_id),
             "assignee": None if assignee is None else assignee.email,
             "tier": str(ticket.tier),
             "channel_label": shown["channel"].get(ticket.channel, ticket.channel),

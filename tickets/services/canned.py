@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from accounts.actors import Actor, Member
 from core.errors import InvalidInput
+from core.texts import translations_of
 from sla.priorities import Priority
 from tickets import policy
 from tickets.models import CannedResponse, Status
@@ -15,31 +16,38 @@ TITLE_MAX = 120
 BODY_MAX = 10_000
 
 
-def _clean_translations(title_translations, body_translations) -> dict:
-    """The other languages' titles and bodies (core.texts): each within the same limits."""
-    titles = {code: text.strip() for code, text in (title_translations or {}).items() if text}
-    bodies = {code: text.strip() for code, text in (body_translations or {}).items() if text}
-    if any(len(text) > TITLE_MAX for text in titles.values()):
+def _check_length(field: str, text: str) -> None:
+    """The one limit of each text, in every language."""
+    if field == "title" and len(text) > TITLE_MAX:
         raise InvalidInput(_("A title is at most %(max)s characters.") % {"max": TITLE_MAX},
                            field="title")  # fmt: skip
-    if any(len(text) > BODY_MAX for text in bodies.values()):
+    if field == "body" and len(text) > BODY_MAX:
         raise InvalidInput(_("A response is at most %(max)s characters.") % {"max": BODY_MAX},
                            field="body")  # fmt: skip
-    return {"title_translations": titles, "body_translations": bodies}
+
+
+def _clean_translations(default_language: str, **given: dict[str, str] | None) -> dict:
+    """The other languages' texts (`title=`, `body=`: {language: text}; None: not given) as
+    they are stored (core.texts.translations_of), each within its text's limit."""
+    cleaned = {}
+    for field, values in given.items():
+        if values is None:
+            continue
+        stored = translations_of(values, default_language)
+        for text in stored.values():
+            _check_length(field, text)
+        cleaned[f"{field}_translations"] = stored
+    return cleaned
 
 
 def _clean(title: str, body: str, status: str, priority: str) -> dict:
     title, body = (title or "").strip(), (body or "").strip()
     if not title:
         raise InvalidInput(_("Give the response a title."), field="title")
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(_("A title is at most %(max)s characters.") % {"max": TITLE_MAX},
-                           field="title")  # fmt: skip
+    _check_length("title", title)
     if not body:
         raise InvalidInput(_("Write the response's text."), field="body")
-    if len(body) > BODY_MAX:
-        raise InvalidInput(_("A response is at most %(max)s characters.") % {"max": BODY_MAX},
-                           field="body")  # fmt: skip
+    _check_length("body", body)
     if status and status not in Status.values:
         raise InvalidInput(_("Unknown status."), field="status")
     if priority and priority not in Priority.values:
@@ -66,7 +74,9 @@ def canned_create(
         tenant_id=actor.tenant_id,
         owner_id=None if shared else actor.user_id,
         **_clean(title, body, status, priority),
-        **_clean_translations(title_translations, body_translations),
+        **_clean_translations(
+            actor.tenant.default_language, title=title_translations, body=body_translations
+        ),
     )
     policy.check_canned_manage(actor, canned)
     canned.save()
@@ -87,12 +97,12 @@ def canned_update(
 ) -> CannedResponse:
     """`*_translations`: None leaves that text's other languages as they are."""
     policy.check_canned_manage(actor, canned)
-    values = _clean(title, body, status, priority)
-    translations = _clean_translations(title_translations, body_translations)
-    if title_translations is not None:
-        values["title_translations"] = translations["title_translations"]
-    if body_translations is not None:
-        values["body_translations"] = translations["body_translations"]
+    values = {
+        **_clean(title, body, status, priority),
+        **_clean_translations(
+            actor.tenant.default_language, title=title_translations, body=body_translations
+        ),
+    }
     for name, value in values.items():
         setattr(canned, name, value)
     canned.updated_at = timezone.now()

@@ -4,14 +4,18 @@ desk's default language); agents and admins fill each of the help desk's languag
 
 from __future__ import annotations
 
+import pytest
 from django.utils import translation
 
 from accounts.models import Tenant
 from accounts.tenancy import tenant_scope
+from core.errors import InvalidInput
 from tests.conftest import api_client
 from tests.tickets.agent.canned_helpers import canned
-from tests.tickets.helpers import open_ticket
+from tests.tickets.helpers import as_actor, open_ticket
 from tickets.models import CannedResponse
+from tickets.services import canned as canned_services
+from tickets.services.canned import TITLE_MAX
 
 URL = "/api/v1/t/acme/canned-responses/"
 
@@ -133,3 +137,33 @@ def test_the_title_filter_finds_a_response_by_its_title_in_the_agents_language(d
     assert [i["title"] for i in picker(speaks(acme.agent, "de"), q="begr")] == ["Begrüßung"]
     assert [i["title"] for i in picker(acme.agent, q="greet")] == ["Begrüßung"]  # stored title
     assert picker(speaks(acme.agent, "en"), q="begr") == []  # not what this agent reads
+
+
+def test_the_service_keeps_only_the_other_languages_texts(desks):
+    """What any caller gives is stored as every other text's translations are (core.texts):
+    the default language's value is the column, blank and unknown languages are dropped, and
+    each text keeps its own limit in every language."""
+    acme, globex = desks
+    actor = as_actor(acme, acme.agent)
+    with tenant_scope(acme.tenant):
+        saved = canned_services.canned_create(
+            actor=actor, title="Thanks", body="Thanks!",
+            title_translations={"en": "Other", "de": " Danke ", "es": "  ", "xx": "?"},
+            body_translations={"de": "Danke!"},
+        )  # fmt: skip
+        assert (saved.title_translations, saved.body_translations) == (
+            {"de": "Danke"}, {"de": "Danke!"},
+        )  # fmt: skip
+        canned_services.canned_update(
+            actor=actor, canned=saved, title="Thanks", body="Thanks!", body_translations={}
+        )
+        saved.refresh_from_db()
+        assert (saved.title_translations, saved.body_translations) == ({"de": "Danke"}, {})
+        with pytest.raises(InvalidInput) as too_long:
+            canned_services.canned_update(
+                actor=actor, canned=saved, title="Thanks", body="Thanks!",
+                title_translations={"de": "x" * (TITLE_MAX + 1)},
+            )  # fmt: skip
+        assert too_long.value.extra == {"field": "title"}
+    with tenant_scope(globex.tenant):
+        assert not CannedResponse.objects.exists()

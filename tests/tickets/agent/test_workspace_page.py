@@ -4,12 +4,14 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from accounts.tenancy import tenant_scope
 from core.models import OutboxMessage
 from tests.tickets.helpers import as_actor, open_ticket
 from tickets import services
-from tickets.models import Category
+from tickets.agent.panels import job_label
+from tickets.models import Category, Event
 
 
 def _url(ticket, slug="acme") -> str:
@@ -129,3 +131,13 @@ def test_the_page_costs_the_same_whatever_the_thread(desks, browse, messages,
     with django_assert_num_queries(WORKSPACE_QUERIES):
         response = client.get(_url(ticket))
     assert response.content.decode().count('class="msg msg-') == messages
+
+
+def test_the_timeline_names_a_job_in_the_agents_language_and_an_unknown_one_by_its_code():
+    by_job = Event(data={"actor": {"kind": "system", "job": "autoclose_idle"}})
+    with translation.override("de"):
+        assert job_label(by_job) == translation.gettext("Auto-close") != "Auto-close"
+    with translation.override("en"):
+        assert job_label(by_job) == "Auto-close"
+    assert job_label(Event(data={"actor": {"kind": "system", "job": "new_job"}})) == "new_job"
+    assert job_label(Event(data={"actor": {"kind": "member"}})) == ""
